@@ -1,0 +1,30 @@
+import { createRequire } from "node:module";
+import { defineConfig } from "hardhat/config";
+import hardhatEthers from "@nomicfoundation/hardhat-ethers";
+import hardhatTypechain from "@nomicfoundation/hardhat-typechain";
+
+// Solidity is compiled by the solc package in node_modules, never by a
+// downloaded compiler: these machines (and many users') have no route to the
+// compiler list. `version` must match the installed solc package exactly.
+const soljson = createRequire(import.meta.url).resolve("solc/soljson.js");
+
+export default defineConfig({
+  plugins: [hardhatEthers, hardhatTypechain],
+  solidity: {
+    version: "0.8.30",
+    path: soljson,
+    settings: {
+      optimizer: { enabled: true, runs: 200 },
+      evmVersion: "cancun",
+    },
+  },
+  networks: {
+    // The embedded chain. Automine stays on for tests; the simulator turns it
+    // off and mines blocks at virtual timestamps itself.
+    default: {
+      type: "edr-simulated",
+      chainType: "l1",
+      allowUnlimitedContractSize: false,
+    },
+  },
+});
