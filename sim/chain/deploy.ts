@@ -1,0 +1,146 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { parseEther, type Signer } from "ethers";
+import { ComputeMarket__factory, type ComputeMarket } from "../../types/ethers-contracts/index.js";
+import { maskImmutables, readArtifact } from "./artifacts.js";
+import type { Chain } from "./connect.js";
+import { ChainError, withChainErrors } from "./errors.js";
+
+/** Market parameters, as the contract's constructor takes them. */
+export interface MarketConfig {
+  /** Wei a provider needs staked to bid; each active assignment locks this much. */
+  minStake: bigint;
+  /** Seconds between a stake withdrawal request and its payout. */
+  unbondingDelay: number;
+  /** Basis points of stake slashed for a missed deadline. */
+  slashBps: number;
+  /** Basis points of stake slashed for abandoning (at most slashBps). */
+  abandonSlashBps: number;
+  /** Auction rounds per task before a refund, first auction included. */
+  maxRounds: number;
+  /** Bids kept per task: the winner and its fallbacks (1 to 8). */
+  fallbackDepth: number;
+}
+
+/** Defaults: a 1 ETH bond, a day to unbond, 10% slash for a miss, 5% for an abandon. */
+export const DEFAULT_MARKET_CONFIG: Readonly<MarketConfig> = Object.freeze({
+  minStake: parseEther("1"),
+  unbondingDelay: 86_400,
+  slashBps: 1_000,
+  abandonSlashBps: 500,
+  maxRounds: 3,
+  fallbackDepth: 3,
+});
+
+/** A market contract on a chain. */
+export interface MarketDeployment {
+  address: string;
+  market: ComputeMarket;
+  /** Block of the deployment: the ledger reader starts there. */
+  blockNumber: number;
+  config: MarketConfig;
+}
+
+/**
+ * Deploys a ComputeMarket and waits for it to be mined (the chain must be automining or be
+ * mined by the caller).
+ * @example
+ * const { market } = await deployMarket(chain, await chain.signer(0), { slashBps: 2_000 });
+ */
+export async function deployMarket(
+  chain: Chain,
+  deployer: Signer,
+  config: Partial<MarketConfig> = {},
+): Promise<MarketDeployment> {
+  const full: MarketConfig = { ...DEFAULT_MARKET_CONFIG, ...config };
+  const factory = new ComputeMarket__factory(deployer);
+  const market = await withChainErrors(factory.interface, () => factory.deploy(full));
+  const receipt = await market.deploymentTransaction()?.wait();
+  if (!receipt) throw new ChainError("market deployment was not mined");
+  const address = await market.getAddress();
+  return { address, market: market.connect(deployer) as ComputeMarket, blockNumber: receipt.blockNumber, config: full };
+}
+
+/**
+ * Attaches to a market already deployed at `address`, after checking that the code there is
+ * ComputeMarket's. `fromBlock` is where its ledger starts (0 if unknown).
+ */
+export async function attachMarket(chain: Chain, address: string, signer: Signer, fromBlock = 0): Promise<MarketDeployment> {
+  const code = await chain.provider.getCode(address);
+  const artifact = readArtifact("ComputeMarket");
+  if (code === "0x") throw new ChainError(`no contract at ${address} on chain ${chain.chainId}`);
+  if (maskImmutables(code, artifact) !== maskImmutables(artifact.deployedBytecode, artifact)) {
+    throw new ChainError(`the contract at ${address} is not this version of ComputeMarket`, {
+      details: "redeploy, or point at the right address",
+    });
+  }
+  const market = ComputeMarket__factory.connect(address, signer);
+  const raw = await market.config();
+  const config: MarketConfig = {
+    minStake: raw.minStake,
+    unbondingDelay: Number(raw.unbondingDelay),
+    slashBps: Number(raw.slashBps),
+    abandonSlashBps: Number(raw.abandonSlashBps),
+    maxRounds: Number(raw.maxRounds),
+    fallbackDepth: Number(raw.fallbackDepth),
+  };
+  return { address, market, blockNumber: fromBlock, config };
+}
+
+/** Where deployments are remembered between runs, per chain. */
+export const DEFAULT_REGISTRY_FILE = ".bidmesh/deployments.json";
+
+interface RegistryEntry {
+  address: string;
+  blockNumber: number;
+}
+
+/**
+ * Finds the market this registry remembers for the chain (keyed by chain id and genesis hash,
+ * so a fresh chain with the same id does not match a stale entry), or deploys one and
+ * remembers it. Used by long-lived chains: `serve --rpc-url` against a persisted anvil.
+ */
+export async function findOrDeployMarket(
+  chain: Chain,
+  deployer: Signer,
+  options: { registryFile?: string; config?: Partial<MarketConfig> } = {},
+): Promise<MarketDeployment & { reused: boolean }> {
+  const file = options.registryFile ?? DEFAULT_REGISTRY_FILE;
+  const key = await chainKey(chain);
+  const registry = readRegistry(file);
+  const entry = registry[key];
+  if (entry !== undefined) {
+    try {
+      return { ...(await attachMarket(chain, entry.address, deployer, entry.blockNumber)), reused: true };
+    } catch (error) {
+      if (!(error instanceof ChainError)) throw error;
+      // The remembered contract is gone or outdated: fall through and deploy a new one.
+    }
+  }
+  const deployment = await deployMarket(chain, deployer, options.config);
+  registry[key] = { address: deployment.address, blockNumber: deployment.blockNumber };
+  writeRegistry(file, registry);
+  return { ...deployment, reused: false };
+}
+
+async function chainKey(chain: Chain): Promise<string> {
+  const genesis = (await chain.provider.send("eth_getBlockByNumber", ["0x0", false])) as { hash: string };
+  return `${chain.chainId}:${genesis.hash}`;
+}
+
+function readRegistry(file: string): Record<string, RegistryEntry> {
+  if (!existsSync(file)) return {};
+  try {
+    return JSON.parse(readFileSync(file, "utf8")) as Record<string, RegistryEntry>;
+  } catch (cause) {
+    throw new ChainError(`deployment registry ${file} is not valid JSON`, { cause, details: "fix or delete it" });
+  }
+}
+
+function writeRegistry(file: string, registry: Record<string, RegistryEntry>): void {
+  mkdirSync(dirname(file), { recursive: true });
+  // Write then rename, so a crash never leaves a half-written registry.
+  const tmp = `${file}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(registry, null, 2)}\n`);
+  renameSync(tmp, file);
+}

@@ -1,0 +1,24 @@
+// The names of IComputeMarket's enums, in declaration order (the ABI carries them as uint8).
+// test/chain/market-enums.test.ts checks each against the contract's behaviour.
+
+export const TASK_STATUS = ["None", "Open", "Awarded", "Completed", "Refunded"] as const;
+export type TaskStatusName = (typeof TASK_STATUS)[number];
+
+export const MECHANISM = ["FirstPrice", "SecondPrice"] as const;
+export type MechanismName = (typeof MECHANISM)[number];
+
+export const FAILURE_REASON = ["DeadlineMissed", "Abandoned"] as const;
+export type FailureReasonName = (typeof FAILURE_REASON)[number];
+
+export const SKIP_REASON = ["AtCapacity", "InsufficientFreeStake"] as const;
+export type SkipReasonName = (typeof SKIP_REASON)[number];
+
+export const REFUND_REASON = ["Cancelled", "NoBids", "FallbacksExhausted"] as const;
+export type RefundReasonName = (typeof REFUND_REASON)[number];
+
+/** The enum value's name, or a clear error for a value the contract never emits. */
+export function enumName<T extends readonly string[]>(names: T, value: bigint | number): T[number] {
+  const name = names[Number(value)];
+  if (name === undefined) throw new RangeError(`enum value ${value} is out of range (0..${names.length - 1})`);
+  return name;
+}
