@@ -24,7 +24,12 @@ export default defineConfig({
     default: {
       type: "edr-simulated",
       chainType: "l1",
-      allowUnlimitedContractSize: false,
+      // A fixed genesis date (the AWS us-east-1 outage day) and blocks mined at explicit
+      // timestamps make every block hash reproducible from run to run.
+      initialDate: "2025-10-20T00:00:00Z",
+      allowBlocksWithSameTimestamp: true,
+      // Unlocked dev accounts: posters, providers and the keeper of a run.
+      accounts: { count: 64 },
     },
   },
 });

@@ -1,4 +1,13 @@
-import { BrowserProvider, JsonRpcProvider, type Eip1193Provider, type JsonRpcApiProvider, type JsonRpcSigner } from "ethers";
+import {
+  BrowserProvider,
+  FetchRequest,
+  JsonRpcProvider,
+  Network,
+  type Eip1193Provider,
+  type JsonRpcApiProvider,
+  type JsonRpcSigner,
+} from "ethers";
+import { InputError } from "../input-error.js";
 import { ChainError } from "./errors.js";
 
 /** A connection to an EVM chain: the embedded Hardhat chain or any JSON-RPC endpoint. */
@@ -63,23 +72,27 @@ async function connectRpc(url: string, timeoutMs: number): Promise<Chain> {
   try {
     parsed = new URL(url);
   } catch {
-    throw new ChainError(`rpc-url: "${url}" is not a URL; expected e.g. http://127.0.0.1:8545`);
+    throw new InputError("rpc-url", `"${url}" is not a URL; expected e.g. http://127.0.0.1:8545`);
   }
   if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
-    throw new ChainError(`rpc-url: protocol ${parsed.protocol} is not supported; use http: or https:`);
+    throw new InputError("rpc-url", `protocol ${parsed.protocol} is not supported; use http: or https:`);
   }
-  // One request per HTTP call and no network polling: local nodes answer faster that way.
-  const provider = new JsonRpcProvider(url, undefined, { staticNetwork: true, batchMaxCount: 1, cacheTimeout: -1 });
   let chainId: bigint;
   try {
-    chainId = BigInt(await withTimeout(provider.send("eth_chainId", []), timeoutMs));
+    chainId = await probeChainId(url, timeoutMs);
   } catch (cause) {
-    provider.destroy();
     throw new ChainError(`cannot reach the JSON-RPC endpoint at ${url}`, {
       cause,
       details: "is the node running, and is the URL right?",
     });
   }
+  // A static network stops ethers from re-detecting it (and logging retries) in the background;
+  // one request per HTTP call is faster with local nodes.
+  const provider = new JsonRpcProvider(url, Network.from(chainId), {
+    staticNetwork: true,
+    batchMaxCount: 1,
+    cacheTimeout: -1,
+  });
   return {
     kind: "rpc",
     url,
@@ -90,18 +103,15 @@ async function connectRpc(url: string, timeoutMs: number): Promise<Chain> {
   };
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
+/** Asks the endpoint for its chain id once, within `timeoutMs`. */
+async function probeChainId(url: string, timeoutMs: number): Promise<bigint> {
+  const request = new FetchRequest(url);
+  request.timeout = timeoutMs;
+  request.setHeader("content-type", "application/json");
+  request.body = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] });
+  const response = await request.send();
+  response.assertOk();
+  const body = response.bodyJson as { result?: string; error?: { message?: string } };
+  if (typeof body.result !== "string") throw new Error(body.error?.message ?? "eth_chainId returned no result");
+  return BigInt(body.result);
 }
