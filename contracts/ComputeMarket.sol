@@ -12,6 +12,8 @@ contract ComputeMarket is IComputeMarket {
     using FallbackBids for Bid[MAX_FALLBACK_DEPTH];
 
     uint16 private constant _BPS = 10_000;
+    /// @dev Longest unbonding delay accepted: stake that cannot leave for over a year is a misconfiguration.
+    uint32 private constant _MAX_UNBONDING_DELAY = 365 days;
 
     uint96 private immutable _MIN_STAKE;
     uint32 private immutable _UNBONDING_DELAY;
@@ -42,6 +44,9 @@ contract ComputeMarket is IComputeMarket {
 
     constructor(MarketConfig memory cfg) {
         if (cfg.minStake == 0) revert InvalidConfig(ConfigField.MinStake, cfg.minStake);
+        if (cfg.unbondingDelay > _MAX_UNBONDING_DELAY) {
+            revert InvalidConfig(ConfigField.UnbondingDelay, cfg.unbondingDelay);
+        }
         if (cfg.slashBps > _BPS) revert InvalidConfig(ConfigField.SlashBps, cfg.slashBps);
         if (cfg.abandonSlashBps > cfg.slashBps) {
             revert InvalidConfig(ConfigField.AbandonSlashBps, cfg.abandonSlashBps);

@@ -56,6 +56,8 @@ interface IComputeMarket {
     }
 
     /// @notice Why the escrow went back to the poster.
+    /// @dev Cancelled: by the poster. NoBids: the last round closed with no bid at all.
+    /// FallbacksExhausted: the last round had bids, but none of them delivered or was eligible.
     enum RefundReason {
         Cancelled,
         NoBids,
@@ -76,7 +78,7 @@ interface IComputeMarket {
 
     /// @notice Market parameters, fixed at deployment.
     /// @param minStake Stake a provider needs to bid, and the stake locked by each active assignment.
-    /// @param unbondingDelay Seconds between a stake withdrawal request and its payout.
+    /// @param unbondingDelay Seconds between a stake withdrawal request and its payout (at most 365 days).
     /// @param slashBps Share of a provider's stake (basis points) slashed when it misses a deadline.
     /// @param abandonSlashBps Share slashed when it abandons an assignment; at most `slashBps`.
     /// @param maxRounds Auction rounds a task may have (first auction included) before it is refunded.
