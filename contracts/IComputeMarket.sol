@@ -37,7 +37,9 @@ interface IComputeMarket {
 
     /// @notice How the winner of a reverse auction is paid.
     /// @dev FirstPrice: the lowest bid wins and is paid its own price.
-    /// SecondPrice: the lowest bid wins and is paid the next fallback's price, or its own when alone.
+    /// SecondPrice: the lowest bid wins and is paid the next kept bid's price, or its own when alone.
+    /// After a reroute, the fallback at position i is paid the price at i + 1; the last kept bid is
+    /// paid its own price, since bids beyond the fallback depth are not stored (only their events are).
     enum Mechanism {
         FirstPrice,
         SecondPrice

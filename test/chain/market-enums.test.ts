@@ -1,17 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { id, parseEther } from "ethers";
 import { enumName, REFUND_REASON, TASK_STATUS } from "../../sim/chain/market-enums.js";
 import { readLedgerEvents, taskHistory } from "../../sim/chain/ledger-reader.js";
-import { as, closeAfterWindow, createMarketFixture, mined, postTask, registerProvider, SECOND_PRICE, type MarketFixture } from "../helpers/market-fixture.js";
+import { as, closeAfterWindow, mined, postTask, registerProvider, SECOND_PRICE, useMarketFixture } from "../helpers/market-fixture.js";
 
 // The ABI carries enums as numbers; these checks tie each name to the contract's behaviour.
 
-let fx: MarketFixture;
-beforeAll(async () => {
-  fx = await createMarketFixture();
-});
-afterAll(async () => fx.chain.close());
-beforeEach(async () => fx.reset());
+const fx = useMarketFixture();
 
 describe("enum names", () => {
   it("name the task states the contract moves through", async () => {

@@ -1,74 +1,35 @@
-import { beforeAll, beforeEach, afterAll, describe, expect, it } from "vitest";
-import { parseEther, ZeroAddress, type JsonRpcSigner, type Result } from "ethers";
+import { describe, expect, it } from "vitest";
+import { parseEther, ZeroAddress, type JsonRpcSigner } from "ethers";
 import {
   as,
   atTime,
   closeAfterWindow,
-  createMarketFixture,
-  expectConservation,
-  expectRevert,
+  closeAtWindowEnd,
   mined,
   now,
   postTask,
   registerProvider,
   SECOND_PRICE,
-  type MarketFixture,
+  useMarketFixture,
 } from "../helpers/market-fixture.js";
+import {
+  activeAssignments,
+  ev,
+  expectEvents,
+  expectRevert,
+  Status,
+  taskState,
+  type Receipt,
+} from "../helpers/market-assertions.js";
 
 // closeAuction and closeAuctions: awards, re-auctions, refunds, skipped winners and refusals.
 
-let fx: MarketFixture;
-let accounts: string[];
-let providerAddresses: string[];
-
-beforeAll(async () => {
-  fx = await createMarketFixture();
-  providerAddresses = await Promise.all(fx.providers.map((p) => p.getAddress()));
-  accounts = [
-    await fx.deployer.getAddress(),
-    ...(await Promise.all(fx.posters.map((p) => p.getAddress()))),
-    ...providerAddresses,
-    await fx.stranger.getAddress(),
-  ];
-});
-afterAll(async () => fx.chain.close());
-beforeEach(async () => fx.reset());
-
-const conserved = () => expectConservation(fx, accounts, providerAddresses);
+const fx = useMarketFixture();
 
 // ---------------------------------------------------------------- helpers
 
-type Receipt = Awaited<ReturnType<typeof mined>>;
-interface Ev {
-  name: string;
-  args: Record<string, unknown>;
-}
-
-const normalise = (value: unknown): unknown =>
-  typeof value === "number" ? BigInt(value) : typeof value === "string" ? value.toLowerCase() : value;
-
-/** An expected event, its arguments by parameter name. */
-function ev(name: string, args: Record<string, unknown>): Ev {
-  return { name, args: Object.fromEntries(Object.entries(args).map(([k, v]) => [k, normalise(v)])) };
-}
-
-/** Every market event of the receipt, in order, its arguments by parameter name. */
-function eventsOf(receipt: Receipt): Ev[] {
-  const out: Ev[] = [];
-  for (const log of receipt.logs) {
-    const parsed = fx.market.interface.parseLog(log);
-    if (parsed === null) continue;
-    out.push(ev(parsed.name, Object.fromEntries(parsed.fragment.inputs.map((input, i) => [input.name, parsed.args[i]]))));
-  }
-  return out;
-}
-
 async function blockTime(receipt: Receipt): Promise<number> {
   return (await receipt.getBlock()).timestamp;
-}
-
-async function taskState(taskId: bigint): Promise<Record<string, unknown>> {
-  return ((await fx.market.getTask(taskId)) as unknown as Result).toObject();
 }
 
 /** Timestamp of the block that posted the task. */
@@ -78,17 +39,9 @@ async function postedAt(taskId: bigint): Promise<number> {
   return (await log.getBlock()).timestamp;
 }
 
-async function active(signer: JsonRpcSigner): Promise<bigint> {
-  return (await fx.market.getProvider(await signer.getAddress())).activeAssignments;
-}
-
 function signers(n: number): JsonRpcSigner[] {
   return fx.providers.slice(0, n);
 }
-
-const OPEN = 1n;
-const AWARDED = 2n;
-const REFUNDED = 4n;
 
 // ---------------------------------------------------------------- awards
 
@@ -96,20 +49,18 @@ describe("closeAuction awards the best bid", () => {
   it("lets a stranger close at exactly bidWindowEnd and emits TaskAwarded(provider, bidPrice, payment, epoch 1, deadline = block time + budget)", async () => {
     const [p1, p2, p3] = signers(3) as [JsonRpcSigner, JsonRpcSigner, JsonRpcSigner];
     for (const p of [p1, p2, p3]) await registerProvider(fx, p);
-    await conserved();
+    await fx.conserved();
     const taskId = await postTask(fx, fx.posters[0]!, { budget: 300 });
-    await conserved();
+    await fx.conserved();
     await mined(as(fx, p1).placeBid(taskId, parseEther("0.5")));
     await mined(as(fx, p2).placeBid(taskId, parseEther("0.3")));
     await mined(as(fx, p3).placeBid(taskId, parseEther("0.4")));
-    await conserved();
+    await fx.conserved();
 
-    const end = Number((await fx.market.getTask(taskId)).bidWindowEnd);
-    await atTime(fx, end);
-    const receipt = await mined(as(fx, fx.stranger).closeAuction(taskId));
+    const { end, receipt } = await closeAtWindowEnd(fx, taskId);
     const ts = await blockTime(receipt);
     expect(ts).toBe(end);
-    expect(eventsOf(receipt)).toEqual([
+    expectEvents(fx, receipt, [
       ev("TaskAwarded", {
         taskId,
         provider: await p2.getAddress(),
@@ -119,19 +70,19 @@ describe("closeAuction awards the best bid", () => {
         deadline: ts + 300,
       }),
     ]);
-    await conserved();
+    await fx.conserved();
 
     const task = await fx.market.getTask(taskId);
-    expect(task.status).toBe(AWARDED);
+    expect(task.status).toBe(Status.Awarded);
     expect(task.provider).toBe(await p2.getAddress());
     expect(task.payment).toBe(parseEther("0.3"));
     expect(task.epoch).toBe(1n);
     expect(task.deadline).toBe(BigInt(ts + 300));
     expect(task.fallbackCursor).toBe(1n);
     expect(task.fallbackCount).toBe(3n);
-    expect(await active(p1)).toBe(0n);
-    expect(await active(p2)).toBe(1n);
-    expect(await active(p3)).toBe(0n);
+    expect(await activeAssignments(fx, p1)).toBe(0n);
+    expect(await activeAssignments(fx, p2)).toBe(1n);
+    expect(await activeAssignments(fx, p3)).toBe(0n);
     // Closing moves no money: the escrow stays locked until a result or a refund.
     expect(await fx.market.totalEscrow()).toBe(parseEther("1"));
     expect(await fx.market.totalCredits()).toBe(0n);
@@ -149,9 +100,9 @@ describe("closeAuction awards the best bid", () => {
     await mined(as(fx, p1).placeBid(taskId, parseEther("0.2")));
     await mined(as(fx, p2).placeBid(taskId, parseEther("0.7")));
     await closeAfterWindow(fx, taskId, closer());
-    await conserved();
+    await fx.conserved();
     const task = await fx.market.getTask(taskId);
-    expect(task.status).toBe(AWARDED);
+    expect(task.status).toBe(Status.Awarded);
     expect(task.provider).toBe(await p1.getAddress());
   });
 
@@ -162,11 +113,9 @@ describe("closeAuction awards the best bid", () => {
     await mined(as(fx, p1).placeBid(taskId, parseEther("0.6")));
     await mined(as(fx, p2).placeBid(taskId, parseEther("0.2")));
     await mined(as(fx, p3).placeBid(taskId, parseEther("0.45")));
-    await conserved();
-    const end = Number((await fx.market.getTask(taskId)).bidWindowEnd);
-    await atTime(fx, end + 10);
-    const receipt = await mined(as(fx, fx.stranger).closeAuction(taskId));
-    expect(eventsOf(receipt)).toEqual([
+    await fx.conserved();
+    const { end, receipt } = await closeAtWindowEnd(fx, taskId, { after: 10 });
+    expectEvents(fx, receipt, [
       ev("TaskAwarded", {
         taskId,
         provider: await p2.getAddress(),
@@ -176,7 +125,7 @@ describe("closeAuction awards the best bid", () => {
         deadline: end + 10 + 500,
       }),
     ]);
-    await conserved();
+    await fx.conserved();
     expect((await fx.market.getTask(taskId)).payment).toBe(parseEther("0.45"));
   });
 });
@@ -189,7 +138,7 @@ describe("closeAuction refusals", () => {
     await registerProvider(fx, p1);
     const taskId = await postTask(fx, fx.posters[0]!, { window: 120 });
     await mined(as(fx, p1).placeBid(taskId, parseEther("0.2")));
-    const before = await taskState(taskId);
+    const before = await taskState(fx, taskId);
     const end = Number(before["bidWindowEnd"]);
 
     await atTime(fx, end - 1);
@@ -198,9 +147,9 @@ describe("closeAuction refusals", () => {
       bidWindowEnd: end,
       nowTs: end - 1,
     });
-    expect(await taskState(taskId)).toEqual(before);
-    expect(await active(p1)).toBe(0n);
-    await conserved();
+    expect(await taskState(fx, taskId)).toEqual(before);
+    expect(await activeAssignments(fx, p1)).toBe(0n);
+    await fx.conserved();
   });
 
   it("reverts BiddingStillOpen in the block right after posting", async () => {
@@ -213,7 +162,7 @@ describe("closeAuction refusals", () => {
       bidWindowEnd: end,
       nowTs: t,
     });
-    expect((await fx.market.getTask(taskId)).status).toBe(OPEN);
+    expect((await fx.market.getTask(taskId)).status).toBe(Status.Open);
   });
 
   it("reverts InvalidTaskStatus(taskId, Open, Awarded) on an awarded task and keeps the award", async () => {
@@ -222,14 +171,14 @@ describe("closeAuction refusals", () => {
     const taskId = await postTask(fx, fx.posters[0]!);
     await mined(as(fx, p1).placeBid(taskId, parseEther("0.2")));
     await closeAfterWindow(fx, taskId);
-    const before = await taskState(taskId);
+    const before = await taskState(fx, taskId);
     await expectRevert(fx, as(fx, fx.stranger).closeAuction(taskId), "InvalidTaskStatus", {
       taskId,
-      expected: OPEN,
-      actual: AWARDED,
+      expected: Status.Open,
+      actual: Status.Awarded,
     });
-    expect(await taskState(taskId)).toEqual(before);
-    expect(await active(p1)).toBe(1n);
+    expect(await taskState(fx, taskId)).toEqual(before);
+    expect(await activeAssignments(fx, p1)).toBe(1n);
   });
 
   it("reverts InvalidTaskStatus(taskId, Open, Refunded) on a cancelled task", async () => {
@@ -238,8 +187,8 @@ describe("closeAuction refusals", () => {
     await atTime(fx, Number((await fx.market.getTask(taskId)).bidWindowEnd));
     await expectRevert(fx, as(fx, fx.stranger).closeAuction(taskId), "InvalidTaskStatus", {
       taskId,
-      expected: OPEN,
-      actual: REFUNDED,
+      expected: Status.Open,
+      actual: Status.Refunded,
     });
   });
 
@@ -264,14 +213,14 @@ describe("closeAuctions", () => {
     await mined(as(fx, p2).placeBid(t1, parseEther("0.1")));
     await mined(as(fx, p3).placeBid(t2, parseEther("0.4")));
     await mined(as(fx, p1).placeBid(t2, parseEther("0.5")));
-    await conserved();
+    await fx.conserved();
 
     const ends = await Promise.all([t1, t2, t3].map(async (t) => Number((await fx.market.getTask(t)).bidWindowEnd)));
     const at = Math.max(...ends) + 5;
     const t3Length = Number((await fx.market.getTask(t3)).bidWindowLength);
     await atTime(fx, at);
     const receipt = await mined(as(fx, fx.stranger).closeAuctions([t2, t1, t3]));
-    expect(eventsOf(receipt)).toEqual([
+    expectEvents(fx, receipt, [
       ev("TaskAwarded", {
         taskId: t2,
         provider: await p3.getAddress(),
@@ -290,13 +239,13 @@ describe("closeAuctions", () => {
       }),
       ev("TaskReopened", { taskId: t3, round: 1, bidWindowEnd: at + t3Length }),
     ]);
-    await conserved();
-    expect((await fx.market.getTask(t1)).status).toBe(AWARDED);
-    expect((await fx.market.getTask(t2)).status).toBe(AWARDED);
-    expect((await fx.market.getTask(t3)).status).toBe(OPEN);
-    expect(await active(p1)).toBe(0n);
-    expect(await active(p2)).toBe(1n);
-    expect(await active(p3)).toBe(1n);
+    await fx.conserved();
+    expect((await fx.market.getTask(t1)).status).toBe(Status.Awarded);
+    expect((await fx.market.getTask(t2)).status).toBe(Status.Awarded);
+    expect((await fx.market.getTask(t3)).status).toBe(Status.Open);
+    expect(await activeAssignments(fx, p1)).toBe(0n);
+    expect(await activeAssignments(fx, p2)).toBe(1n);
+    expect(await activeAssignments(fx, p3)).toBe(1n);
   });
 
   it("is all or nothing: one task whose window is still open reverts the batch and closes none", async () => {
@@ -307,8 +256,8 @@ describe("closeAuctions", () => {
     const t2 = await postTask(fx, fx.posters[0]!, { window: 600 });
     await mined(as(fx, p1).placeBid(t1, parseEther("0.2")));
     await mined(as(fx, p2).placeBid(t2, parseEther("0.2")));
-    const before1 = await taskState(t1);
-    const before2 = await taskState(t2);
+    const before1 = await taskState(fx, t1);
+    const before2 = await taskState(fx, t2);
     const end1 = Number(before1["bidWindowEnd"]);
     const end2 = Number(before2["bidWindowEnd"]);
 
@@ -318,11 +267,11 @@ describe("closeAuctions", () => {
       bidWindowEnd: end2,
       nowTs: end1,
     });
-    expect(await taskState(t1)).toEqual(before1);
-    expect(await taskState(t2)).toEqual(before2);
-    expect(await active(p1)).toBe(0n);
-    expect(await active(p2)).toBe(0n);
-    await conserved();
+    expect(await taskState(fx, t1)).toEqual(before1);
+    expect(await taskState(fx, t2)).toEqual(before2);
+    expect(await activeAssignments(fx, p1)).toBe(0n);
+    expect(await activeAssignments(fx, p2)).toBe(0n);
+    await fx.conserved();
   });
 
   it("is all or nothing: an unknown id or the same id twice reverts the batch and closes none", async () => {
@@ -330,18 +279,18 @@ describe("closeAuctions", () => {
     await registerProvider(fx, p1);
     const t1 = await postTask(fx, fx.posters[0]!, { window: 60 });
     await mined(as(fx, p1).placeBid(t1, parseEther("0.2")));
-    const before = await taskState(t1);
+    const before = await taskState(fx, t1);
     await atTime(fx, Number(before["bidWindowEnd"]));
     await expectRevert(fx, as(fx, fx.stranger).closeAuctions([t1, 99n]), "TaskNotFound", { taskId: 99n });
-    expect(await taskState(t1)).toEqual(before);
+    expect(await taskState(fx, t1)).toEqual(before);
     await expectRevert(fx, as(fx, fx.stranger).closeAuctions([t1, t1]), "InvalidTaskStatus", {
       taskId: t1,
-      expected: OPEN,
-      actual: AWARDED,
+      expected: Status.Open,
+      actual: Status.Awarded,
     });
-    expect(await taskState(t1)).toEqual(before);
-    expect(await active(p1)).toBe(0n);
-    await conserved();
+    expect(await taskState(fx, t1)).toEqual(before);
+    expect(await activeAssignments(fx, p1)).toBe(0n);
+    await fx.conserved();
   });
 });
 
@@ -351,7 +300,7 @@ describe("closeAuction with no bids", () => {
   it("re-opens on the first close: TaskReopened(taskId, round 1, bidWindowEnd = now + original window length)", async () => {
     const poster = fx.posters[0]!;
     const taskId = await postTask(fx, poster, { window: 90 });
-    await conserved();
+    await fx.conserved();
     const posted = await fx.market.getTask(taskId);
     const end = Number(posted.bidWindowEnd);
     // The original window runs from the posting block to bidWindowEnd.
@@ -360,10 +309,10 @@ describe("closeAuction with no bids", () => {
     const at = end + 17;
     await atTime(fx, at);
     const receipt = await mined(as(fx, fx.stranger).closeAuction(taskId));
-    expect(eventsOf(receipt)).toEqual([ev("TaskReopened", { taskId, round: 1, bidWindowEnd: at + length })]);
-    await conserved();
+    expectEvents(fx, receipt, [ev("TaskReopened", { taskId, round: 1, bidWindowEnd: at + length })]);
+    await fx.conserved();
     const task = await fx.market.getTask(taskId);
-    expect(task.status).toBe(OPEN);
+    expect(task.status).toBe(Status.Open);
     expect(task.round).toBe(1n);
     expect(task.bidWindowEnd).toBe(BigInt(at + length));
     expect(task.bidWindowLength).toBe(BigInt(length));
@@ -377,7 +326,7 @@ describe("closeAuction with no bids", () => {
     const poster = fx.posters[0]!;
     const taskId = await postTask(fx, poster, { window: 90, maxPrice: parseEther("0.75") });
     await closeAfterWindow(fx, taskId);
-    await conserved();
+    await fx.conserved();
     const newEnd = Number((await fx.market.getTask(taskId)).bidWindowEnd);
 
     await atTime(fx, newEnd - 1);
@@ -389,20 +338,20 @@ describe("closeAuction with no bids", () => {
 
     await atTime(fx, newEnd);
     const receipt = await mined(as(fx, fx.stranger).closeAuction(taskId));
-    expect(eventsOf(receipt)).toEqual([
+    expectEvents(fx, receipt, [
       ev("TaskRefunded", { taskId, poster: await poster.getAddress(), amount: parseEther("0.75"), reason: 1 }),
     ]);
-    await conserved();
+    await fx.conserved();
     const task = await fx.market.getTask(taskId);
-    expect(task.status).toBe(REFUNDED);
+    expect(task.status).toBe(Status.Refunded);
     expect(task.round).toBe(1n);
     expect(await fx.market.creditOf(await poster.getAddress())).toBe(parseEther("0.75"));
     expect(await fx.market.totalEscrow()).toBe(0n);
 
     await expectRevert(fx, as(fx, fx.stranger).closeAuction(taskId), "InvalidTaskStatus", {
       taskId,
-      expected: OPEN,
-      actual: REFUNDED,
+      expected: Status.Open,
+      actual: Status.Refunded,
     });
   });
 
@@ -412,14 +361,12 @@ describe("closeAuction with no bids", () => {
     const taskId = await postTask(fx, fx.posters[0]!, { window: 60, budget: 400 });
     await closeAfterWindow(fx, taskId);
     const bid = await mined(as(fx, p1).placeBid(taskId, parseEther("0.3")));
-    expect(eventsOf(bid)).toEqual([
+    expectEvents(fx, bid, [
       ev("BidPlaced", { taskId, provider: await p1.getAddress(), price: parseEther("0.3"), round: 1 }),
     ]);
-    await conserved();
-    const end = Number((await fx.market.getTask(taskId)).bidWindowEnd);
-    await atTime(fx, end);
-    const receipt = await mined(as(fx, fx.stranger).closeAuction(taskId));
-    expect(eventsOf(receipt)).toEqual([
+    await fx.conserved();
+    const { end, receipt } = await closeAtWindowEnd(fx, taskId);
+    expectEvents(fx, receipt, [
       ev("TaskAwarded", {
         taskId,
         provider: await p1.getAddress(),
@@ -429,7 +376,7 @@ describe("closeAuction with no bids", () => {
         deadline: end + 400,
       }),
     ]);
-    await conserved();
+    await fx.conserved();
   });
 });
 
@@ -441,14 +388,14 @@ describe("closeAuction skips ineligible winners", () => {
     const [busy, other] = signers(2) as [JsonRpcSigner, JsonRpcSigner];
     await registerProvider(fx, busy, busyOptions);
     await registerProvider(fx, other);
-    await conserved();
+    await fx.conserved();
     const taskA = await postTask(fx, fx.posters[0]!, { window: 60 });
     const taskB = await postTask(fx, fx.posters[1]!, { window: 300, budget: 250 });
     await mined(as(fx, busy).placeBid(taskA, parseEther("0.5")));
     await closeAfterWindow(fx, taskA);
-    await conserved();
+    await fx.conserved();
     expect((await fx.market.getTask(taskA)).provider).toBe(await busy.getAddress());
-    expect(await active(busy)).toBe(1n);
+    expect(await activeAssignments(fx, busy)).toBe(1n);
     return { busy, other, taskA, taskB };
   }
 
@@ -456,12 +403,10 @@ describe("closeAuction skips ineligible winners", () => {
     const { busy, other, taskB } = await busyProviderAndSecondTask({ capacity: 1 });
     await mined(as(fx, busy).placeBid(taskB, parseEther("0.1")));
     await mined(as(fx, other).placeBid(taskB, parseEther("0.2")));
-    await conserved();
+    await fx.conserved();
 
-    const end = Number((await fx.market.getTask(taskB)).bidWindowEnd);
-    await atTime(fx, end);
-    const receipt = await mined(as(fx, fx.stranger).closeAuction(taskB));
-    expect(eventsOf(receipt)).toEqual([
+    const { end, receipt } = await closeAtWindowEnd(fx, taskB);
+    expectEvents(fx, receipt, [
       ev("FallbackSkipped", { taskId: taskB, provider: await busy.getAddress(), reason: 0 }),
       ev("TaskAwarded", {
         taskId: taskB,
@@ -472,13 +417,13 @@ describe("closeAuction skips ineligible winners", () => {
         deadline: end + 250,
       }),
     ]);
-    await conserved();
+    await fx.conserved();
     const task = await fx.market.getTask(taskB);
     expect(task.provider).toBe(await other.getAddress());
     expect(task.epoch).toBe(1n);
     expect(task.fallbackCursor).toBe(2n);
-    expect(await active(busy)).toBe(1n);
-    expect(await active(other)).toBe(1n);
+    expect(await activeAssignments(fx, busy)).toBe(1n);
+    expect(await activeAssignments(fx, other)).toBe(1n);
   });
 
   it("skips a winner whose free stake is below minStake with FallbackSkipped(taskId, provider, InsufficientFreeStake)", async () => {
@@ -487,12 +432,10 @@ describe("closeAuction skips ineligible winners", () => {
     expect(await fx.market.unlockedStake(await busy.getAddress())).toBe(0n);
     await mined(as(fx, busy).placeBid(taskB, parseEther("0.1")));
     await mined(as(fx, other).placeBid(taskB, parseEther("0.2")));
-    await conserved();
+    await fx.conserved();
 
-    const end = Number((await fx.market.getTask(taskB)).bidWindowEnd);
-    await atTime(fx, end + 3);
-    const receipt = await mined(as(fx, fx.stranger).closeAuction(taskB));
-    expect(eventsOf(receipt)).toEqual([
+    const { end, receipt } = await closeAtWindowEnd(fx, taskB, { after: 3 });
+    expectEvents(fx, receipt, [
       ev("FallbackSkipped", { taskId: taskB, provider: await busy.getAddress(), reason: 1 }),
       ev("TaskAwarded", {
         taskId: taskB,
@@ -503,10 +446,10 @@ describe("closeAuction skips ineligible winners", () => {
         deadline: end + 3 + 250,
       }),
     ]);
-    await conserved();
+    await fx.conserved();
     expect((await fx.market.getTask(taskB)).provider).toBe(await other.getAddress());
-    expect(await active(busy)).toBe(1n);
-    expect(await active(other)).toBe(1n);
+    expect(await activeAssignments(fx, busy)).toBe(1n);
+    expect(await activeAssignments(fx, other)).toBe(1n);
   });
 
   it("pays a second-price winner that follows a skipped bid the price of the bid after it", async () => {
@@ -517,11 +460,9 @@ describe("closeAuction skips ineligible winners", () => {
     await mined(as(fx, busy).placeBid(taskC, parseEther("0.1")));
     await mined(as(fx, other).placeBid(taskC, parseEther("0.2")));
     await mined(as(fx, third).placeBid(taskC, parseEther("0.35")));
-    await conserved();
-    const end = Number((await fx.market.getTask(taskC)).bidWindowEnd);
-    await atTime(fx, end);
-    const receipt = await mined(as(fx, fx.stranger).closeAuction(taskC));
-    expect(eventsOf(receipt)).toEqual([
+    await fx.conserved();
+    const { end, receipt } = await closeAtWindowEnd(fx, taskC);
+    expectEvents(fx, receipt, [
       ev("FallbackSkipped", { taskId: taskC, provider: await busy.getAddress(), reason: 0 }),
       ev("TaskAwarded", {
         taskId: taskC,
@@ -532,7 +473,7 @@ describe("closeAuction skips ineligible winners", () => {
         deadline: end + 50,
       }),
     ]);
-    await conserved();
+    await fx.conserved();
   });
 
   it("re-opens the task when every bid is skipped and rounds are left", async () => {
@@ -542,17 +483,17 @@ describe("closeAuction skips ineligible winners", () => {
     const end = Number(task.bidWindowEnd);
     await atTime(fx, end);
     const receipt = await mined(as(fx, fx.stranger).closeAuction(taskB));
-    expect(eventsOf(receipt)).toEqual([
+    expectEvents(fx, receipt, [
       ev("FallbackSkipped", { taskId: taskB, provider: await busy.getAddress(), reason: 0 }),
       ev("TaskReopened", { taskId: taskB, round: 1, bidWindowEnd: end + Number(task.bidWindowLength) }),
     ]);
-    await conserved();
+    await fx.conserved();
     const after = await fx.market.getTask(taskB);
-    expect(after.status).toBe(OPEN);
+    expect(after.status).toBe(Status.Open);
     expect(after.round).toBe(1n);
     expect(after.fallbackCount).toBe(0n);
     expect((await fx.market.getFallbacks(taskB)).length).toBe(0);
-    expect(await active(busy)).toBe(1n);
+    expect(await activeAssignments(fx, busy)).toBe(1n);
     // Skipped is not failed: the provider may bid again in the new round.
     await mined(as(fx, busy).placeBid(taskB, parseEther("0.1")));
     expect((await fx.market.getFallbacks(taskB)).length).toBe(1);

@@ -1,69 +1,34 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parseEther, type JsonRpcSigner } from "ethers";
 import { encodeRegion } from "../../sim/chain/region.js";
 import {
   as,
   atTime,
   closeAfterWindow,
-  createMarketFixture,
-  expectConservation,
-  expectRevert,
   mineAt,
   mined,
   now,
   passDeadline,
   postTask,
   registerProvider,
-  type MarketFixture,
+  useMarketFixture,
 } from "../helpers/market-fixture.js";
+import {
+  expectRevert,
+  FailureReason,
+  rawMarketEvents,
+  SkipReason,
+  Status,
+  type MarketEvent,
+} from "../helpers/market-assertions.js";
 
 // placeBid and placeBids: the BidPlaced event, the sorted and bounded fallback list, every refusal
 // with its exact arguments, all-or-nothing batches, and bidding across re-auction rounds.
 // TEST_CONFIG: minStake 1 ETH, maxRounds 2, fallbackDepth 3.
 
-/** IComputeMarket.TaskStatus, in declaration order. */
-const Status = { None: 0n, Open: 1n, Awarded: 2n, Completed: 3n, Refunded: 4n } as const;
-/** IComputeMarket.SkipReason, in declaration order. */
-const SkipReason = { AtCapacity: 0n, InsufficientFreeStake: 1n } as const;
-/** IComputeMarket.FailureReason, in declaration order. */
-const FailureReason = { DeadlineMissed: 0n, Abandoned: 1n } as const;
+const fx = useMarketFixture();
 
-let fx: MarketFixture;
-let accounts: string[];
-let providerAddresses: string[];
-
-beforeAll(async () => {
-  fx = await createMarketFixture();
-  providerAddresses = await Promise.all(fx.providers.map((p) => p.getAddress()));
-  accounts = [
-    await fx.deployer.getAddress(),
-    ...(await Promise.all(fx.posters.map((p) => p.getAddress()))),
-    ...providerAddresses,
-    await fx.stranger.getAddress(),
-  ];
-});
-afterAll(async () => fx.chain.close());
-beforeEach(async () => fx.reset());
-
-const conserved = () => expectConservation(fx, accounts, providerAddresses);
-
-type Receipt = Awaited<ReturnType<typeof mined>>;
-type Event = { name: string; args: Record<string, unknown> };
-
-/** Every log of the receipt decoded as a market event, with its arguments by name. */
-function eventsOf(receipt: Receipt): Event[] {
-  return receipt.logs.map((log) => {
-    expect(log.address.toLowerCase()).toBe(fx.address.toLowerCase());
-    const parsed = fx.market.interface.parseLog(log);
-    if (parsed === null) throw new Error("a log the market's ABI does not describe");
-    return {
-      name: parsed.name,
-      args: Object.fromEntries(parsed.fragment.inputs.map((input, i) => [input.name, parsed.args[i] as unknown])),
-    };
-  });
-}
-
-function bidPlaced(taskId: bigint, provider: string, price: bigint, round: bigint): Event {
+function bidPlaced(taskId: bigint, provider: string, price: bigint, round: bigint): MarketEvent {
   return { name: "BidPlaced", args: { taskId, provider, price, round } };
 }
 
@@ -80,7 +45,7 @@ function provider(i: number): JsonRpcSigner {
   return p;
 }
 function addr(i: number): string {
-  const a = providerAddresses[i];
+  const a = fx.providerAddresses[i];
   if (a === undefined) throw new Error(`no provider ${i}`);
   return a;
 }
@@ -91,12 +56,12 @@ describe("placeBid", () => {
   it("records a bid: one BidPlaced(taskId, provider, price, round 0) and the bid as the only fallback", async () => {
     await registerProvider(fx, provider(0));
     const taskId = await postTask(fx, fx.posters[0]!);
-    await conserved();
+    await fx.conserved();
     const balance = await fx.chain.provider.getBalance(fx.address);
 
     const receipt = await mined(as(fx, provider(0)).placeBid(taskId, eth("0.4")));
-    await conserved();
-    expect(eventsOf(receipt)).toEqual([bidPlaced(taskId, addr(0), eth("0.4"), 0n)]);
+    await fx.conserved();
+    expect(rawMarketEvents(fx, receipt)).toEqual([bidPlaced(taskId, addr(0), eth("0.4"), 0n)]);
     expect(await fallbacksOf(taskId)).toEqual([{ provider: addr(0), price: eth("0.4") }]);
     const task = await fx.market.getTask(taskId);
     expect(task.fallbackCount).toBe(1n);
@@ -108,8 +73,8 @@ describe("placeBid", () => {
     await registerProvider(fx, provider(0));
     const taskId = await postTask(fx, fx.posters[0]!, { maxPrice: eth("0.9") });
     const receipt = await mined(as(fx, provider(0)).placeBid(taskId, eth("0.9")));
-    await conserved();
-    expect(eventsOf(receipt)).toEqual([bidPlaced(taskId, addr(0), eth("0.9"), 0n)]);
+    await fx.conserved();
+    expect(rawMarketEvents(fx, receipt)).toEqual([bidPlaced(taskId, addr(0), eth("0.9"), 0n)]);
     expect(await fallbacksOf(taskId)).toEqual([{ provider: addr(0), price: eth("0.9") }]);
   });
 
@@ -119,9 +84,9 @@ describe("placeBid", () => {
     const end = Number((await fx.market.getTask(taskId)).bidWindowEnd);
     await atTime(fx, end - 1);
     const receipt = await mined(as(fx, provider(0)).placeBid(taskId, eth("0.3")));
-    await conserved();
+    await fx.conserved();
     expect(await now(fx)).toBe(end - 1);
-    expect(eventsOf(receipt)).toEqual([bidPlaced(taskId, addr(0), eth("0.3"), 0n)]);
+    expect(rawMarketEvents(fx, receipt)).toEqual([bidPlaced(taskId, addr(0), eth("0.3"), 0n)]);
   });
 
   it("accepts a provider in the task's region and any provider on an any-region task", async () => {
@@ -132,7 +97,7 @@ describe("placeBid", () => {
     await mined(as(fx, provider(0)).placeBid(usTask, eth("0.5")));
     await mined(as(fx, provider(0)).placeBid(anyTask, eth("0.5")));
     await mined(as(fx, provider(1)).placeBid(anyTask, eth("0.6")));
-    await conserved();
+    await fx.conserved();
     expect(await fallbacksOf(usTask)).toEqual([{ provider: addr(0), price: eth("0.5") }]);
     expect(await fallbacksOf(anyTask)).toEqual([
       { provider: addr(0), price: eth("0.5") },
@@ -154,7 +119,7 @@ describe("placeBid", () => {
       const taskId = await postTask(fx, fx.posters[0]!);
       expect(await fx.market.unlockedStake(addr(0))).toBe(eth("2"));
       await mined(as(fx, provider(0)).requestStakeWithdrawal(eth("1.5")));
-      await conserved();
+      await fx.conserved();
       const record = await fx.market.getProvider(addr(0));
       expect(record.registered).toBe(true);
       expect(record.stake).toBe(eth("0.5"));
@@ -179,7 +144,7 @@ describe("placeBid", () => {
       const unlocked = await fx.market.unlockedStake(addr(0));
       expect(unlocked).toBe(fx.config.minStake * 2n);
       await mined(as(fx, provider(0)).requestStakeWithdrawal(unlocked));
-      await conserved();
+      await fx.conserved();
       await expectRevert(fx, as(fx, provider(0)).placeBid(taskId, eth("0.5")), "InsufficientStake", {
         provider: addr(0),
         stake: 0n,
@@ -193,7 +158,7 @@ describe("placeBid", () => {
       const taskId = await postTask(fx, fx.posters[0]!);
       await mined(as(fx, provider(0)).placeBid(taskId, eth("0.5")));
       await closeAfterWindow(fx, taskId);
-      await conserved();
+      await fx.conserved();
       expect((await fx.market.getTask(taskId)).status).toBe(Status.Awarded);
       await expectRevert(fx, as(fx, provider(1)).placeBid(taskId, eth("0.4")), "InvalidTaskStatus", {
         taskId,
@@ -208,7 +173,7 @@ describe("placeBid", () => {
       const poster = fx.posters[0]!;
       const taskId = await postTask(fx, poster);
       await mined(as(fx, poster).cancelTask(taskId));
-      await conserved();
+      await fx.conserved();
       await expectRevert(fx, as(fx, provider(0)).placeBid(taskId, eth("0.4")), "InvalidTaskStatus", {
         taskId,
         expected: Status.Open,
@@ -285,7 +250,7 @@ describe("placeBid", () => {
       await registerProvider(fx, provider(0));
       const taskId = await postTask(fx, fx.posters[0]!);
       await mined(as(fx, provider(0)).placeBid(taskId, eth("0.5")));
-      await conserved();
+      await fx.conserved();
       for (const price of [eth("0.4"), eth("0.5"), eth("0.6")]) {
         await expectRevert(fx, as(fx, provider(0)).placeBid(taskId, price), "DuplicateBid", {
           taskId,
@@ -302,13 +267,13 @@ describe("placeBid", () => {
       const taskId = await postTask(fx, fx.posters[0]!);
       await mined(as(fx, provider(0)).placeBid(taskId, eth("0.2")));
       await closeAfterWindow(fx, taskId);
-      await conserved();
+      await fx.conserved();
       await passDeadline(fx, taskId);
       const receipt = await mined(as(fx, fx.stranger).reroute(taskId));
-      await conserved();
-      const names = eventsOf(receipt).map((e) => e.name);
+      await fx.conserved();
+      const names = rawMarketEvents(fx, receipt).map((e) => e.name);
       expect(names).toEqual(["TaskRerouted", "ProviderSlashed", "TaskReopened"]);
-      expect(eventsOf(receipt)[0]!.args.reason).toBe(FailureReason.DeadlineMissed);
+      expect(rawMarketEvents(fx, receipt)[0]!.args.reason).toBe(FailureReason.DeadlineMissed);
       const task = await fx.market.getTask(taskId);
       expect(task.status).toBe(Status.Open);
       expect(task.round).toBe(1n);
@@ -325,8 +290,8 @@ describe("placeBid", () => {
 
       // Another provider may still bid in the new round.
       const bid = await mined(as(fx, provider(1)).placeBid(taskId, eth("0.3")));
-      await conserved();
-      expect(eventsOf(bid)).toEqual([bidPlaced(taskId, addr(1), eth("0.3"), 1n)]);
+      await fx.conserved();
+      expect(rawMarketEvents(fx, bid)).toEqual([bidPlaced(taskId, addr(1), eth("0.3"), 1n)]);
     });
 
     it("reverts ProviderFailedTask(taskId, provider) for a provider that abandoned the task and bids again after the re-auction", async () => {
@@ -335,8 +300,8 @@ describe("placeBid", () => {
       await mined(as(fx, provider(0)).placeBid(taskId, eth("0.2")));
       await closeAfterWindow(fx, taskId);
       const receipt = await mined(as(fx, provider(0)).abandonTask(taskId));
-      await conserved();
-      expect(eventsOf(receipt).map((e) => e.name)).toEqual(["TaskRerouted", "ProviderSlashed", "TaskReopened"]);
+      await fx.conserved();
+      expect(rawMarketEvents(fx, receipt).map((e) => e.name)).toEqual(["TaskRerouted", "ProviderSlashed", "TaskReopened"]);
       expect((await fx.market.getTask(taskId)).status).toBe(Status.Open);
       await expectRevert(fx, as(fx, provider(0)).placeBid(taskId, eth("0.1")), "ProviderFailedTask", {
         taskId,
@@ -359,7 +324,7 @@ describe("fallback list", () => {
       { provider: addr(0), price: eth("0.5") },
     ]);
     await mined(as(fx, provider(2)).placeBid(taskId, eth("0.4")));
-    await conserved();
+    await fx.conserved();
     expect(await fallbacksOf(taskId)).toEqual([
       { provider: addr(1), price: eth("0.3") },
       { provider: addr(2), price: eth("0.4") },
@@ -374,7 +339,7 @@ describe("fallback list", () => {
     await mined(as(fx, provider(0)).placeBid(taskId, eth("0.4")));
     await mined(as(fx, provider(1)).placeBid(taskId, eth("0.3")));
     await mined(as(fx, provider(2)).placeBid(taskId, eth("0.4")));
-    await conserved();
+    await fx.conserved();
     expect(await fallbacksOf(taskId)).toEqual([
       { provider: addr(1), price: eth("0.3") },
       { provider: addr(0), price: eth("0.4") },
@@ -387,12 +352,12 @@ describe("fallback list", () => {
     for (let i = 0; i < 8; i++) await registerProvider(fx, provider(i));
     const taskId = await postTask(fx, fx.posters[0]!);
     const prices = ["0.8", "0.3", "0.6", "0.1", "0.7", "0.2", "0.5", "0.4"].map(eth);
-    const events: Event[] = [];
+    const events: MarketEvent[] = [];
     for (let i = 0; i < 8; i++) {
       const receipt = await mined(as(fx, provider(i)).placeBid(taskId, prices[i]!));
-      events.push(...eventsOf(receipt));
+      events.push(...rawMarketEvents(fx, receipt));
     }
-    await conserved();
+    await fx.conserved();
     expect(events).toEqual(prices.map((price, i) => bidPlaced(taskId, addr(i), price, 0n)));
     expect(await fallbacksOf(taskId)).toEqual([
       { provider: addr(3), price: eth("0.1") },
@@ -409,8 +374,8 @@ describe("fallback list", () => {
     await mined(as(fx, provider(1)).placeBid(taskId, eth("0.5")));
     await mined(as(fx, provider(2)).placeBid(taskId, eth("0.4")));
     const receipt = await mined(as(fx, provider(3)).placeBid(taskId, eth("0.35")));
-    await conserved();
-    expect(eventsOf(receipt)).toEqual([bidPlaced(taskId, addr(3), eth("0.35"), 0n)]);
+    await fx.conserved();
+    expect(rawMarketEvents(fx, receipt)).toEqual([bidPlaced(taskId, addr(3), eth("0.35"), 0n)]);
     expect(await fallbacksOf(taskId)).toEqual([
       { provider: addr(0), price: eth("0.3") },
       { provider: addr(3), price: eth("0.35") },
@@ -426,7 +391,7 @@ describe("fallback list", () => {
     await mined(as(fx, provider(1)).placeBid(taskId, eth("0.5")));
     await mined(as(fx, provider(2)).placeBid(taskId, eth("0.4")));
     await mined(as(fx, provider(3)).placeBid(taskId, eth("0.1")));
-    await conserved();
+    await fx.conserved();
     expect(await fallbacksOf(taskId)).toEqual([
       { provider: addr(3), price: eth("0.1") },
       { provider: addr(0), price: eth("0.3") },
@@ -441,8 +406,8 @@ describe("fallback list", () => {
     await mined(as(fx, provider(1)).placeBid(taskId, eth("0.3")));
     await mined(as(fx, provider(2)).placeBid(taskId, eth("0.4")));
     const receipt = await mined(as(fx, provider(3)).placeBid(taskId, eth("0.4")));
-    await conserved();
-    expect(eventsOf(receipt)).toEqual([bidPlaced(taskId, addr(3), eth("0.4"), 0n)]);
+    await fx.conserved();
+    expect(rawMarketEvents(fx, receipt)).toEqual([bidPlaced(taskId, addr(3), eth("0.4"), 0n)]);
     expect(await fallbacksOf(taskId)).toEqual([
       { provider: addr(0), price: eth("0.2") },
       { provider: addr(1), price: eth("0.3") },
@@ -465,11 +430,11 @@ describe("placeBids", () => {
   it("places bids on 5 tasks in one transaction with one BidPlaced per task, in order", async () => {
     await registerProvider(fx, provider(0));
     const ids = await postFive();
-    await conserved();
+    await fx.conserved();
     const prices = ["0.1", "0.2", "0.3", "0.4", "0.5"].map(eth);
     const receipt = await mined(as(fx, provider(0)).placeBids(ids, prices));
-    await conserved();
-    expect(eventsOf(receipt)).toEqual(ids.map((taskId, i) => bidPlaced(taskId, addr(0), prices[i]!, 0n)));
+    await fx.conserved();
+    expect(rawMarketEvents(fx, receipt)).toEqual(ids.map((taskId, i) => bidPlaced(taskId, addr(0), prices[i]!, 0n)));
     for (const [i, taskId] of ids.entries()) {
       expect(await fallbacksOf(taskId)).toEqual([{ provider: addr(0), price: prices[i]! }]);
     }
@@ -482,7 +447,7 @@ describe("placeBids", () => {
     await mined(as(fx, provider(0)).placeBid(a!, eth("0.4")));
     await mined(as(fx, provider(0)).placeBid(b!, eth("0.2")));
     await mined(as(fx, provider(1)).placeBids([a!, b!], [eth("0.3"), eth("0.2")]));
-    await conserved();
+    await fx.conserved();
     expect(await fallbacksOf(a!)).toEqual([
       { provider: addr(1), price: eth("0.3") },
       { provider: addr(0), price: eth("0.4") },
@@ -508,8 +473,8 @@ describe("placeBids", () => {
     }
     prices[3] = eth("0.4");
     const receipt = await mined(as(fx, provider(0)).placeBids(ids, prices));
-    await conserved();
-    expect(eventsOf(receipt)).toEqual(ids.map((taskId, i) => bidPlaced(taskId, addr(0), prices[i]!, 0n)));
+    await fx.conserved();
+    expect(rawMarketEvents(fx, receipt)).toEqual(ids.map((taskId, i) => bidPlaced(taskId, addr(0), prices[i]!, 0n)));
   });
 
   it("reverts the whole batch with DuplicateBid when it names the same task twice, and records no bid", async () => {
@@ -569,17 +534,17 @@ describe("bidding across rounds", () => {
     const closeTs = Number(task.bidWindowEnd);
     await atTime(fx, closeTs);
     const close = await mined(as(fx, fx.stranger).closeAuction(taskId));
-    await conserved();
+    await fx.conserved();
     const newEnd = BigInt(closeTs) + task.bidWindowLength;
-    expect(eventsOf(close)).toEqual([{ name: "TaskReopened", args: { taskId, round: 1n, bidWindowEnd: newEnd } }]);
+    expect(rawMarketEvents(fx, close)).toEqual([{ name: "TaskReopened", args: { taskId, round: 1n, bidWindowEnd: newEnd } }]);
     const reopened = await fx.market.getTask(taskId);
     expect(reopened.status).toBe(Status.Open);
     expect(reopened.round).toBe(1n);
     expect(reopened.bidWindowEnd).toBe(newEnd);
 
     const bid = await mined(as(fx, provider(0)).placeBid(taskId, eth("0.3")));
-    await conserved();
-    expect(eventsOf(bid)).toEqual([bidPlaced(taskId, addr(0), eth("0.3"), 1n)]);
+    await fx.conserved();
+    expect(rawMarketEvents(fx, bid)).toEqual([bidPlaced(taskId, addr(0), eth("0.3"), 1n)]);
     expect(await fallbacksOf(taskId)).toEqual([{ provider: addr(0), price: eth("0.3") }]);
   });
 
@@ -589,7 +554,7 @@ describe("bidding across rounds", () => {
     const second = await postTask(fx, fx.posters[1]!);
     await mined(as(fx, provider(0)).placeBids([first, second], [eth("0.2"), eth("0.3")]));
     await closeAfterWindow(fx, first);
-    await conserved();
+    await fx.conserved();
     expect((await fx.market.getTask(first)).provider).toBe(addr(0));
 
     // At capacity, its only bid on the second task is skipped and the task is re-auctioned.
@@ -597,8 +562,8 @@ describe("bidding across rounds", () => {
     const closeTs = Math.max(Number(task.bidWindowEnd), (await now(fx)) + 1);
     await atTime(fx, closeTs);
     const close = await mined(as(fx, fx.stranger).closeAuction(second));
-    await conserved();
-    expect(eventsOf(close)).toEqual([
+    await fx.conserved();
+    expect(rawMarketEvents(fx, close)).toEqual([
       { name: "FallbackSkipped", args: { taskId: second, provider: addr(0), reason: SkipReason.AtCapacity } },
       {
         name: "TaskReopened",
@@ -610,8 +575,8 @@ describe("bidding across rounds", () => {
     expect((await fx.market.getTask(second)).fallbackCount).toBe(0n);
 
     const rebid = await mined(as(fx, provider(0)).placeBid(second, eth("0.25")));
-    await conserved();
-    expect(eventsOf(rebid)).toEqual([bidPlaced(second, addr(0), eth("0.25"), 1n)]);
+    await fx.conserved();
+    expect(rawMarketEvents(fx, rebid)).toEqual([bidPlaced(second, addr(0), eth("0.25"), 1n)]);
     expect(await fallbacksOf(second)).toEqual([{ provider: addr(0), price: eth("0.25") }]);
 
     await expectRevert(fx, as(fx, provider(0)).placeBid(second, eth("0.2")), "DuplicateBid", {
@@ -627,13 +592,13 @@ describe("bidding across rounds", () => {
     const poster = fx.posters[0]!;
     const taskId = await postTask(fx, poster, { maxPrice: eth("0.6") });
     await closeAfterWindow(fx, taskId);
-    await conserved();
+    await fx.conserved();
     expect((await fx.market.getTask(taskId)).round).toBe(1n);
     const task = await fx.market.getTask(taskId);
     await atTime(fx, Number(task.bidWindowEnd));
     const close = await mined(as(fx, fx.stranger).closeAuction(taskId));
-    await conserved();
-    expect(eventsOf(close)).toEqual([
+    await fx.conserved();
+    expect(rawMarketEvents(fx, close)).toEqual([
       {
         name: "TaskRefunded",
         args: { taskId, poster: await poster.getAddress(), amount: eth("0.6"), reason: 1n },

@@ -1,29 +1,14 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parseEther } from "ethers";
 import { ComputeMarket__factory } from "../../types/ethers-contracts/index.js";
 import { deployMarket, type MarketConfig } from "../../sim/chain/deploy.js";
-import { createMarketFixture, expectRevert, TEST_CONFIG, type MarketFixture } from "../helpers/market-fixture.js";
+import { TEST_CONFIG, useMarketFixture, type MarketFixture } from "../helpers/market-fixture.js";
+import { ConfigField, expectRevert } from "../helpers/market-assertions.js";
 
 // The constructor: every out-of-range parameter is refused with InvalidConfig(field, value), and
 // config() reports exactly what was deployed.
 
-/** IComputeMarket.ConfigField, in declaration order. */
-const ConfigField = {
-  MinStake: 0,
-  UnbondingDelay: 1,
-  SlashBps: 2,
-  AbandonSlashBps: 3,
-  MaxRounds: 4,
-  FallbackDepth: 5,
-} as const;
-
-let fx: MarketFixture;
-
-beforeAll(async () => {
-  fx = await createMarketFixture();
-});
-afterAll(async () => fx.chain.close());
-beforeEach(async () => fx.reset());
+const fx = useMarketFixture();
 
 /** Deploys straight from the factory, so the constructor's revert reaches expectRevert undecorated. */
 function deployRaw(overrides: Partial<MarketConfig>) {

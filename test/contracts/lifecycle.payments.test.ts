@@ -1,64 +1,49 @@
-import { beforeAll, beforeEach, afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { id, parseEther } from "ethers";
 import {
   as,
   closeAfterWindow,
-  createMarketFixture,
-  expectConservation,
   mined,
   passDeadline,
   postTask,
   registerProvider,
   SECOND_PRICE,
-  type MarketFixture,
+  useMarketFixture,
 } from "../helpers/market-fixture.js";
+import { receivedBy } from "../helpers/market-assertions.js";
 
 // Whole task lifecycles, checking escrow conservation after every step.
 
-let fx: MarketFixture;
-let accounts: string[];
-let providerAddresses: string[];
-
-beforeAll(async () => {
-  fx = await createMarketFixture();
-  providerAddresses = await Promise.all(fx.providers.map((p) => p.getAddress()));
-  accounts = [...(await Promise.all(fx.posters.map((p) => p.getAddress()))), ...providerAddresses, await fx.stranger.getAddress()];
-});
-afterAll(async () => fx.chain.close());
-beforeEach(async () => fx.reset());
-
-const conserved = () => expectConservation(fx, accounts, providerAddresses);
+const fx = useMarketFixture();
 
 describe("first-price lifecycle", () => {
   it("pays the lowest bidder its own price and credits the poster the rest", async () => {
     const [p1, p2, p3] = fx.providers as [typeof fx.providers[0], typeof fx.providers[0], typeof fx.providers[0]];
     for (const p of [p1, p2, p3]) await registerProvider(fx, p);
-    await conserved();
+    await fx.conserved();
     const poster = fx.posters[0]!;
     const taskId = await postTask(fx, poster, { maxPrice: parseEther("1") });
-    await conserved();
+    await fx.conserved();
     await mined(as(fx, p1).placeBid(taskId, parseEther("0.5")));
     await mined(as(fx, p2).placeBid(taskId, parseEther("0.3")));
     await mined(as(fx, p3).placeBid(taskId, parseEther("0.4")));
-    await conserved();
+    await fx.conserved();
     await closeAfterWindow(fx, taskId);
-    await conserved();
+    await fx.conserved();
     let task = await fx.market.getTask(taskId);
     expect(task.status).toBe(2n);
     expect(task.provider).toBe(await p2.getAddress());
     expect(task.payment).toBe(parseEther("0.3"));
     expect(task.epoch).toBe(1n);
     await mined(as(fx, p2).submitResult(taskId, 1, id("result")));
-    await conserved();
+    await fx.conserved();
     task = await fx.market.getTask(taskId);
     expect(task.status).toBe(3n);
     expect(await fx.market.creditOf(await p2.getAddress())).toBe(parseEther("0.3"));
     expect(await fx.market.creditOf(await poster.getAddress())).toBe(parseEther("0.7"));
-    const before = await fx.chain.provider.getBalance(await p2.getAddress());
-    const receipt = await mined(as(fx, p2).withdraw());
-    const after = await fx.chain.provider.getBalance(await p2.getAddress());
-    expect(after - before + receipt.gasUsed * receipt.gasPrice).toBe(parseEther("0.3"));
-    await conserved();
+    const { received } = await receivedBy(fx, await p2.getAddress(), () => mined(as(fx, p2).withdraw()));
+    expect(received).toBe(parseEther("0.3"));
+    await fx.conserved();
   });
 });
 
@@ -76,7 +61,7 @@ describe("second-price lifecycle", () => {
     expect(task.payment).toBe(parseEther("0.6"));
     await mined(as(fx, p2!).submitResult(taskId, 1, id("r")));
     expect(await fx.market.creditOf(await p2!.getAddress())).toBe(parseEther("0.6"));
-    await conserved();
+    await fx.conserved();
   });
 
   it("pays a lone bidder its own price", async () => {
@@ -101,7 +86,7 @@ describe("reroute after a missed deadline", () => {
     await closeAfterWindow(fx, taskId);
     await passDeadline(fx, taskId);
     await mined(as(fx, fx.stranger).reroute(taskId));
-    await conserved();
+    await fx.conserved();
     const task = await fx.market.getTask(taskId);
     expect(task.provider).toBe(await p2!.getAddress());
     expect(task.epoch).toBe(2n);
@@ -113,7 +98,7 @@ describe("reroute after a missed deadline", () => {
     expect(failed.slashCount).toBe(1n);
     expect(failed.activeAssignments).toBe(0n);
     await mined(as(fx, p2!).submitResult(taskId, 2, id("r")));
-    await conserved();
+    await fx.conserved();
     expect(await fx.market.creditOf(await poster.getAddress())).toBe(slash + parseEther("0.8"));
   });
 });

@@ -1,88 +1,52 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { id, parseEther, type JsonRpcSigner, type LogDescription } from "ethers";
+import { beforeAll, describe, expect, it } from "vitest";
+import { id, parseEther, type JsonRpcSigner } from "ethers";
 import { ANY_REGION, encodeRegion } from "../../sim/chain/region.js";
 import {
   as,
   atTime,
   closeAfterWindow,
-  createMarketFixture,
-  expectConservation,
-  expectRevert,
   mined,
   now,
   passDeadline,
   postTask,
   registerProvider,
-  type MarketFixture,
+  useMarketFixture,
 } from "../helpers/market-fixture.js";
+import {
+  expectRevert,
+  marketEvents,
+  normaliseArgs,
+  receivedBy,
+  type Receipt,
+} from "../helpers/market-assertions.js";
 
 // Every provider function (registerProvider, addStake, updateCapacity, requestStakeWithdrawal,
 // withdrawStake) and the provider views (getProvider, unlockedStake): the state after each call,
 // its one event, and each refusal with its exact custom error.
 
-let fx: MarketFixture;
-let accounts: string[];
-let providerAddresses: string[];
+const fx = useMarketFixture();
 let minStake: bigint;
 let delay: number;
 
-beforeAll(async () => {
-  fx = await createMarketFixture();
-  providerAddresses = await Promise.all(fx.providers.map((p) => p.getAddress()));
-  accounts = [
-    ...(await Promise.all(fx.posters.map((p) => p.getAddress()))),
-    ...providerAddresses,
-    await fx.stranger.getAddress(),
-  ];
+beforeAll(() => {
   minStake = fx.config.minStake;
   delay = fx.config.unbondingDelay;
 });
-afterAll(async () => fx.chain.close());
-beforeEach(async () => fx.reset());
-
-const conserved = () => expectConservation(fx, accounts, providerAddresses);
 
 const EU = encodeRegion("eu-west-1");
 
-type Receipt = Awaited<ReturnType<typeof mined>>;
-
-/** Numbers become bigints and strings (addresses, hex) lower case, so values compare exactly. */
-function normalise(value: unknown): unknown {
-  return typeof value === "number" ? BigInt(value) : typeof value === "string" ? value.toLowerCase() : value;
-}
-
-function normaliseAll(record: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, normalise(v)]));
-}
-
-/** The market's events in a receipt, in order. */
-function marketEvents(receipt: Receipt): LogDescription[] {
-  return receipt.logs
-    .filter((log) => log.address.toLowerCase() === fx.address.toLowerCase())
-    .map((log) => {
-      const parsed = fx.market.interface.parseLog(log);
-      if (parsed === null) throw new Error(`unparseable market log ${log.topics[0]}`);
-      return parsed;
-    });
-}
-
-/** An event's arguments by parameter name. */
-function eventArgs(event: LogDescription): Record<string, unknown> {
-  return normaliseAll(Object.fromEntries(event.fragment.inputs.map((input, i) => [input.name, event.args[i]])));
-}
-
 /** Asserts the receipt holds exactly one market event, `name`, with exactly these arguments. */
 function expectOnlyEvent(receipt: Receipt, name: string, args: Record<string, unknown>): void {
-  const events = marketEvents(receipt);
+  const events = marketEvents(fx, receipt);
   expect(events.map((e) => e.name)).toEqual([name]);
-  expect(eventArgs(events[0]!)).toEqual(normaliseAll(args));
+  expect(events[0]!.args).toEqual(normaliseArgs(args));
 }
 
 /** Asserts the receipt holds exactly one `name` market event, with exactly these arguments. */
 function expectOneEventAmong(receipt: Receipt, name: string, args: Record<string, unknown>): void {
-  const events = marketEvents(receipt).filter((e) => e.name === name);
+  const events = marketEvents(fx, receipt).filter((e) => e.name === name);
   expect(events).toHaveLength(1);
-  expect(eventArgs(events[0]!)).toEqual(normaliseAll(args));
+  expect(events[0]!.args).toEqual(normaliseArgs(args));
 }
 
 interface ProviderFields {
@@ -144,7 +108,7 @@ async function expectProvider(
     delete actual[key];
     delete wanted[key];
   }
-  expect(normaliseAll(actual)).toEqual(normaliseAll(wanted));
+  expect(normaliseArgs(actual)).toEqual(normaliseArgs(wanted));
 }
 
 async function unlocked(signer: JsonRpcSigner): Promise<bigint> {
@@ -166,11 +130,11 @@ async function minedAt(timestamp: number, call: () => ReturnType<typeof mined>):
  */
 async function assignTaskTo(winner: JsonRpcSigner, price = parseEther("0.5")): Promise<bigint> {
   const taskId = await postTask(fx, fx.posters[0]!);
-  await conserved();
+  await fx.conserved();
   await mined(as(fx, winner).placeBid(taskId, price));
-  await conserved();
+  await fx.conserved();
   await closeAfterWindow(fx, taskId);
-  await conserved();
+  await fx.conserved();
   const task = await fx.market.getTask(taskId);
   expect(task.status).toBe(2n);
   expect(task.provider).toBe(await winner.getAddress());
@@ -187,13 +151,13 @@ describe("registerProvider", () => {
   it("records region, capacity and stake, emits ProviderRegistered and counts the stake in totalStaked", async () => {
     const [p] = providerSigners(1) as [JsonRpcSigner];
     const stake = parseEther("2.5");
-    await conserved();
+    await fx.conserved();
     const receipt = await mined(as(fx, p).registerProvider(EU, 7, { value: stake }));
     expectOnlyEvent(receipt, "ProviderRegistered", { provider: await p.getAddress(), region: EU, capacity: 7, stake });
     await expectProvider(p, { ...UNREGISTERED, stake, region: EU, capacity: 7, registered: true });
     expect(await unlocked(p)).toBe(stake);
     expect(await fx.market.totalStaked()).toBe(stake);
-    await conserved();
+    await fx.conserved();
   });
 
   it("accepts a stake of exactly minStake", async () => {
@@ -206,7 +170,7 @@ describe("registerProvider", () => {
       stake: minStake,
     });
     await expectProvider(p, { ...UNREGISTERED, stake: minStake, region: EU, capacity: 1, registered: true });
-    await conserved();
+    await fx.conserved();
   });
 
   it("refuses a second registration with ProviderAlreadyRegistered(provider) and keeps the first record", async () => {
@@ -219,7 +183,7 @@ describe("registerProvider", () => {
       { provider: await p.getAddress() },
     );
     await expectProvider(p, registeredDefaults());
-    await conserved();
+    await fx.conserved();
   });
 
   it("refuses the zero (any) region with InvalidRegion", async () => {
@@ -262,20 +226,20 @@ describe("addStake", () => {
     const [p] = providerSigners(1) as [JsonRpcSigner];
     const address = await p.getAddress();
     await registerProvider(fx, p);
-    await conserved();
+    await fx.conserved();
 
     let receipt = await mined(as(fx, p).addStake({ value: parseEther("0.3") }));
     expectOnlyEvent(receipt, "StakeAdded", { provider: address, amount: parseEther("0.3"), stake: parseEther("2.3") });
     await expectProvider(p, { ...registeredDefaults(), stake: parseEther("2.3") });
     expect(await unlocked(p)).toBe(parseEther("2.3"));
     expect(await fx.market.totalStaked()).toBe(parseEther("2.3"));
-    await conserved();
+    await fx.conserved();
 
     receipt = await mined(as(fx, p).addStake({ value: 1n }));
     expectOnlyEvent(receipt, "StakeAdded", { provider: address, amount: 1n, stake: parseEther("2.3") + 1n });
     await expectProvider(p, { ...registeredDefaults(), stake: parseEther("2.3") + 1n });
     expect(await fx.market.totalStaked()).toBe(parseEther("2.3") + 1n);
-    await conserved();
+    await fx.conserved();
   });
 
   it("refuses a top-up of 0 with ZeroAmount", async () => {
@@ -299,16 +263,16 @@ describe("updateCapacity", () => {
   it("sets the new capacity, leaves the rest of the record unchanged and emits CapacityUpdated", async () => {
     const [p] = providerSigners(1) as [JsonRpcSigner];
     await registerProvider(fx, p);
-    await conserved();
+    await fx.conserved();
     let receipt = await mined(as(fx, p).updateCapacity(9));
     expectOnlyEvent(receipt, "CapacityUpdated", { provider: await p.getAddress(), capacity: 9 });
     await expectProvider(p, { ...registeredDefaults(), capacity: 9 });
-    await conserved();
+    await fx.conserved();
 
     receipt = await mined(as(fx, p).updateCapacity(1));
     expectOnlyEvent(receipt, "CapacityUpdated", { provider: await p.getAddress(), capacity: 1 });
     await expectProvider(p, { ...registeredDefaults(), capacity: 1 });
-    await conserved();
+    await fx.conserved();
   });
 
   it("refuses a capacity of 0 with InvalidCapacity", async () => {
@@ -332,7 +296,7 @@ describe("requestStakeWithdrawal", () => {
   it("moves the amount from stake to unbonding, ready unbondingDelay later, and emits StakeWithdrawalRequested", async () => {
     const [p] = providerSigners(1) as [JsonRpcSigner];
     await registerProvider(fx, p);
-    await conserved();
+    await fx.conserved();
     const t = (await now(fx)) + 10;
     const amount = parseEther("0.75");
     const receipt = await minedAt(t, () => mined(as(fx, p).requestStakeWithdrawal(amount)));
@@ -351,7 +315,7 @@ describe("requestStakeWithdrawal", () => {
     expect(await unlocked(p)).toBe(minStake * 2n - amount);
     // Unbonding stake is still held, so totalStaked does not move until it is withdrawn.
     expect(await fx.market.totalStaked()).toBe(minStake * 2n);
-    await conserved();
+    await fx.conserved();
   });
 
   it("accepts a request for the whole stake, leaving stake 0 and the provider registered", async () => {
@@ -372,14 +336,14 @@ describe("requestStakeWithdrawal", () => {
       unbondingReadyAt: t + delay,
     });
     expect(await unlocked(p)).toBe(0n);
-    await conserved();
+    await fx.conserved();
   });
 
   it("adds a second request to the unbonding total and restarts the delay from the second request", async () => {
     const [p] = providerSigners(1) as [JsonRpcSigner];
     const address = await p.getAddress();
     await registerProvider(fx, p);
-    await conserved();
+    await fx.conserved();
     const t1 = (await now(fx)) + 10;
     let receipt = await minedAt(t1, () => mined(as(fx, p).requestStakeWithdrawal(parseEther("0.2"))));
     expectOnlyEvent(receipt, "StakeWithdrawalRequested", {
@@ -388,7 +352,7 @@ describe("requestStakeWithdrawal", () => {
       unbonding: parseEther("0.2"),
       readyAt: t1 + delay,
     });
-    await conserved();
+    await fx.conserved();
 
     const t2 = t1 + 1_000;
     receipt = await minedAt(t2, () => mined(as(fx, p).requestStakeWithdrawal(parseEther("0.3"))));
@@ -405,7 +369,7 @@ describe("requestStakeWithdrawal", () => {
       unbondingReadyAt: t2 + delay,
     });
     expect(await unlocked(p)).toBe(minStake * 2n - parseEther("0.5"));
-    await conserved();
+    await fx.conserved();
   });
 
   it("refuses an amount of 0 with ZeroAmount", async () => {
@@ -437,9 +401,9 @@ describe("requestStakeWithdrawal", () => {
     const address = await p.getAddress();
     const stake = minStake * 2n;
     await registerProvider(fx, p);
-    await conserved();
+    await fx.conserved();
     const taskId = await assignTaskTo(p);
-    await conserved();
+    await fx.conserved();
     await expectProvider(p, { ...registeredDefaults(), activeAssignments: 1 });
     expect(await unlocked(p)).toBe(stake - minStake);
 
@@ -453,10 +417,10 @@ describe("requestStakeWithdrawal", () => {
       requested: stake - minStake + 1n,
       unlocked: stake - minStake,
     });
-    await conserved();
+    await fx.conserved();
 
     await mined(as(fx, p).submitResult(taskId, 1, id("result")));
-    await conserved();
+    await fx.conserved();
     await expectProvider(p, registeredDefaults());
     expect(await unlocked(p)).toBe(stake);
 
@@ -469,7 +433,7 @@ describe("requestStakeWithdrawal", () => {
       readyAt: t + delay,
     });
     await expectProvider(p, { ...registeredDefaults(), stake: 0n, unbonding: stake, unbondingReadyAt: t + delay });
-    await conserved();
+    await fx.conserved();
   });
 
   it("lets a provider with an active assignment request exactly its unlocked stake, then refuses 1 wei more with StakeLocked(unlocked 0)", async () => {
@@ -477,7 +441,7 @@ describe("requestStakeWithdrawal", () => {
     const address = await p.getAddress();
     await registerProvider(fx, p, { stake: parseEther("2.5") });
     await assignTaskTo(p);
-    await conserved();
+    await fx.conserved();
     expect(await unlocked(p)).toBe(parseEther("1.5"));
 
     const t = (await now(fx)) + 1;
@@ -496,7 +460,7 @@ describe("requestStakeWithdrawal", () => {
       activeAssignments: 1,
     });
     expect(await unlocked(p)).toBe(0n);
-    await conserved();
+    await fx.conserved();
 
     await expectRevert(fx, as(fx, p).requestStakeWithdrawal(1), "StakeLocked", {
       provider: address,
@@ -513,23 +477,23 @@ describe("withdrawStake", () => {
     const [p] = providerSigners(1) as [JsonRpcSigner];
     const address = await p.getAddress();
     await registerProvider(fx, p);
-    await conserved();
+    await fx.conserved();
     const t = (await now(fx)) + 1;
     const amount = parseEther("1.2");
     await minedAt(t, () => mined(as(fx, p).requestStakeWithdrawal(amount)));
-    await conserved();
+    await fx.conserved();
 
-    const before = await fx.chain.provider.getBalance(address);
-    const receipt = await minedAt(t + delay, () => mined(as(fx, p).withdrawStake()));
-    const after = await fx.chain.provider.getBalance(address);
-    expect(after - before + receipt.gasUsed * receipt.gasPrice).toBe(amount);
+    const { receipt, received } = await receivedBy(fx, address, () =>
+      minedAt(t + delay, () => mined(as(fx, p).withdrawStake())),
+    );
+    expect(received).toBe(amount);
     expectOnlyEvent(receipt, "StakeWithdrawn", { provider: address, amount });
     // The spec does not say what unbondingReadyAt holds once nothing is unbonding.
     await expectProvider(p, { ...registeredDefaults(), stake: minStake * 2n - amount, unbonding: 0n }, [
       "unbondingReadyAt",
     ]);
     expect(await fx.market.totalStaked()).toBe(minStake * 2n - amount);
-    await conserved();
+    await fx.conserved();
   });
 
   it("refuses one second before readyAt with UnbondingNotFinished(provider, readyAt, block timestamp)", async () => {
@@ -565,13 +529,13 @@ describe("withdrawStake", () => {
     const [p] = providerSigners(1) as [JsonRpcSigner];
     const address = await p.getAddress();
     await registerProvider(fx, p);
-    await conserved();
+    await fx.conserved();
     const t1 = (await now(fx)) + 1;
     await minedAt(t1, () => mined(as(fx, p).requestStakeWithdrawal(parseEther("0.4"))));
-    await conserved();
+    await fx.conserved();
     const t2 = t1 + 600;
     await minedAt(t2, () => mined(as(fx, p).requestStakeWithdrawal(parseEther("0.6"))));
-    await conserved();
+    await fx.conserved();
 
     await atTime(fx, t1 + delay);
     await expectRevert(fx, as(fx, p).withdrawStake(), "UnbondingNotFinished", {
@@ -579,17 +543,17 @@ describe("withdrawStake", () => {
       readyAt: t2 + delay,
       nowTs: t1 + delay,
     });
-    await conserved();
+    await fx.conserved();
 
-    const before = await fx.chain.provider.getBalance(address);
-    const receipt = await minedAt(t2 + delay, () => mined(as(fx, p).withdrawStake()));
-    const after = await fx.chain.provider.getBalance(address);
-    expect(after - before + receipt.gasUsed * receipt.gasPrice).toBe(parseEther("1"));
+    const { receipt, received } = await receivedBy(fx, address, () =>
+      minedAt(t2 + delay, () => mined(as(fx, p).withdrawStake())),
+    );
+    expect(received).toBe(parseEther("1"));
     expectOnlyEvent(receipt, "StakeWithdrawn", { provider: address, amount: parseEther("1") });
     await expectProvider(p, { ...registeredDefaults(), stake: minStake * 2n - parseEther("1"), unbonding: 0n }, [
       "unbondingReadyAt",
     ]);
-    await conserved();
+    await fx.conserved();
   });
 
   it("refuses a registered provider with nothing unbonding with NothingToWithdraw(provider)", async () => {
@@ -610,9 +574,9 @@ describe("withdrawStake", () => {
     await registerProvider(fx, p);
     const t = (await now(fx)) + 1;
     await minedAt(t, () => mined(as(fx, p).requestStakeWithdrawal(minStake)));
-    await conserved();
+    await fx.conserved();
     await minedAt(t + delay, () => mined(as(fx, p).withdrawStake()));
-    await conserved();
+    await fx.conserved();
     await expectRevert(fx, as(fx, p).withdrawStake(), "NothingToWithdraw", { account: await p.getAddress() });
   });
 });
@@ -624,11 +588,11 @@ describe("a provider whose stake fell below minStake", () => {
     const [p] = providerSigners(1) as [JsonRpcSigner];
     const address = await p.getAddress();
     await registerProvider(fx, p);
-    await conserved();
+    await fx.conserved();
     await mined(as(fx, p).requestStakeWithdrawal(parseEther("1.5")));
-    await conserved();
+    await fx.conserved();
     const taskId = await postTask(fx, fx.posters[0]!);
-    await conserved();
+    await fx.conserved();
 
     await expectRevert(fx, as(fx, p).placeBid(taskId, parseEther("0.5")), "InsufficientStake", {
       provider: address,
@@ -638,20 +602,20 @@ describe("a provider whose stake fell below minStake", () => {
     expect((await fx.market.getTask(taskId)).fallbackCount).toBe(0n);
 
     await mined(as(fx, p).addStake({ value: parseEther("0.5") }));
-    await conserved();
+    await fx.conserved();
     const receipt = await mined(as(fx, p).placeBid(taskId, parseEther("0.5")));
     expectOnlyEvent(receipt, "BidPlaced", { taskId, provider: address, price: parseEther("0.5"), round: 0 });
-    await conserved();
+    await fx.conserved();
   });
 
   it("with exactly minStake, cannot bid after withdrawing 1 wei: InsufficientStake(provider, minStake - 1, minStake)", async () => {
     const [p] = providerSigners(1) as [JsonRpcSigner];
     await registerProvider(fx, p, { stake: minStake });
-    await conserved();
+    await fx.conserved();
     await mined(as(fx, p).requestStakeWithdrawal(1));
-    await conserved();
+    await fx.conserved();
     const taskId = await postTask(fx, fx.posters[0]!);
-    await conserved();
+    await fx.conserved();
     await expectRevert(fx, as(fx, p).placeBid(taskId, parseEther("0.5")), "InsufficientStake", {
       provider: await p.getAddress(),
       stake: minStake - 1n,
@@ -668,15 +632,15 @@ describe("slashes", () => {
     const poster = fx.posters[0]!;
     await registerProvider(fx, p1);
     await registerProvider(fx, p2);
-    await conserved();
+    await fx.conserved();
     const taskId = await postTask(fx, poster);
-    await conserved();
+    await fx.conserved();
     await mined(as(fx, p1).placeBid(taskId, parseEther("0.1")));
-    await conserved();
+    await fx.conserved();
     await mined(as(fx, p2).placeBid(taskId, parseEther("0.2")));
-    await conserved();
+    await fx.conserved();
     await closeAfterWindow(fx, taskId);
-    await conserved();
+    await fx.conserved();
     await passDeadline(fx, taskId);
 
     const receipt = await mined(as(fx, fx.stranger).reroute(taskId));
@@ -697,26 +661,26 @@ describe("slashes", () => {
     expect(await fx.market.totalStaked()).toBe(minStake * 4n - slash);
     // The fallback took over and was not slashed.
     await expectProvider(p2, { ...registeredDefaults(), activeAssignments: 1 });
-    await conserved();
+    await fx.conserved();
   });
 
   it("accumulates slashCount and slashedTotal over two missed deadlines, each slash a share of the stake left", async () => {
     const [p] = providerSigners(1) as [JsonRpcSigner];
     const address = await p.getAddress();
     await registerProvider(fx, p);
-    await conserved();
+    await fx.conserved();
     const first = await postTask(fx, fx.posters[0]!);
-    await conserved();
+    await fx.conserved();
     const second = await postTask(fx, fx.posters[1]!);
-    await conserved();
+    await fx.conserved();
     await mined(as(fx, p).placeBid(first, parseEther("0.1")));
-    await conserved();
+    await fx.conserved();
     await mined(as(fx, p).placeBid(second, parseEther("0.1")));
-    await conserved();
+    await fx.conserved();
     await closeAfterWindow(fx, first);
-    await conserved();
+    await fx.conserved();
     await closeAfterWindow(fx, second);
-    await conserved();
+    await fx.conserved();
     await expectProvider(p, { ...registeredDefaults(), activeAssignments: 2 });
     expect(await unlocked(p)).toBe(0n);
 
@@ -739,7 +703,7 @@ describe("slashes", () => {
       slashCount: 1,
       slashedTotal: slash1,
     });
-    await conserved();
+    await fx.conserved();
 
     receipt = await mined(as(fx, fx.stranger).reroute(second));
     expectOneEventAmong(receipt, "ProviderSlashed", {
@@ -755,7 +719,7 @@ describe("slashes", () => {
       slashedTotal: slash1 + slash2,
     });
     expect(await unlocked(p)).toBe(minStake * 2n - slash1 - slash2);
-    await conserved();
+    await fx.conserved();
   });
 
   it("slashes only the stake, not stake already unbonding, which is paid out in full", async () => {
@@ -763,10 +727,10 @@ describe("slashes", () => {
     const address = await p.getAddress();
     await registerProvider(fx, p, { stake: minStake * 3n });
     const taskId = await assignTaskTo(p);
-    await conserved();
+    await fx.conserved();
     const t = (await now(fx)) + 1;
     await minedAt(t, () => mined(as(fx, p).requestStakeWithdrawal(minStake)));
-    await conserved();
+    await fx.conserved();
 
     await passDeadline(fx, taskId);
     const receipt = await mined(as(fx, fx.stranger).reroute(taskId));
@@ -785,14 +749,15 @@ describe("slashes", () => {
       slashCount: 1,
       slashedTotal: slash,
     });
-    await conserved();
+    await fx.conserved();
 
-    const before = await fx.chain.provider.getBalance(address);
-    const withdrawal = await minedAt(Math.max(t + delay, (await now(fx)) + 1), () => mined(as(fx, p).withdrawStake()));
-    const after = await fx.chain.provider.getBalance(address);
-    expect(after - before + withdrawal.gasUsed * withdrawal.gasPrice).toBe(minStake);
+    const at = Math.max(t + delay, (await now(fx)) + 1);
+    const { receipt: withdrawal, received } = await receivedBy(fx, address, () =>
+      minedAt(at, () => mined(as(fx, p).withdrawStake())),
+    );
+    expect(received).toBe(minStake);
     expectOnlyEvent(withdrawal, "StakeWithdrawn", { provider: address, amount: minStake });
-    await conserved();
+    await fx.conserved();
   });
 });
 
@@ -807,21 +772,21 @@ describe("getProvider and unlockedStake", () => {
   it("unlockedStake subtracts minStake per active assignment and gives it back as each assignment ends", async () => {
     const [p] = providerSigners(1) as [JsonRpcSigner];
     await registerProvider(fx, p, { stake: parseEther("3.5") });
-    await conserved();
+    await fx.conserved();
     expect(await unlocked(p)).toBe(parseEther("3.5"));
     const first = await assignTaskTo(p);
-    await conserved();
+    await fx.conserved();
     expect(await unlocked(p)).toBe(parseEther("2.5"));
     const second = await assignTaskTo(p);
-    await conserved();
+    await fx.conserved();
     expect(await unlocked(p)).toBe(parseEther("1.5"));
     await expectProvider(p, { ...registeredDefaults(), stake: parseEther("3.5"), activeAssignments: 2 });
 
     await mined(as(fx, p).submitResult(first, 1, id("r1")));
-    await conserved();
+    await fx.conserved();
     expect(await unlocked(p)).toBe(parseEther("2.5"));
     await mined(as(fx, p).submitResult(second, 1, id("r2")));
-    await conserved();
+    await fx.conserved();
     expect(await unlocked(p)).toBe(parseEther("3.5"));
     await expectProvider(p, { ...registeredDefaults(), stake: parseEther("3.5") });
   });

@@ -1,95 +1,44 @@
-import { beforeAll, beforeEach, afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { id, parseEther, ZeroAddress, type JsonRpcSigner, type Result } from "ethers";
 import {
   as,
   atTime,
   closeAfterWindow,
-  createMarketFixture,
-  expectConservation,
-  expectRevert,
+  closeAtWindowEnd,
   mined,
   postTask,
   registerProvider,
   SECOND_PRICE,
-  type MarketFixture,
+  useMarketFixture,
 } from "../helpers/market-fixture.js";
+import {
+  activeAssignments,
+  creditOf,
+  ev,
+  expectEvents,
+  expectRevert,
+  FailureReason,
+  marketEvents,
+  RefundReason,
+  SkipReason,
+  Status,
+  taskState,
+  type Receipt,
+} from "../helpers/market-assertions.js";
 
 // reroute, rerouteTasks and abandonTask: slashes, fallbacks, re-auctions and refunds.
 
-let fx: MarketFixture;
-let accounts: string[];
-let providerAddresses: string[];
-
-beforeAll(async () => {
-  fx = await createMarketFixture();
-  providerAddresses = await Promise.all(fx.providers.map((p) => p.getAddress()));
-  accounts = [
-    await fx.deployer.getAddress(),
-    ...(await Promise.all(fx.posters.map((p) => p.getAddress()))),
-    ...providerAddresses,
-    await fx.stranger.getAddress(),
-  ];
-});
-afterAll(async () => fx.chain.close());
-beforeEach(async () => fx.reset());
-
-const conserved = () => expectConservation(fx, accounts, providerAddresses);
+const fx = useMarketFixture();
 
 // ---------------------------------------------------------------- helpers
-
-type Receipt = Awaited<ReturnType<typeof mined>>;
-interface Ev {
-  name: string;
-  args: Record<string, unknown>;
-}
-
-const normalise = (value: unknown): unknown =>
-  typeof value === "number" ? BigInt(value) : typeof value === "string" ? value.toLowerCase() : value;
-
-/** An expected event, its arguments by parameter name. */
-function ev(name: string, args: Record<string, unknown>): Ev {
-  return { name, args: Object.fromEntries(Object.entries(args).map(([k, v]) => [k, normalise(v)])) };
-}
-
-/** Every market event of the receipt, in order, its arguments by parameter name. */
-function eventsOf(receipt: Receipt): Ev[] {
-  const out: Ev[] = [];
-  for (const log of receipt.logs) {
-    const parsed = fx.market.interface.parseLog(log);
-    if (parsed === null) continue;
-    out.push(ev(parsed.name, Object.fromEntries(parsed.fragment.inputs.map((input, i) => [input.name, parsed.args[i]]))));
-  }
-  return out;
-}
-
-async function taskState(taskId: bigint): Promise<Record<string, unknown>> {
-  return ((await fx.market.getTask(taskId)) as unknown as Result).toObject();
-}
 
 async function providerState(signer: JsonRpcSigner): Promise<Record<string, unknown>> {
   return ((await fx.market.getProvider(await signer.getAddress())) as unknown as Result).toObject();
 }
 
-async function active(signer: JsonRpcSigner): Promise<bigint> {
-  return (await fx.market.getProvider(await signer.getAddress())).activeAssignments;
-}
-
-async function credit(signer: JsonRpcSigner): Promise<bigint> {
-  return fx.market.creditOf(await signer.getAddress());
-}
-
 async function addr(signer: JsonRpcSigner): Promise<string> {
   return signer.getAddress();
 }
-
-const OPEN = 1n;
-const AWARDED = 2n;
-const COMPLETED = 3n;
-const REFUNDED = 4n;
-const DEADLINE_MISSED = 0;
-const ABANDONED = 1;
-const AT_CAPACITY = 0;
-const FALLBACKS_EXHAUSTED = 2;
 
 const BUDGET = 300;
 const STAKE = parseEther("2"); // registerProvider's default: 2 × minStake
@@ -108,15 +57,13 @@ async function awardedTask(
   const poster = options.poster ?? fx.posters[0]!;
   const budget = options.budget ?? BUDGET;
   if (options.register ?? true) for (const p of bidders) await registerProvider(fx, p);
-  await conserved();
+  await fx.conserved();
   const taskId = await postTask(fx, poster, { maxPrice: parseEther("1"), budget, mechanism: options.mechanism });
-  await conserved();
+  await fx.conserved();
   for (const [i, p] of bidders.entries()) await mined(as(fx, p).placeBid(taskId, parseEther(prices[i]!)));
-  await conserved();
-  const end = Number((await fx.market.getTask(taskId)).bidWindowEnd);
-  await atTime(fx, end);
-  await mined(as(fx, fx.stranger).closeAuction(taskId));
-  await conserved();
+  await fx.conserved();
+  const { end } = await closeAtWindowEnd(fx, taskId);
+  await fx.conserved();
   return { taskId, poster, deadline: end + budget };
 }
 
@@ -130,7 +77,7 @@ describe("reroute after a missed deadline", () => {
   it("lets a stranger reroute: TaskRerouted, then ProviderSlashed(stake × slashBps / 10000) to the poster, then TaskAwarded to the next fallback with epoch 2 and a fresh deadline", async () => {
     const [p1, p2, p3] = providers(3) as [JsonRpcSigner, JsonRpcSigner, JsonRpcSigner];
     const { taskId, poster, deadline } = await awardedTask([p1, p2, p3], ["0.1", "0.2", "0.3"]);
-    expect(await active(p1)).toBe(1n);
+    expect(await activeAssignments(fx, p1)).toBe(1n);
     const stakedBefore = await fx.market.totalStaked();
 
     const at = deadline + 1;
@@ -138,12 +85,12 @@ describe("reroute after a missed deadline", () => {
     const receipt = await mined(as(fx, fx.stranger).reroute(taskId));
     const slash = slashOf(STAKE, fx.config.slashBps);
     expect(slash).toBe(parseEther("0.2"));
-    expect(eventsOf(receipt)).toEqual([
+    expectEvents(fx, receipt, [
       ev("TaskRerouted", {
         taskId,
         provider: await addr(p1),
         epoch: 1,
-        reason: DEADLINE_MISSED,
+        reason: FailureReason.DeadlineMissed,
         caller: await addr(fx.stranger),
       }),
       ev("ProviderSlashed", { provider: await addr(p1), taskId, amount: slash, poster: await addr(poster) }),
@@ -156,10 +103,10 @@ describe("reroute after a missed deadline", () => {
         deadline: at + BUDGET,
       }),
     ]);
-    await conserved();
+    await fx.conserved();
 
     const task = await fx.market.getTask(taskId);
-    expect(task.status).toBe(AWARDED);
+    expect(task.status).toBe(Status.Awarded);
     expect(task.provider).toBe(await addr(p2));
     expect(task.payment).toBe(parseEther("0.2"));
     expect(task.epoch).toBe(2n);
@@ -171,25 +118,25 @@ describe("reroute after a missed deadline", () => {
     expect(failed.stake).toBe(STAKE - slash);
     expect(failed.slashCount).toBe(1n);
     expect(failed.slashedTotal).toBe(slash);
-    expect(await active(p2)).toBe(1n);
-    expect(await active(p3)).toBe(0n);
-    expect(await credit(poster)).toBe(slash);
-    expect(await credit(fx.stranger)).toBe(0n);
+    expect(await activeAssignments(fx, p2)).toBe(1n);
+    expect(await activeAssignments(fx, p3)).toBe(0n);
+    expect(await creditOf(fx, poster)).toBe(slash);
+    expect(await creditOf(fx, fx.stranger)).toBe(0n);
     expect(await fx.market.totalStaked()).toBe(stakedBefore - slash);
     expect(await fx.market.totalEscrow()).toBe(parseEther("1"));
 
     // The fallback finishes the job and is paid its own (first-price) bid.
     await mined(as(fx, p2).submitResult(taskId, 2, id("r")));
-    await conserved();
-    expect(await credit(p2)).toBe(parseEther("0.2"));
-    expect(await credit(poster)).toBe(slash + parseEther("0.8"));
-    expect(await active(p2)).toBe(0n);
+    await fx.conserved();
+    expect(await creditOf(fx, p2)).toBe(parseEther("0.2"));
+    expect(await creditOf(fx, poster)).toBe(slash + parseEther("0.8"));
+    expect(await activeAssignments(fx, p2)).toBe(0n);
   });
 
   it("reverts DeadlineNotPassed(taskId, deadline, nowTs) at exactly the deadline and changes nothing", async () => {
     const [p1, p2] = providers(2) as [JsonRpcSigner, JsonRpcSigner];
     const { taskId, poster, deadline } = await awardedTask([p1, p2], ["0.1", "0.2"]);
-    const before = await taskState(taskId);
+    const before = await taskState(fx, taskId);
     const p1Before = await providerState(p1);
     await atTime(fx, deadline);
     await expectRevert(fx, as(fx, fx.stranger).reroute(taskId), "DeadlineNotPassed", {
@@ -197,10 +144,10 @@ describe("reroute after a missed deadline", () => {
       deadline,
       nowTs: deadline,
     });
-    expect(await taskState(taskId)).toEqual(before);
+    expect(await taskState(fx, taskId)).toEqual(before);
     expect(await providerState(p1)).toEqual(p1Before);
-    expect(await credit(poster)).toBe(0n);
-    await conserved();
+    expect(await creditOf(fx, poster)).toBe(0n);
+    await fx.conserved();
   });
 
   it("skips a fallback at capacity with FallbackSkipped and awards the one after it", async () => {
@@ -212,23 +159,23 @@ describe("reroute after a missed deadline", () => {
     const other = await postTask(fx, fx.posters[1]!, { window: 30 });
     await mined(as(fx, p2).placeBid(other, parseEther("0.5")));
     await closeAfterWindow(fx, other);
-    await conserved();
-    expect(await active(p2)).toBe(1n);
+    await fx.conserved();
+    expect(await activeAssignments(fx, p2)).toBe(1n);
 
     const { taskId, poster, deadline } = await awardedTask([p1, p2, p3], ["0.1", "0.2", "0.3"], { register: false });
     expect((await fx.market.getTask(taskId)).provider).toBe(await addr(p1));
     const at = deadline + 5;
     await atTime(fx, at);
     const receipt = await mined(as(fx, fx.stranger).reroute(taskId));
-    expect(eventsOf(receipt)).toEqual([
-      ev("TaskRerouted", { taskId, provider: await addr(p1), epoch: 1, reason: DEADLINE_MISSED, caller: await addr(fx.stranger) }),
+    expectEvents(fx, receipt, [
+      ev("TaskRerouted", { taskId, provider: await addr(p1), epoch: 1, reason: FailureReason.DeadlineMissed, caller: await addr(fx.stranger) }),
       ev("ProviderSlashed", {
         provider: await addr(p1),
         taskId,
         amount: slashOf(STAKE, fx.config.slashBps),
         poster: await addr(poster),
       }),
-      ev("FallbackSkipped", { taskId, provider: await addr(p2), reason: AT_CAPACITY }),
+      ev("FallbackSkipped", { taskId, provider: await addr(p2), reason: SkipReason.AtCapacity }),
       ev("TaskAwarded", {
         taskId,
         provider: await addr(p3),
@@ -238,12 +185,12 @@ describe("reroute after a missed deadline", () => {
         deadline: at + BUDGET,
       }),
     ]);
-    await conserved();
+    await fx.conserved();
     const task = await fx.market.getTask(taskId);
     expect(task.fallbackCursor).toBe(3n);
-    expect(await active(p1)).toBe(0n);
-    expect(await active(p2)).toBe(1n);
-    expect(await active(p3)).toBe(1n);
+    expect(await activeAssignments(fx, p1)).toBe(0n);
+    expect(await activeAssignments(fx, p2)).toBe(1n);
+    expect(await activeAssignments(fx, p3)).toBe(1n);
   });
 
   it("reverts InvalidTaskStatus(taskId, Awarded, Open) on an open task, from reroute and from abandonTask", async () => {
@@ -251,18 +198,18 @@ describe("reroute after a missed deadline", () => {
     await registerProvider(fx, p1);
     const taskId = await postTask(fx, fx.posters[0]!);
     await mined(as(fx, p1).placeBid(taskId, parseEther("0.1")));
-    const before = await taskState(taskId);
+    const before = await taskState(fx, taskId);
     await expectRevert(fx, as(fx, fx.stranger).reroute(taskId), "InvalidTaskStatus", {
       taskId,
-      expected: AWARDED,
-      actual: OPEN,
+      expected: Status.Awarded,
+      actual: Status.Open,
     });
     await expectRevert(fx, as(fx, p1).abandonTask(taskId), "InvalidTaskStatus", {
       taskId,
-      expected: AWARDED,
-      actual: OPEN,
+      expected: Status.Awarded,
+      actual: Status.Open,
     });
-    expect(await taskState(taskId)).toEqual(before);
+    expect(await taskState(fx, taskId)).toEqual(before);
     expect((await fx.market.getProvider(await addr(p1))).slashCount).toBe(0n);
   });
 
@@ -270,22 +217,22 @@ describe("reroute after a missed deadline", () => {
     const [p1, p2] = providers(2) as [JsonRpcSigner, JsonRpcSigner];
     const { taskId, poster, deadline } = await awardedTask([p1, p2], ["0.1", "0.2"]);
     await mined(as(fx, p1).submitResult(taskId, 1, id("r")));
-    await conserved();
-    const before = await taskState(taskId);
+    await fx.conserved();
+    const before = await taskState(fx, taskId);
     await atTime(fx, deadline + 1);
     await expectRevert(fx, as(fx, fx.stranger).reroute(taskId), "InvalidTaskStatus", {
       taskId,
-      expected: AWARDED,
-      actual: COMPLETED,
+      expected: Status.Awarded,
+      actual: Status.Completed,
     });
     await expectRevert(fx, as(fx, p1).abandonTask(taskId), "InvalidTaskStatus", {
       taskId,
-      expected: AWARDED,
-      actual: COMPLETED,
+      expected: Status.Awarded,
+      actual: Status.Completed,
     });
-    expect(await taskState(taskId)).toEqual(before);
+    expect(await taskState(fx, taskId)).toEqual(before);
     expect(await fx.market.getProvider(await addr(p1)).then((p) => p.stake)).toBe(STAKE);
-    expect(await credit(poster)).toBe(parseEther("0.9"));
+    expect(await creditOf(fx, poster)).toBe(parseEther("0.9"));
   });
 
   it("reverts TaskNotFound for an unknown id, from reroute and from abandonTask", async () => {
@@ -307,8 +254,8 @@ describe("abandonTask", () => {
     const receipt = await mined(as(fx, p1).abandonTask(taskId));
     const slash = slashOf(STAKE, fx.config.abandonSlashBps);
     expect(slash).toBe(parseEther("0.1"));
-    expect(eventsOf(receipt)).toEqual([
-      ev("TaskRerouted", { taskId, provider: await addr(p1), epoch: 1, reason: ABANDONED, caller: await addr(p1) }),
+    expectEvents(fx, receipt, [
+      ev("TaskRerouted", { taskId, provider: await addr(p1), epoch: 1, reason: FailureReason.Abandoned, caller: await addr(p1) }),
       ev("ProviderSlashed", { provider: await addr(p1), taskId, amount: slash, poster: await addr(poster) }),
       ev("TaskAwarded", {
         taskId,
@@ -319,7 +266,7 @@ describe("abandonTask", () => {
         deadline: at + BUDGET,
       }),
     ]);
-    await conserved();
+    await fx.conserved();
     const task = await fx.market.getTask(taskId);
     expect(task.provider).toBe(await addr(p2));
     expect(task.epoch).toBe(2n);
@@ -329,8 +276,8 @@ describe("abandonTask", () => {
     expect(failed.stake).toBe(STAKE - slash);
     expect(failed.slashCount).toBe(1n);
     expect(failed.slashedTotal).toBe(slash);
-    expect(await active(p2)).toBe(1n);
-    expect(await credit(poster)).toBe(slash);
+    expect(await activeAssignments(fx, p2)).toBe(1n);
+    expect(await creditOf(fx, poster)).toBe(slash);
   });
 
   it.each([
@@ -341,16 +288,16 @@ describe("abandonTask", () => {
     const [p1, p2] = providers(2) as [JsonRpcSigner, JsonRpcSigner];
     const { taskId } = await awardedTask([p1, p2], ["0.1", "0.2"]);
     const caller = who();
-    const before = await taskState(taskId);
+    const before = await taskState(fx, taskId);
     const p1Before = await providerState(p1);
     await expectRevert(fx, as(fx, caller).abandonTask(taskId), "NotAssignedProvider", {
       taskId,
       caller: await addr(caller),
       assignee: await addr(p1),
     });
-    expect(await taskState(taskId)).toEqual(before);
+    expect(await taskState(fx, taskId)).toEqual(before);
     expect(await providerState(p1)).toEqual(p1Before);
-    await conserved();
+    await fx.conserved();
   });
 });
 
@@ -369,11 +316,11 @@ describe("rerouteTasks", () => {
     await mined(as(fx, p3).placeBid(t2, parseEther("0.3")));
     await mined(as(fx, p4).placeBid(t2, parseEther("0.4")));
     await mined(as(fx, p5).placeBid(t3, parseEther("0.5")));
-    await conserved();
+    await fx.conserved();
     const closeAt = Number((await fx.market.getTask(t3)).bidWindowEnd);
     await atTime(fx, closeAt);
     await mined(as(fx, fx.stranger).closeAuctions([t1, t2, t3]));
-    await conserved();
+    await fx.conserved();
     const deadline = closeAt + BUDGET;
     const t3Length = Number((await fx.market.getTask(t3)).bidWindowLength);
 
@@ -382,8 +329,8 @@ describe("rerouteTasks", () => {
     const receipt = await mined(as(fx, fx.stranger).rerouteTasks([t1, t2, t3]));
     const slash = slashOf(STAKE, fx.config.slashBps);
     const stranger = await addr(fx.stranger);
-    expect(eventsOf(receipt)).toEqual([
-      ev("TaskRerouted", { taskId: t1, provider: await addr(p1), epoch: 1, reason: DEADLINE_MISSED, caller: stranger }),
+    expectEvents(fx, receipt, [
+      ev("TaskRerouted", { taskId: t1, provider: await addr(p1), epoch: 1, reason: FailureReason.DeadlineMissed, caller: stranger }),
       ev("ProviderSlashed", { provider: await addr(p1), taskId: t1, amount: slash, poster: await addr(posterA) }),
       ev("TaskAwarded", {
         taskId: t1,
@@ -393,7 +340,7 @@ describe("rerouteTasks", () => {
         epoch: 2,
         deadline: at + BUDGET,
       }),
-      ev("TaskRerouted", { taskId: t2, provider: await addr(p3), epoch: 1, reason: DEADLINE_MISSED, caller: stranger }),
+      ev("TaskRerouted", { taskId: t2, provider: await addr(p3), epoch: 1, reason: FailureReason.DeadlineMissed, caller: stranger }),
       ev("ProviderSlashed", { provider: await addr(p3), taskId: t2, amount: slash, poster: await addr(posterB) }),
       ev("TaskAwarded", {
         taskId: t2,
@@ -403,15 +350,15 @@ describe("rerouteTasks", () => {
         epoch: 2,
         deadline: at + BUDGET,
       }),
-      ev("TaskRerouted", { taskId: t3, provider: await addr(p5), epoch: 1, reason: DEADLINE_MISSED, caller: stranger }),
+      ev("TaskRerouted", { taskId: t3, provider: await addr(p5), epoch: 1, reason: FailureReason.DeadlineMissed, caller: stranger }),
       ev("ProviderSlashed", { provider: await addr(p5), taskId: t3, amount: slash, poster: await addr(posterA) }),
       ev("TaskReopened", { taskId: t3, round: 1, bidWindowEnd: at + t3Length }),
     ]);
-    await conserved();
-    for (const p of [p1, p3, p5]) expect(await active(p)).toBe(0n);
-    for (const p of [p2, p4]) expect(await active(p)).toBe(1n);
-    expect(await credit(posterA)).toBe(slash * 2n);
-    expect(await credit(posterB)).toBe(slash);
+    await fx.conserved();
+    for (const p of [p1, p3, p5]) expect(await activeAssignments(fx, p)).toBe(0n);
+    for (const p of [p2, p4]) expect(await activeAssignments(fx, p)).toBe(1n);
+    expect(await creditOf(fx, posterA)).toBe(slash * 2n);
+    expect(await creditOf(fx, posterB)).toBe(slash);
     for (const t of [t1, t2, t3]) expect((await fx.market.getTask(t)).reroutes).toBe(1n);
   });
 
@@ -428,9 +375,9 @@ describe("rerouteTasks", () => {
     const closeAt = Number((await fx.market.getTask(t2)).bidWindowEnd);
     await atTime(fx, closeAt);
     await mined(as(fx, fx.stranger).closeAuctions([t1, t2]));
-    await conserved();
-    const before1 = await taskState(t1);
-    const before2 = await taskState(t2);
+    await fx.conserved();
+    const before1 = await taskState(fx, t1);
+    const before2 = await taskState(fx, t2);
     const providersBefore = await Promise.all([p1, p2, p3, p4].map(providerState));
 
     const at = closeAt + 101;
@@ -446,11 +393,11 @@ describe("rerouteTasks", () => {
       deadline: at + 100,
       nowTs: at,
     });
-    expect(await taskState(t1)).toEqual(before1);
-    expect(await taskState(t2)).toEqual(before2);
+    expect(await taskState(fx, t1)).toEqual(before1);
+    expect(await taskState(fx, t2)).toEqual(before2);
     expect(await Promise.all([p1, p2, p3, p4].map(providerState))).toEqual(providersBefore);
-    expect(await credit(poster)).toBe(0n);
-    await conserved();
+    expect(await creditOf(fx, poster)).toBe(0n);
+    await fx.conserved();
   });
 });
 
@@ -470,8 +417,8 @@ describe("fallback exhaustion", () => {
     const at1 = deadline + 1;
     await atTime(fx, at1);
     let receipt = await mined(as(fx, fx.stranger).reroute(taskId));
-    expect(eventsOf(receipt)).toEqual([
-      ev("TaskRerouted", { taskId, provider: await addr(p1), epoch: 1, reason: DEADLINE_MISSED, caller: stranger }),
+    expectEvents(fx, receipt, [
+      ev("TaskRerouted", { taskId, provider: await addr(p1), epoch: 1, reason: FailureReason.DeadlineMissed, caller: stranger }),
       ev("ProviderSlashed", { provider: await addr(p1), taskId, amount: slash, poster: await addr(poster) }),
       ev("TaskAwarded", {
         taskId,
@@ -482,22 +429,22 @@ describe("fallback exhaustion", () => {
         deadline: at1 + BUDGET,
       }),
     ]);
-    await conserved();
-    expect(await active(p1)).toBe(0n);
-    expect(await active(p2)).toBe(1n);
+    await fx.conserved();
+    expect(await activeAssignments(fx, p1)).toBe(0n);
+    expect(await activeAssignments(fx, p2)).toBe(1n);
 
     // p2 misses its deadline too: no fallback left, a round left, so Awarded -> Open.
     const at2 = at1 + BUDGET + 1;
     await atTime(fx, at2);
     receipt = await mined(as(fx, fx.stranger).reroute(taskId));
-    expect(eventsOf(receipt)).toEqual([
-      ev("TaskRerouted", { taskId, provider: await addr(p2), epoch: 2, reason: DEADLINE_MISSED, caller: stranger }),
+    expectEvents(fx, receipt, [
+      ev("TaskRerouted", { taskId, provider: await addr(p2), epoch: 2, reason: FailureReason.DeadlineMissed, caller: stranger }),
       ev("ProviderSlashed", { provider: await addr(p2), taskId, amount: slash, poster: await addr(poster) }),
       ev("TaskReopened", { taskId, round: 1, bidWindowEnd: at2 + length }),
     ]);
-    await conserved();
+    await fx.conserved();
     let task = await fx.market.getTask(taskId);
-    expect(task.status).toBe(OPEN);
+    expect(task.status).toBe(Status.Open);
     expect(task.round).toBe(1n);
     expect(task.bidWindowEnd).toBe(BigInt(at2 + length));
     expect(task.provider).toBe(ZeroAddress);
@@ -507,8 +454,8 @@ describe("fallback exhaustion", () => {
     expect(task.reroutes).toBe(2n);
     expect(task.epoch).toBe(2n);
     expect((await fx.market.getFallbacks(taskId)).length).toBe(0);
-    expect(await active(p1)).toBe(0n);
-    expect(await active(p2)).toBe(0n);
+    expect(await activeAssignments(fx, p1)).toBe(0n);
+    expect(await activeAssignments(fx, p2)).toBe(0n);
     expect(await fx.market.totalEscrow()).toBe(parseEther("1"));
 
     // Providers that failed the task may not bid on it again.
@@ -523,14 +470,14 @@ describe("fallback exhaustion", () => {
 
     // A new provider bids in round 1 and wins.
     receipt = await mined(as(fx, p3).placeBid(taskId, parseEther("0.4")));
-    expect(eventsOf(receipt)).toEqual([
+    expectEvents(fx, receipt, [
       ev("BidPlaced", { taskId, provider: await addr(p3), price: parseEther("0.4"), round: 1 }),
     ]);
-    await conserved();
+    await fx.conserved();
     const at3 = at2 + length;
     await atTime(fx, at3);
     receipt = await mined(as(fx, fx.stranger).closeAuction(taskId));
-    expect(eventsOf(receipt)).toEqual([
+    expectEvents(fx, receipt, [
       ev("TaskAwarded", {
         taskId,
         provider: await addr(p3),
@@ -540,25 +487,25 @@ describe("fallback exhaustion", () => {
         deadline: at3 + BUDGET,
       }),
     ]);
-    await conserved();
-    expect(await active(p3)).toBe(1n);
+    await fx.conserved();
+    expect(await activeAssignments(fx, p3)).toBe(1n);
 
     // p3 abandons: no fallback and no round left, so Awarded -> Refunded directly.
     const at4 = at3 + 10;
     await atTime(fx, at4);
     receipt = await mined(as(fx, p3).abandonTask(taskId));
-    expect(eventsOf(receipt)).toEqual([
-      ev("TaskRerouted", { taskId, provider: await addr(p3), epoch: 3, reason: ABANDONED, caller: await addr(p3) }),
+    expectEvents(fx, receipt, [
+      ev("TaskRerouted", { taskId, provider: await addr(p3), epoch: 3, reason: FailureReason.Abandoned, caller: await addr(p3) }),
       ev("ProviderSlashed", { provider: await addr(p3), taskId, amount: abandonSlash, poster: await addr(poster) }),
-      ev("TaskRefunded", { taskId, poster: await addr(poster), amount: parseEther("1"), reason: FALLBACKS_EXHAUSTED }),
+      ev("TaskRefunded", { taskId, poster: await addr(poster), amount: parseEther("1"), reason: RefundReason.FallbacksExhausted }),
     ]);
-    await conserved();
+    await fx.conserved();
     task = await fx.market.getTask(taskId);
-    expect(task.status).toBe(REFUNDED);
+    expect(task.status).toBe(Status.Refunded);
     expect(task.reroutes).toBe(3n);
     expect(task.epoch).toBe(3n);
-    expect(await active(p3)).toBe(0n);
-    expect(await credit(poster)).toBe(parseEther("1") + slash + slash + abandonSlash);
+    expect(await activeAssignments(fx, p3)).toBe(0n);
+    expect(await creditOf(fx, poster)).toBe(parseEther("1") + slash + slash + abandonSlash);
     expect(await fx.market.totalEscrow()).toBe(0n);
     for (const [p, cut] of [
       [p1, slash],
@@ -569,19 +516,19 @@ describe("fallback exhaustion", () => {
       expect(record.stake).toBe(STAKE - cut);
       expect(record.slashCount).toBe(1n);
       expect(record.slashedTotal).toBe(cut);
-      expect(await credit(p)).toBe(0n);
+      expect(await creditOf(fx, p)).toBe(0n);
     }
 
     // Refunded is terminal.
     await expectRevert(fx, as(fx, fx.stranger).reroute(taskId), "InvalidTaskStatus", {
       taskId,
-      expected: AWARDED,
-      actual: REFUNDED,
+      expected: Status.Awarded,
+      actual: Status.Refunded,
     });
     await expectRevert(fx, as(fx, fx.stranger).closeAuction(taskId), "InvalidTaskStatus", {
       taskId,
-      expected: OPEN,
-      actual: REFUNDED,
+      expected: Status.Open,
+      actual: Status.Refunded,
     });
   });
 });
@@ -606,7 +553,7 @@ describe("second-price payment after a reroute", () => {
     expect(task.provider).toBe(await addr(p1));
     expect(task.payment).toBe(parseEther("0.2"));
 
-    const awardOf = (receipt: Receipt) => eventsOf(receipt).find((e) => e.name === "TaskAwarded");
+    const awardOf = (receipt: Receipt) => marketEvents(fx, receipt).find((e) => e.name === "TaskAwarded");
 
     const at1 = deadline + 1;
     await atTime(fx, at1);
@@ -621,8 +568,8 @@ describe("second-price payment after a reroute", () => {
         deadline: at1 + BUDGET,
       }),
     );
-    await conserved();
-    expect(await active(p1)).toBe(0n);
+    await fx.conserved();
+    expect(await activeAssignments(fx, p1)).toBe(0n);
 
     const at2 = at1 + BUDGET + 1;
     await atTime(fx, at2);
@@ -637,15 +584,15 @@ describe("second-price payment after a reroute", () => {
         deadline: at2 + BUDGET,
       }),
     );
-    await conserved();
-    expect(await active(p2)).toBe(0n);
+    await fx.conserved();
+    expect(await activeAssignments(fx, p2)).toBe(0n);
     task = await fx.market.getTask(taskId);
     expect(task.payment).toBe(parseEther("0.3"));
     expect(task.reroutes).toBe(2n);
 
     receipt = await mined(as(fx, p3).submitResult(taskId, 3, id("done")));
     const slash = slashOf(STAKE, fx.config.slashBps);
-    expect(eventsOf(receipt)).toEqual([
+    expectEvents(fx, receipt, [
       ev("ResultSubmitted", {
         taskId,
         provider: await addr(p3),
@@ -655,11 +602,11 @@ describe("second-price payment after a reroute", () => {
         posterRefund: parseEther("0.7"),
       }),
     ]);
-    await conserved();
-    expect(await credit(p3)).toBe(parseEther("0.3"));
-    expect(await credit(poster)).toBe(parseEther("0.7") + slash * 2n);
-    expect(await active(p3)).toBe(0n);
-    expect(await credit(p4)).toBe(0n);
+    await fx.conserved();
+    expect(await creditOf(fx, p3)).toBe(parseEther("0.3"));
+    expect(await creditOf(fx, poster)).toBe(parseEther("0.7") + slash * 2n);
+    expect(await activeAssignments(fx, p3)).toBe(0n);
+    expect(await creditOf(fx, p4)).toBe(0n);
   });
 });
 

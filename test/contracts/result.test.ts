@@ -1,84 +1,33 @@
-import { beforeAll, beforeEach, afterAll, describe, expect, it } from "vitest";
-import { id, parseEther, type JsonRpcSigner, type Result } from "ethers";
+import { describe, expect, it } from "vitest";
+import { id, parseEther, type JsonRpcSigner } from "ethers";
 import {
   as,
   atTime,
   closeAfterWindow,
-  createMarketFixture,
-  expectConservation,
-  expectRevert,
+  closeAtWindowEnd,
   mined,
   passDeadline,
   postTask,
   registerProvider,
   SECOND_PRICE,
-  type MarketFixture,
+  useMarketFixture,
 } from "../helpers/market-fixture.js";
+import {
+  activeAssignments,
+  creditOf,
+  ev,
+  expectEvents,
+  expectRevert,
+  marketEvents,
+  Status,
+  taskState,
+} from "../helpers/market-assertions.js";
 
 // submitResult: settlement, the deadline boundary, and every refusal.
 
-let fx: MarketFixture;
-let accounts: string[];
-let providerAddresses: string[];
-
-beforeAll(async () => {
-  fx = await createMarketFixture();
-  providerAddresses = await Promise.all(fx.providers.map((p) => p.getAddress()));
-  accounts = [
-    await fx.deployer.getAddress(),
-    ...(await Promise.all(fx.posters.map((p) => p.getAddress()))),
-    ...providerAddresses,
-    await fx.stranger.getAddress(),
-  ];
-});
-afterAll(async () => fx.chain.close());
-beforeEach(async () => fx.reset());
-
-const conserved = () => expectConservation(fx, accounts, providerAddresses);
+const fx = useMarketFixture();
 
 // ---------------------------------------------------------------- helpers
-
-type Receipt = Awaited<ReturnType<typeof mined>>;
-interface Ev {
-  name: string;
-  args: Record<string, unknown>;
-}
-
-const normalise = (value: unknown): unknown =>
-  typeof value === "number" ? BigInt(value) : typeof value === "string" ? value.toLowerCase() : value;
-
-/** An expected event, its arguments by parameter name. */
-function ev(name: string, args: Record<string, unknown>): Ev {
-  return { name, args: Object.fromEntries(Object.entries(args).map(([k, v]) => [k, normalise(v)])) };
-}
-
-/** Every market event of the receipt, in order, its arguments by parameter name. */
-function eventsOf(receipt: Receipt): Ev[] {
-  const out: Ev[] = [];
-  for (const log of receipt.logs) {
-    const parsed = fx.market.interface.parseLog(log);
-    if (parsed === null) continue;
-    out.push(ev(parsed.name, Object.fromEntries(parsed.fragment.inputs.map((input, i) => [input.name, parsed.args[i]]))));
-  }
-  return out;
-}
-
-async function taskState(taskId: bigint): Promise<Record<string, unknown>> {
-  return ((await fx.market.getTask(taskId)) as unknown as Result).toObject();
-}
-
-async function active(signer: JsonRpcSigner): Promise<bigint> {
-  return (await fx.market.getProvider(await signer.getAddress())).activeAssignments;
-}
-
-async function credit(signer: JsonRpcSigner): Promise<bigint> {
-  return fx.market.creditOf(await signer.getAddress());
-}
-
-const OPEN = 1n;
-const AWARDED = 2n;
-const COMPLETED = 3n;
-const REFUNDED = 4n;
 
 const BUDGET = 300;
 const RESULT = id("result: 1 frame rendered");
@@ -91,17 +40,15 @@ async function awardedTask(mechanism?: number) {
   const [p1, p2, p3] = fx.providers as [JsonRpcSigner, JsonRpcSigner, JsonRpcSigner];
   const poster = fx.posters[0]!;
   for (const p of [p1, p2, p3]) await registerProvider(fx, p);
-  await conserved();
+  await fx.conserved();
   const taskId = await postTask(fx, poster, { maxPrice: parseEther("1"), budget: BUDGET, mechanism });
-  await conserved();
+  await fx.conserved();
   await mined(as(fx, p1).placeBid(taskId, parseEther("0.3")));
   await mined(as(fx, p2).placeBid(taskId, parseEther("0.5")));
   await mined(as(fx, p3).placeBid(taskId, parseEther("0.6")));
-  await conserved();
-  const end = Number((await fx.market.getTask(taskId)).bidWindowEnd);
-  await atTime(fx, end);
-  await mined(as(fx, fx.stranger).closeAuction(taskId));
-  await conserved();
+  await fx.conserved();
+  const { end } = await closeAtWindowEnd(fx, taskId);
+  await fx.conserved();
   const task = await fx.market.getTask(taskId);
   expect(task.provider).toBe(await p1.getAddress());
   expect(task.epoch).toBe(1n);
@@ -114,9 +61,9 @@ async function awardedTask(mechanism?: number) {
 describe("submitResult settles the task", () => {
   it("emits ResultSubmitted with exact args, credits provider and poster, frees the provider and completes the task", async () => {
     const { taskId, poster, p1 } = await awardedTask();
-    expect(await active(p1)).toBe(1n);
+    expect(await activeAssignments(fx, p1)).toBe(1n);
     const receipt = await mined(as(fx, p1).submitResult(taskId, 1, RESULT));
-    expect(eventsOf(receipt)).toEqual([
+    expectEvents(fx, receipt, [
       ev("ResultSubmitted", {
         taskId,
         provider: await p1.getAddress(),
@@ -126,12 +73,12 @@ describe("submitResult settles the task", () => {
         posterRefund: parseEther("0.7"),
       }),
     ]);
-    await conserved();
-    expect(await credit(p1)).toBe(parseEther("0.3"));
-    expect(await credit(poster)).toBe(parseEther("0.7"));
-    expect(await active(p1)).toBe(0n);
+    await fx.conserved();
+    expect(await creditOf(fx, p1)).toBe(parseEther("0.3"));
+    expect(await creditOf(fx, poster)).toBe(parseEther("0.7"));
+    expect(await activeAssignments(fx, p1)).toBe(0n);
     const task = await fx.market.getTask(taskId);
-    expect(task.status).toBe(COMPLETED);
+    expect(task.status).toBe(Status.Completed);
     expect(task.provider).toBe(await p1.getAddress());
     expect(task.payment).toBe(parseEther("0.3"));
     expect(await fx.market.totalEscrow()).toBe(0n);
@@ -143,7 +90,7 @@ describe("submitResult settles the task", () => {
   it("settles a second-price task at the second price and refunds the poster the rest", async () => {
     const { taskId, poster, p1 } = await awardedTask(SECOND_PRICE);
     const receipt = await mined(as(fx, p1).submitResult(taskId, 1, RESULT));
-    expect(eventsOf(receipt)).toEqual([
+    expectEvents(fx, receipt, [
       ev("ResultSubmitted", {
         taskId,
         provider: await p1.getAddress(),
@@ -153,10 +100,10 @@ describe("submitResult settles the task", () => {
         posterRefund: parseEther("0.5"),
       }),
     ]);
-    await conserved();
-    expect(await credit(p1)).toBe(parseEther("0.5"));
-    expect(await credit(poster)).toBe(parseEther("0.5"));
-    expect(await active(p1)).toBe(0n);
+    await fx.conserved();
+    expect(await creditOf(fx, p1)).toBe(parseEther("0.5"));
+    expect(await creditOf(fx, poster)).toBe(parseEther("0.5"));
+    expect(await activeAssignments(fx, p1)).toBe(0n);
   });
 
   it("accepts a result at exactly the deadline", async () => {
@@ -164,12 +111,12 @@ describe("submitResult settles the task", () => {
     await atTime(fx, deadline);
     const receipt = await mined(as(fx, p1).submitResult(taskId, 1, RESULT));
     expect((await receipt.getBlock()).timestamp).toBe(deadline);
-    expect(eventsOf(receipt).map((e) => e.name)).toEqual(["ResultSubmitted"]);
-    await conserved();
-    expect((await fx.market.getTask(taskId)).status).toBe(COMPLETED);
-    expect(await credit(p1)).toBe(parseEther("0.3"));
-    expect(await credit(poster)).toBe(parseEther("0.7"));
-    expect(await active(p1)).toBe(0n);
+    expect(marketEvents(fx, receipt).map((e) => e.name)).toEqual(["ResultSubmitted"]);
+    await fx.conserved();
+    expect((await fx.market.getTask(taskId)).status).toBe(Status.Completed);
+    expect(await creditOf(fx, p1)).toBe(parseEther("0.3"));
+    expect(await creditOf(fx, poster)).toBe(parseEther("0.7"));
+    expect(await activeAssignments(fx, p1)).toBe(0n);
   });
 });
 
@@ -178,18 +125,18 @@ describe("submitResult settles the task", () => {
 describe("submitResult refusals", () => {
   it("reverts DeadlinePassed(taskId, deadline, nowTs) one second after the deadline and changes nothing", async () => {
     const { taskId, deadline, poster, p1 } = await awardedTask();
-    const before = await taskState(taskId);
+    const before = await taskState(fx, taskId);
     await atTime(fx, deadline + 1);
     await expectRevert(fx, as(fx, p1).submitResult(taskId, 1, RESULT), "DeadlinePassed", {
       taskId,
       deadline,
       nowTs: deadline + 1,
     });
-    expect(await taskState(taskId)).toEqual(before);
-    expect(await credit(p1)).toBe(0n);
-    expect(await credit(poster)).toBe(0n);
-    expect(await active(p1)).toBe(1n);
-    await conserved();
+    expect(await taskState(fx, taskId)).toEqual(before);
+    expect(await creditOf(fx, p1)).toBe(0n);
+    expect(await creditOf(fx, poster)).toBe(0n);
+    expect(await activeAssignments(fx, p1)).toBe(1n);
+    await fx.conserved();
   });
 
   it.each([
@@ -199,40 +146,40 @@ describe("submitResult refusals", () => {
   ])("reverts NotAssignedProvider(taskId, caller, assignee) when %s submits", async (_label, who) => {
     const { taskId, p1 } = await awardedTask();
     const caller = who();
-    const before = await taskState(taskId);
+    const before = await taskState(fx, taskId);
     await expectRevert(fx, as(fx, caller).submitResult(taskId, 1, RESULT), "NotAssignedProvider", {
       taskId,
       caller: await caller.getAddress(),
       assignee: await p1.getAddress(),
     });
-    expect(await taskState(taskId)).toEqual(before);
-    expect(await credit(caller)).toBe(0n);
-    expect(await active(p1)).toBe(1n);
-    await conserved();
+    expect(await taskState(fx, taskId)).toEqual(before);
+    expect(await creditOf(fx, caller)).toBe(0n);
+    expect(await activeAssignments(fx, p1)).toBe(1n);
+    await fx.conserved();
   });
 
   it("reverts StaleEpoch(taskId, 1, 2) when the original provider submits after a reroute to a fallback, and pays it nothing", async () => {
     const { taskId, poster, p1, p2 } = await awardedTask();
     await passDeadline(fx, taskId);
     await mined(as(fx, fx.stranger).reroute(taskId));
-    await conserved();
+    await fx.conserved();
     const rerouted = await fx.market.getTask(taskId);
     expect(rerouted.provider).toBe(await p2.getAddress());
     expect(rerouted.epoch).toBe(2n);
     const slash = (fx.config.minStake * 2n * BigInt(fx.config.slashBps)) / 10_000n;
-    const before = await taskState(taskId);
+    const before = await taskState(fx, taskId);
 
     await expectRevert(fx, as(fx, p1).submitResult(taskId, 1, RESULT), "StaleEpoch", {
       taskId,
       given: 1,
       current: 2,
     });
-    expect(await taskState(taskId)).toEqual(before);
-    expect(await credit(p1)).toBe(0n);
-    expect(await credit(poster)).toBe(slash);
-    expect(await active(p1)).toBe(0n);
-    expect(await active(p2)).toBe(1n);
-    await conserved();
+    expect(await taskState(fx, taskId)).toEqual(before);
+    expect(await creditOf(fx, p1)).toBe(0n);
+    expect(await creditOf(fx, poster)).toBe(slash);
+    expect(await activeAssignments(fx, p1)).toBe(0n);
+    expect(await activeAssignments(fx, p2)).toBe(1n);
+    await fx.conserved();
 
     // Naming the current epoch does not help the old assignee either.
     await expectRevert(fx, as(fx, p1).submitResult(taskId, 2, RESULT), "NotAssignedProvider", {
@@ -243,7 +190,7 @@ describe("submitResult refusals", () => {
 
     // The fallback's result under epoch 2 is the one that settles.
     const receipt = await mined(as(fx, p2).submitResult(taskId, 2, RESULT));
-    expect(eventsOf(receipt)).toEqual([
+    expectEvents(fx, receipt, [
       ev("ResultSubmitted", {
         taskId,
         provider: await p2.getAddress(),
@@ -253,11 +200,11 @@ describe("submitResult refusals", () => {
         posterRefund: parseEther("0.5"),
       }),
     ]);
-    await conserved();
-    expect(await credit(p1)).toBe(0n);
-    expect(await credit(p2)).toBe(parseEther("0.5"));
-    expect(await credit(poster)).toBe(slash + parseEther("0.5"));
-    expect(await active(p2)).toBe(0n);
+    await fx.conserved();
+    expect(await creditOf(fx, p1)).toBe(0n);
+    expect(await creditOf(fx, p2)).toBe(parseEther("0.5"));
+    expect(await creditOf(fx, poster)).toBe(slash + parseEther("0.5"));
+    expect(await activeAssignments(fx, p2)).toBe(0n);
   });
 
   it("reverts InvalidTaskStatus(taskId, Awarded, Open) for an open task", async () => {
@@ -267,26 +214,26 @@ describe("submitResult refusals", () => {
     await mined(as(fx, p1).placeBid(taskId, parseEther("0.3")));
     await expectRevert(fx, as(fx, p1).submitResult(taskId, 0, RESULT), "InvalidTaskStatus", {
       taskId,
-      expected: AWARDED,
-      actual: OPEN,
+      expected: Status.Awarded,
+      actual: Status.Open,
     });
-    expect((await fx.market.getTask(taskId)).status).toBe(OPEN);
-    expect(await credit(p1)).toBe(0n);
+    expect((await fx.market.getTask(taskId)).status).toBe(Status.Open);
+    expect(await creditOf(fx, p1)).toBe(0n);
   });
 
   it("reverts InvalidTaskStatus(taskId, Awarded, Completed) for a second result and pays nothing twice", async () => {
     const { taskId, poster, p1 } = await awardedTask();
     await mined(as(fx, p1).submitResult(taskId, 1, RESULT));
-    await conserved();
+    await fx.conserved();
     await expectRevert(fx, as(fx, p1).submitResult(taskId, 1, id("again")), "InvalidTaskStatus", {
       taskId,
-      expected: AWARDED,
-      actual: COMPLETED,
+      expected: Status.Awarded,
+      actual: Status.Completed,
     });
-    expect(await credit(p1)).toBe(parseEther("0.3"));
-    expect(await credit(poster)).toBe(parseEther("0.7"));
-    expect(await active(p1)).toBe(0n);
-    await conserved();
+    expect(await creditOf(fx, p1)).toBe(parseEther("0.3"));
+    expect(await creditOf(fx, poster)).toBe(parseEther("0.7"));
+    expect(await activeAssignments(fx, p1)).toBe(0n);
+    await fx.conserved();
   });
 
   it("reverts InvalidTaskStatus(taskId, Awarded, Refunded) after a cancel refund", async () => {
@@ -295,14 +242,14 @@ describe("submitResult refusals", () => {
     const poster = fx.posters[0]!;
     const taskId = await postTask(fx, poster);
     await mined(as(fx, poster).cancelTask(taskId));
-    await conserved();
+    await fx.conserved();
     await expectRevert(fx, as(fx, p1).submitResult(taskId, 0, RESULT), "InvalidTaskStatus", {
       taskId,
-      expected: AWARDED,
-      actual: REFUNDED,
+      expected: Status.Awarded,
+      actual: Status.Refunded,
     });
-    expect(await credit(poster)).toBe(parseEther("1"));
-    expect(await credit(p1)).toBe(0n);
+    expect(await creditOf(fx, poster)).toBe(parseEther("1"));
+    expect(await creditOf(fx, p1)).toBe(0n);
   });
 
   it("reverts InvalidTaskStatus(taskId, Awarded, Refunded) when the last assignee submits after the task was refunded", async () => {
@@ -316,16 +263,16 @@ describe("submitResult refusals", () => {
     await closeAfterWindow(fx, taskId);
     expect((await fx.market.getTask(taskId)).epoch).toBe(1n);
     await mined(as(fx, p1).abandonTask(taskId));
-    await conserved();
-    expect((await fx.market.getTask(taskId)).status).toBe(REFUNDED);
+    await fx.conserved();
+    expect((await fx.market.getTask(taskId)).status).toBe(Status.Refunded);
     await expectRevert(fx, as(fx, p1).submitResult(taskId, 1, RESULT), "InvalidTaskStatus", {
       taskId,
-      expected: AWARDED,
-      actual: REFUNDED,
+      expected: Status.Awarded,
+      actual: Status.Refunded,
     });
-    expect(await credit(p1)).toBe(0n);
-    expect(await active(p1)).toBe(0n);
-    await conserved();
+    expect(await creditOf(fx, p1)).toBe(0n);
+    expect(await activeAssignments(fx, p1)).toBe(0n);
+    await fx.conserved();
   });
 
   it("reverts TaskNotFound for id 0 and for an id past taskCount", async () => {

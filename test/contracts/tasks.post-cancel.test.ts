@@ -1,13 +1,10 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { id, parseEther, ZeroAddress, ZeroHash } from "ethers";
 import { encodeRegion, ANY_REGION } from "../../sim/chain/region.js";
 import {
   as,
   atTime,
   closeAfterWindow,
-  createMarketFixture,
-  expectConservation,
-  expectRevert,
   FIRST_PRICE,
   mineAt,
   mined,
@@ -16,51 +13,16 @@ import {
   postTask,
   registerProvider,
   SECOND_PRICE,
+  useMarketFixture,
   type MarketFixture,
 } from "../helpers/market-fixture.js";
+import { expectRevert, rawMarketEvents, receivedBy, RefundReason, Status } from "../helpers/market-assertions.js";
 
 // postTask, getTask and cancelTask: what a posted task stores and emits, every refusal with its
 // exact arguments, and the full refund of a cancelled task — with escrow conservation after every
 // successful step.
 
-/** IComputeMarket.TaskStatus, in declaration order. */
-const Status = { None: 0n, Open: 1n, Awarded: 2n, Completed: 3n, Refunded: 4n } as const;
-/** IComputeMarket.RefundReason, in declaration order. */
-const RefundReason = { Cancelled: 0n, NoBids: 1n, FallbacksExhausted: 2n } as const;
-
-let fx: MarketFixture;
-let accounts: string[];
-let providerAddresses: string[];
-
-beforeAll(async () => {
-  fx = await createMarketFixture();
-  providerAddresses = await Promise.all(fx.providers.map((p) => p.getAddress()));
-  accounts = [
-    await fx.deployer.getAddress(),
-    ...(await Promise.all(fx.posters.map((p) => p.getAddress()))),
-    ...providerAddresses,
-    await fx.stranger.getAddress(),
-  ];
-});
-afterAll(async () => fx.chain.close());
-beforeEach(async () => fx.reset());
-
-const conserved = () => expectConservation(fx, accounts, providerAddresses);
-
-type Receipt = Awaited<ReturnType<typeof mined>>;
-
-/** Every log of the receipt decoded as a market event, with its arguments by name. */
-function eventsOf(receipt: Receipt): { name: string; args: Record<string, unknown> }[] {
-  return receipt.logs.map((log) => {
-    expect(log.address.toLowerCase()).toBe(fx.address.toLowerCase());
-    const parsed = fx.market.interface.parseLog(log);
-    if (parsed === null) throw new Error("a log the market's ABI does not describe");
-    return {
-      name: parsed.name,
-      args: Object.fromEntries(parsed.fragment.inputs.map((input, i) => [input.name, parsed.args[i] as unknown])),
-    };
-  });
-}
+const fx = useMarketFixture();
 
 /** Every field of a stored task, as plain values. */
 async function taskOf(taskId: bigint) {
@@ -125,7 +87,7 @@ describe("postTask", () => {
       fallbackCount: 0n,
     });
     expect(await fx.market.getFallbacks(1n)).toEqual([]);
-    await conserved();
+    await fx.conserved();
   });
 
   it("stores a zero region as any region and the first-price mechanism as 0", async () => {
@@ -142,7 +104,7 @@ describe("postTask", () => {
     expect(task.bidWindowLength).toBe(1n);
     expect(task.executionBudget).toBe(1n);
     expect(task.poster).toBe(await poster.getAddress());
-    await conserved();
+    await fx.conserved();
   });
 
   it("emits exactly one TaskPosted with taskId, poster, maxPrice, requirementsHash, region, bidWindowEnd, executionBudget and mechanism", async () => {
@@ -155,7 +117,7 @@ describe("postTask", () => {
         value: parseEther("0.8"),
       }),
     );
-    expect(eventsOf(receipt)).toEqual([
+    expect(rawMarketEvents(fx, receipt)).toEqual([
       {
         name: "TaskPosted",
         args: {
@@ -170,7 +132,7 @@ describe("postTask", () => {
         },
       },
     ]);
-    await conserved();
+    await fx.conserved();
   });
 
   it("numbers tasks from 1 in posting order, returns the id, and counts them in taskCount", async () => {
@@ -180,15 +142,15 @@ describe("postTask", () => {
     expect(await as(fx, alice).postTask.staticCall(ZeroHash, ANY_REGION, end, 10, FIRST_PRICE, { value: 1n })).toBe(1n);
 
     const first = await postTask(fx, alice);
-    await conserved();
+    await fx.conserved();
     expect(first).toBe(1n);
     expect(await fx.market.taskCount()).toBe(1n);
     const second = await postTask(fx, bob);
-    await conserved();
+    await fx.conserved();
     expect(second).toBe(2n);
     expect(await fx.market.taskCount()).toBe(2n);
     const third = await postTask(fx, alice);
-    await conserved();
+    await fx.conserved();
     expect(third).toBe(3n);
     expect(await fx.market.taskCount()).toBe(3n);
 
@@ -200,11 +162,11 @@ describe("postTask", () => {
   it("adds each task's maxPrice to totalEscrow and holds it in the contract balance", async () => {
     expect(await fx.market.totalEscrow()).toBe(0n);
     await postTask(fx, fx.posters[0]!, { maxPrice: parseEther("1") });
-    await conserved();
+    await fx.conserved();
     expect(await fx.market.totalEscrow()).toBe(parseEther("1"));
     expect(await fx.chain.provider.getBalance(fx.address)).toBe(parseEther("1"));
     await postTask(fx, fx.posters[1]!, { maxPrice: parseEther("0.25") });
-    await conserved();
+    await fx.conserved();
     expect(await fx.market.totalEscrow()).toBe(parseEther("1.25"));
     expect(await fx.chain.provider.getBalance(fx.address)).toBe(parseEther("1.25"));
     expect(await fx.market.totalCredits()).toBe(0n);
@@ -218,7 +180,7 @@ describe("postTask", () => {
     const task = await taskOf(1n);
     expect(task.bidWindowLength).toBe(2n ** 32n - 1n);
     expect(task.bidWindowEnd).toBe(BigInt(end));
-    await conserved();
+    await fx.conserved();
   });
 
   describe("refusals (nothing is stored)", () => {
@@ -296,7 +258,7 @@ describe("getTask", () => {
     await expectRevert(fx, fx.market.getTask(0n), "TaskNotFound", { taskId: 0n });
     await expectRevert(fx, fx.market.getTask(1n), "TaskNotFound", { taskId: 1n });
     await postTask(fx, fx.posters[0]!);
-    await conserved();
+    await fx.conserved();
     expect((await fx.market.getTask(1n)).status).toBe(Status.Open);
     await expectRevert(fx, fx.market.getTask(2n), "TaskNotFound", { taskId: 2n });
   });
@@ -307,11 +269,11 @@ describe("cancelTask", () => {
     const poster = fx.posters[0]!;
     const posterAddress = await poster.getAddress();
     const taskId = await postTask(fx, poster, { maxPrice: parseEther("0.7") });
-    await conserved();
+    await fx.conserved();
 
     const receipt = await mined(as(fx, poster).cancelTask(taskId));
-    await conserved();
-    expect(eventsOf(receipt)).toEqual([
+    await fx.conserved();
+    expect(rawMarketEvents(fx, receipt)).toEqual([
       {
         name: "TaskRefunded",
         args: { taskId, poster: posterAddress, amount: parseEther("0.7"), reason: RefundReason.Cancelled },
@@ -329,15 +291,13 @@ describe("cancelTask", () => {
     const poster = fx.posters[1]!;
     const posterAddress = await poster.getAddress();
     const taskId = await postTask(fx, poster, { maxPrice: parseEther("0.4") });
-    await conserved();
+    await fx.conserved();
     await mined(as(fx, poster).cancelTask(taskId));
-    await conserved();
+    await fx.conserved();
 
-    const before = await fx.chain.provider.getBalance(posterAddress);
-    const receipt = await mined(as(fx, poster).withdraw());
-    const after = await fx.chain.provider.getBalance(posterAddress);
-    await conserved();
-    expect(after - before + receipt.gasUsed * receipt.gasPrice).toBe(parseEther("0.4"));
+    const { received } = await receivedBy(fx, posterAddress, () => mined(as(fx, poster).withdraw()));
+    await fx.conserved();
+    expect(received).toBe(parseEther("0.4"));
     expect(await fx.market.creditOf(posterAddress)).toBe(0n);
     expect(await fx.chain.provider.getBalance(fx.address)).toBe(0n);
   });
@@ -346,9 +306,9 @@ describe("cancelTask", () => {
     const poster = fx.posters[0]!;
     const kept = await postTask(fx, poster, { maxPrice: parseEther("0.3") });
     const cancelled = await postTask(fx, poster, { maxPrice: parseEther("0.5") });
-    await conserved();
+    await fx.conserved();
     await mined(as(fx, poster).cancelTask(cancelled));
-    await conserved();
+    await fx.conserved();
     expect((await fx.market.getTask(kept)).status).toBe(Status.Open);
     expect((await fx.market.getTask(cancelled)).status).toBe(Status.Refunded);
     expect(await fx.market.totalEscrow()).toBe(parseEther("0.3"));
@@ -362,12 +322,12 @@ describe("cancelTask", () => {
     const posterAddress = await poster.getAddress();
     const taskId = await postTask(fx, poster, { maxPrice: parseEther("1") });
     await mined(as(fx, p1!).placeBid(taskId, parseEther("0.2")));
-    await conserved();
+    await fx.conserved();
     await closeAfterWindow(fx, taskId);
-    await conserved();
+    await fx.conserved();
     await passDeadline(fx, taskId);
     await mined(as(fx, fx.stranger).reroute(taskId));
-    await conserved();
+    await fx.conserved();
     const reopened = await fx.market.getTask(taskId);
     expect(reopened.status).toBe(Status.Open);
     expect(reopened.round).toBe(1n);
@@ -376,8 +336,8 @@ describe("cancelTask", () => {
     expect(slash).toBe((fx.config.minStake * 2n * BigInt(fx.config.slashBps)) / 10_000n);
 
     const receipt = await mined(as(fx, poster).cancelTask(taskId));
-    await conserved();
-    expect(eventsOf(receipt)).toEqual([
+    await fx.conserved();
+    expect(rawMarketEvents(fx, receipt)).toEqual([
       {
         name: "TaskRefunded",
         args: { taskId, poster: posterAddress, amount: parseEther("1"), reason: RefundReason.Cancelled },
@@ -391,7 +351,7 @@ describe("cancelTask", () => {
   it("reverts NotTaskPoster(taskId, caller, poster) when a stranger or another poster cancels", async () => {
     const poster = fx.posters[0]!;
     const taskId = await postTask(fx, poster);
-    await conserved();
+    await fx.conserved();
     await expectRevert(fx, as(fx, fx.stranger).cancelTask(taskId), "NotTaskPoster", {
       taskId,
       caller: await fx.stranger.getAddress(),
@@ -413,10 +373,10 @@ describe("cancelTask", () => {
     const poster = fx.posters[0]!;
     const taskId = await postTask(fx, poster);
     await mined(as(fx, p1!).placeBid(taskId, parseEther("0.5")));
-    await conserved();
+    await fx.conserved();
     await expectRevert(fx, as(fx, poster).cancelTask(taskId), "TaskHasBids", { taskId, bids: 1n });
     await mined(as(fx, p2!).placeBid(taskId, parseEther("0.4")));
-    await conserved();
+    await fx.conserved();
     await expectRevert(fx, as(fx, poster).cancelTask(taskId), "TaskHasBids", { taskId, bids: 2n });
     expect((await fx.market.getTask(taskId)).status).toBe(Status.Open);
     expect(await fx.market.creditOf(await poster.getAddress())).toBe(0n);
@@ -429,7 +389,7 @@ describe("cancelTask", () => {
     const taskId = await postTask(fx, poster);
     await mined(as(fx, p1!).placeBid(taskId, parseEther("0.5")));
     await closeAfterWindow(fx, taskId);
-    await conserved();
+    await fx.conserved();
     expect((await fx.market.getTask(taskId)).status).toBe(Status.Awarded);
     await expectRevert(fx, as(fx, poster).cancelTask(taskId), "InvalidTaskStatus", {
       taskId,
@@ -443,7 +403,7 @@ describe("cancelTask", () => {
     const poster = fx.posters[0]!;
     const taskId = await postTask(fx, poster, { maxPrice: parseEther("0.6") });
     await mined(as(fx, poster).cancelTask(taskId));
-    await conserved();
+    await fx.conserved();
     await expectRevert(fx, as(fx, poster).cancelTask(taskId), "InvalidTaskStatus", {
       taskId,
       expected: Status.Open,

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { id, keccak256, parseEther, toUtf8Bytes, type ContractTransactionResponse, type JsonRpcSigner, type Log } from "ethers";
+import { describe, expect, it } from "vitest";
+import { id, keccak256, parseEther, toUtf8Bytes, type ContractTransactionResponse, type JsonRpcSigner } from "ethers";
 import {
   ForceSender__factory,
   HostilePayee__factory,
@@ -8,29 +8,35 @@ import {
   type MarketActor,
   type ReentrantActor,
 } from "../../types/ethers-contracts/index.js";
+import { TASK_STATUS } from "../../sim/chain/market-enums.js";
 import { encodeRegion } from "../../sim/chain/region.js";
 import {
   as,
   closeAfterWindow,
-  createMarketFixture,
-  expectConservation,
-  expectRevert,
   FIRST_PRICE,
   mineAt,
   mined,
   now,
   passDeadline,
+  postedTaskId,
   postTask,
   registerProvider,
-  type MarketFixture,
+  useMarketFixture,
 } from "../helpers/market-fixture.js";
+import {
+  enumNumbers,
+  expectRevert,
+  rawMarketEvents,
+  receivedBy,
+  type Receipt,
+} from "../helpers/market-assertions.js";
 
 // Money leaving the market: withdraw and withdrawStake under attack. Re-entrant payees, payees that
 // refuse payment, ether forced in by selfdestruct, and every way of asking to be paid twice.
 // Escrow conservation is checked after every step that moves or could move value.
 
-/** IComputeMarket.TaskStatus, in declaration order. */
-const TaskStatus = { None: 0, Open: 1, Awarded: 2, Completed: 3, Refunded: 4 } as const;
+/** IComputeMarket.TaskStatus as numbers: this file compares Number(task.status). */
+const TaskStatus = enumNumbers(TASK_STATUS);
 /** HostilePayee.Mode, in declaration order. */
 const PayeeMode = { Revert: 0, BurnGas: 1 } as const;
 type PayeeModeName = keyof typeof PayeeMode;
@@ -39,33 +45,11 @@ const BURN_GAS_LIMIT = 3_000_000;
 const BPS = 10_000n;
 const RESULT = id("result");
 
-let fx: MarketFixture;
-let posterAddrs: string[];
-let providerAddrs: string[];
-let strangerAddr: string;
-let eoaAccounts: string[];
-
-beforeAll(async () => {
-  fx = await createMarketFixture();
-  posterAddrs = await Promise.all(fx.posters.map((p) => p.getAddress()));
-  providerAddrs = await Promise.all(fx.providers.map((p) => p.getAddress()));
-  strangerAddr = await fx.stranger.getAddress();
-  eoaAccounts = [...posterAddrs, ...providerAddrs, strangerAddr, await fx.deployer.getAddress()];
-});
-afterAll(async () => fx.chain.close());
-beforeEach(async () => fx.reset());
+// Conservation (fx.conserved) covers every EOA; tests add the mock contracts that may hold credits
+// or stake with `extra`.
+const fx = useMarketFixture();
 
 // ---------------------------------------------------------------- helpers
-
-/** Conservation over every EOA plus the given mock contracts (which may hold credits or stake). */
-function conserved(mocks: readonly string[] = [], forceSent?: bigint): Promise<void> {
-  return expectConservation(
-    fx,
-    [...eoaAccounts, ...mocks],
-    [...providerAddrs, ...mocks],
-    forceSent === undefined ? {} : { forceSent },
-  );
-}
 
 function signer(list: JsonRpcSigner[], i: number): JsonRpcSigner {
   const s = list[i];
@@ -80,21 +64,10 @@ const marketBalance = () => balanceOf(fx.address);
 const creditOf = (address: string) => fx.market.creditOf(address);
 
 /** Market events named `name` in a receipt, as plain argument arrays. */
-function marketEvents(receipt: { logs: readonly Log[] }, name: string): unknown[][] {
-  const out: unknown[][] = [];
-  for (const log of receipt.logs) {
-    if (log.address.toLowerCase() !== fx.address.toLowerCase()) continue;
-    const parsed = fx.market.interface.parseLog(log);
-    if (parsed?.name === name) out.push([...parsed.args]);
-  }
-  return out;
-}
-
-/** Task id from the TaskPosted event of a receipt. */
-function postedTaskId(receipt: { logs: readonly Log[] }): bigint {
-  const events = marketEvents(receipt, "TaskPosted");
-  expect(events).toHaveLength(1);
-  return events[0]![0] as bigint;
+function eventArgs(receipt: Receipt, name: string): unknown[][] {
+  return rawMarketEvents(fx, receipt)
+    .filter((e) => e.name === name)
+    .map((e) => Object.values(e.args));
 }
 
 // Encoded market calls, for mocks to forward with act().
@@ -131,7 +104,7 @@ async function registerActor(actor: Actor): Promise<void> {
 
 /** A mock posts a task for `maxPrice`; returns its id. */
 async function postAs(actor: Actor, maxPrice: bigint): Promise<bigint> {
-  return postedTaskId(await mined(act(actor, await data.post(), maxPrice)));
+  return postedTaskId(fx, await mined(act(actor, await data.post(), maxPrice)));
 }
 
 async function deployReentrant(): Promise<{ actor: ReentrantActor; address: string }> {
@@ -157,18 +130,13 @@ async function passUnbonding(address: string): Promise<void> {
 async function withdrawEoa(account: JsonRpcSigner, expected: bigint): Promise<void> {
   const address = await account.getAddress();
   expect(await creditOf(address)).toBe(expected);
-  const [before, marketBefore, totalBefore] = await Promise.all([
-    balanceOf(address),
-    marketBalance(),
-    fx.market.totalCredits(),
-  ]);
-  const receipt = await mined(as(fx, account).withdraw());
-  const after = await balanceOf(address);
-  expect(after - before + receipt.gasUsed * receipt.gasPrice).toBe(expected);
+  const [marketBefore, totalBefore] = await Promise.all([marketBalance(), fx.market.totalCredits()]);
+  const { receipt, received } = await receivedBy(fx, address, () => mined(as(fx, account).withdraw()));
+  expect(received).toBe(expected);
   expect(marketBefore - (await marketBalance())).toBe(expected);
   expect(totalBefore - (await fx.market.totalCredits())).toBe(expected);
   expect(await creditOf(address)).toBe(0n);
-  expect(marketEvents(receipt, "Withdrawn")).toEqual([[address, expected]]);
+  expect(eventArgs(receipt, "Withdrawn")).toEqual([[address, expected]]);
 }
 
 /** The decoded market error a ReentrantActor recorded for its re-entry. */
@@ -199,9 +167,9 @@ async function moneySnapshot(accounts: readonly string[], providers: readonly st
 
 /** Runs `refused`, which must revert, and asserts that not one wei moved or was re-attributed. */
 async function expectNothingMoves(refused: () => Promise<void>): Promise<void> {
-  const before = await moneySnapshot(eoaAccounts, providerAddrs);
+  const before = await moneySnapshot(fx.accounts, fx.providerAddresses);
   await refused();
-  expect(await moneySnapshot(eoaAccounts, providerAddrs)).toEqual(before);
+  expect(await moneySnapshot(fx.accounts, fx.providerAddresses)).toEqual(before);
 }
 
 /**
@@ -271,27 +239,27 @@ describe("withdraw", () => {
     await mined(as(fx, p1).placeBid(taskId, parseEther("0.3")));
     await closeAfterWindow(fx, taskId);
     await mined(as(fx, p1).submitResult(taskId, 1, RESULT));
-    await conserved();
+    await fx.conserved();
 
     // withdrawEoa checks the balance delta + gas, the market balance, totalCredits, the event and the zeroed credit.
     await withdrawEoa(p1, parseEther("0.3"));
-    expect(await creditOf(posterAddrs[0]!), "the poster's credit is untouched").toBe(parseEther("0.7"));
+    expect(await creditOf(fx.posterAddresses[0]!), "the poster's credit is untouched").toBe(parseEther("0.7"));
     expect(await fx.market.totalCredits()).toBe(parseEther("0.7"));
-    await conserved();
+    await fx.conserved();
 
     await withdrawEoa(poster(0), parseEther("0.7"));
     expect(await fx.market.totalCredits()).toBe(0n);
     expect(await marketBalance()).toBe(fx.config.minStake * 2n);
-    await conserved();
+    await fx.conserved();
   });
 
   it("reverts NothingToWithdraw(account) for an account with zero credit, even a staked provider", async () => {
     await registerProvider(fx, provider(0));
     await expectNothingMoves(async () => {
-      await expectRevert(fx, as(fx, fx.stranger).withdraw(), "NothingToWithdraw", { account: strangerAddr });
-      await expectRevert(fx, as(fx, provider(0)).withdraw(), "NothingToWithdraw", { account: providerAddrs[0]! });
+      await expectRevert(fx, as(fx, fx.stranger).withdraw(), "NothingToWithdraw", { account: fx.strangerAddress });
+      await expectRevert(fx, as(fx, provider(0)).withdraw(), "NothingToWithdraw", { account: fx.providerAddresses[0]! });
     });
-    await conserved();
+    await fx.conserved();
   });
 
   it("reverts NothingToWithdraw(account) on a second withdraw", async () => {
@@ -299,9 +267,9 @@ describe("withdraw", () => {
     await mined(as(fx, poster(0)).cancelTask(taskId));
     await withdrawEoa(poster(0), parseEther("0.4"));
     await expectNothingMoves(() =>
-      expectRevert(fx, as(fx, poster(0)).withdraw(), "NothingToWithdraw", { account: posterAddrs[0]! }),
+      expectRevert(fx, as(fx, poster(0)).withdraw(), "NothingToWithdraw", { account: fx.posterAddresses[0]! }),
     );
-    await conserved();
+    await fx.conserved();
   });
 });
 
@@ -313,7 +281,7 @@ describe("re-entry from the payee's receive()", () => {
     const price = parseEther("0.3");
     await actorCompletesTask(actor, price);
     expect(await creditOf(address)).toBe(price);
-    await conserved([address]);
+    await fx.conserved({ extra: [address] });
 
     await mined(actor.setAttack(data.withdraw()));
     const [marketBefore, actorBefore, creditsBefore] = await Promise.all([
@@ -327,9 +295,9 @@ describe("re-entry from the payee's receive()", () => {
     expect(marketBefore - (await marketBalance())).toBe(price);
     expect(creditsBefore - (await fx.market.totalCredits())).toBe(price);
     expect(await creditOf(address)).toBe(0n);
-    expect(marketEvents(receipt, "Withdrawn")).toEqual([[address, price]]);
+    expect(eventArgs(receipt, "Withdrawn")).toEqual([[address, price]]);
     expect(await attackError(actor)).toEqual({ name: "ReentrantCall", args: [] });
-    await conserved([address]);
+    await fx.conserved({ extra: [address] });
   });
 
   it("withdrawStake re-entering withdrawStake: pays the unbonded stake once, the re-entry fails with ReentrantCall", async () => {
@@ -339,7 +307,7 @@ describe("re-entry from the payee's receive()", () => {
     const unbond = fx.config.minStake;
     await mined(act(actor, data.requestStake(unbond)));
     await passUnbonding(address);
-    await conserved([address]);
+    await fx.conserved({ extra: [address] });
 
     await mined(actor.setAttack(data.withdrawStake()));
     const [marketBefore, actorBefore, stakedBefore] = await Promise.all([
@@ -356,9 +324,9 @@ describe("re-entry from the payee's receive()", () => {
     expect(p.unbonding).toBe(0n);
     expect(p.stake).toBe(fx.config.minStake * 2n - unbond);
     expect(await creditOf(address), "its credit is untouched").toBe(price);
-    expect(marketEvents(receipt, "StakeWithdrawn")).toEqual([[address, unbond]]);
+    expect(eventArgs(receipt, "StakeWithdrawn")).toEqual([[address, unbond]]);
     expect(await attackError(actor)).toEqual({ name: "ReentrantCall", args: [] });
-    await conserved([address]);
+    await fx.conserved({ extra: [address] });
   });
 
   it("withdrawStake re-entering withdraw: the lock refuses it with ReentrantCall although credit is owed; a later withdraw pays it once", async () => {
@@ -375,12 +343,12 @@ describe("re-entry from the payee's receive()", () => {
 
     expect((await balanceOf(address)) - actorBefore, "paid the unbonded stake only").toBe(unbond);
     expect(marketBefore - (await marketBalance())).toBe(unbond);
-    expect(marketEvents(receipt, "StakeWithdrawn")).toEqual([[address, unbond]]);
-    expect(marketEvents(receipt, "Withdrawn")).toEqual([]);
+    expect(eventArgs(receipt, "StakeWithdrawn")).toEqual([[address, unbond]]);
+    expect(eventArgs(receipt, "Withdrawn")).toEqual([]);
     expect(await creditOf(address), "credit still owed, not paid by the re-entry").toBe(price);
     expect((await fx.market.getProvider(address)).unbonding).toBe(0n);
     expect(await attackError(actor)).toEqual({ name: "ReentrantCall", args: [] });
-    await conserved([address]);
+    await fx.conserved({ extra: [address] });
 
     // Without an attack, the credit is paid exactly once by a normal withdraw.
     await mined(actor.setAttack("0x"));
@@ -388,7 +356,7 @@ describe("re-entry from the payee's receive()", () => {
     await mined(act(actor, data.withdraw()));
     expect((await balanceOf(address)) - before).toBe(price);
     expect(await creditOf(address)).toBe(0n);
-    await conserved([address]);
+    await fx.conserved({ extra: [address] });
   });
 
   it("withdraw re-entering withdrawStake: the lock refuses it with ReentrantCall although stake is unbonded", async () => {
@@ -405,11 +373,11 @@ describe("re-entry from the payee's receive()", () => {
 
     expect((await balanceOf(address)) - actorBefore, "paid the credit only").toBe(price);
     expect(marketBefore - (await marketBalance())).toBe(price);
-    expect(marketEvents(receipt, "Withdrawn")).toEqual([[address, price]]);
-    expect(marketEvents(receipt, "StakeWithdrawn")).toEqual([]);
+    expect(eventArgs(receipt, "Withdrawn")).toEqual([[address, price]]);
+    expect(eventArgs(receipt, "StakeWithdrawn")).toEqual([]);
     expect((await fx.market.getProvider(address)).unbonding, "unbonding still owed").toBe(unbond);
     expect(await attackError(actor)).toEqual({ name: "ReentrantCall", args: [] });
-    await conserved([address]);
+    await fx.conserved({ extra: [address] });
   });
 
   it("submitResult for the task just paid, re-entered from withdraw, fails with InvalidTaskStatus(task, Awarded, Completed)", async () => {
@@ -421,7 +389,7 @@ describe("re-entry from the payee's receive()", () => {
     const [marketBefore, actorBefore, posterCredit] = await Promise.all([
       marketBalance(),
       balanceOf(address),
-      creditOf(posterAddrs[0]!),
+      creditOf(fx.posterAddresses[0]!),
     ]);
     const receipt = await mined(act(actor, data.withdraw()));
 
@@ -432,9 +400,9 @@ describe("re-entry from the payee's receive()", () => {
     expect((await balanceOf(address)) - actorBefore).toBe(price);
     expect(marketBefore - (await marketBalance())).toBe(price);
     expect(await creditOf(address)).toBe(0n);
-    expect(await creditOf(posterAddrs[0]!)).toBe(posterCredit);
-    expect(marketEvents(receipt, "ResultSubmitted")).toEqual([]);
-    await conserved([address]);
+    expect(await creditOf(fx.posterAddresses[0]!)).toBe(posterCredit);
+    expect(eventArgs(receipt, "ResultSubmitted")).toEqual([]);
+    await fx.conserved({ extra: [address] });
   });
 
   it("submitResult for another live assignment, re-entered from withdraw, settles exactly as a normal result would", async () => {
@@ -450,7 +418,7 @@ describe("re-entry from the payee's receive()", () => {
     await closeAfterWindow(fx, taskB);
     await mined(act(actor, data.submit(taskA, 1n)));
     expect((await fx.market.getProvider(address)).activeAssignments).toBe(1n);
-    await conserved([address]);
+    await fx.conserved({ extra: [address] });
 
     await mined(actor.setAttack(data.submit(taskB, 1n)));
     const [marketBefore, actorBefore, escrowBefore, creditsBefore, poster1Before] = await Promise.all([
@@ -458,7 +426,7 @@ describe("re-entry from the payee's receive()", () => {
       balanceOf(address),
       fx.market.totalEscrow(),
       fx.market.totalCredits(),
-      creditOf(posterAddrs[1]!),
+      creditOf(fx.posterAddresses[1]!),
     ]);
     const receipt = await mined(act(actor, data.withdraw()));
 
@@ -466,16 +434,16 @@ describe("re-entry from the payee's receive()", () => {
     // The outer withdraw paid task A's payment, once.
     expect((await balanceOf(address)) - actorBefore).toBe(priceA);
     expect(marketBefore - (await marketBalance())).toBe(priceA);
-    expect(marketEvents(receipt, "Withdrawn")).toEqual([[address, priceA]]);
+    expect(eventArgs(receipt, "Withdrawn")).toEqual([[address, priceA]]);
     // The inner result settled task B exactly as a direct submitResult: payment to the actor, rest to the poster.
-    expect(marketEvents(receipt, "ResultSubmitted")).toEqual([[taskB, address, 1n, RESULT, priceB, parseEther("0.6")]]);
+    expect(eventArgs(receipt, "ResultSubmitted")).toEqual([[taskB, address, 1n, RESULT, priceB, parseEther("0.6")]]);
     expect(Number((await fx.market.getTask(taskB)).status)).toBe(TaskStatus.Completed);
     expect(await creditOf(address), "only task B's payment, still owed").toBe(priceB);
-    expect((await creditOf(posterAddrs[1]!)) - poster1Before).toBe(parseEther("0.6"));
+    expect((await creditOf(fx.posterAddresses[1]!)) - poster1Before).toBe(parseEther("0.6"));
     expect(escrowBefore - (await fx.market.totalEscrow())).toBe(parseEther("1"));
     expect(await fx.market.totalCredits()).toBe(creditsBefore - priceA + parseEther("1"));
     expect((await fx.market.getProvider(address)).activeAssignments).toBe(0n);
-    await conserved([address]);
+    await fx.conserved({ extra: [address] });
 
     // The credit from the inner result is paid by a later withdraw, once.
     await mined(actor.setAttack("0x"));
@@ -483,7 +451,7 @@ describe("re-entry from the payee's receive()", () => {
     await mined(act(actor, data.withdraw()));
     expect((await balanceOf(address)) - before).toBe(priceB);
     expect(await creditOf(address)).toBe(0n);
-    await conserved([address]);
+    await fx.conserved({ extra: [address] });
   });
 
   it("reroute of an overdue task, re-entered from withdraw, acts exactly as a normal reroute and credits the attacker nothing", async () => {
@@ -502,13 +470,13 @@ describe("re-entry from the payee's receive()", () => {
     await closeAfterWindow(fx, taskC);
     await mined(act(actor, data.submit(taskA, 1n)));
     await passDeadline(fx, taskC);
-    await conserved([address]);
+    await fx.conserved({ extra: [address] });
 
     await mined(actor.setAttack(data.reroute(taskC)));
     const [marketBefore, actorBefore, poster1Before, stakedBefore] = await Promise.all([
       marketBalance(),
       balanceOf(address),
-      creditOf(posterAddrs[1]!),
+      creditOf(fx.posterAddresses[1]!),
       fx.market.totalStaked(),
     ]);
     const receipt = await mined(act(actor, data.withdraw()));
@@ -519,17 +487,17 @@ describe("re-entry from the payee's receive()", () => {
     expect(await creditOf(address), "the attacker gains no credit").toBe(0n);
     // Exactly what a reroute by anyone does: slash p1 to the poster, award the fallback p2.
     const slash = (fx.config.minStake * 2n * BigInt(fx.config.slashBps)) / BPS;
-    expect(marketEvents(receipt, "TaskRerouted")).toEqual([[taskC, providerAddrs[0]!, 1n, 0n, address]]);
-    expect(marketEvents(receipt, "ProviderSlashed")).toEqual([[providerAddrs[0]!, taskC, slash, posterAddrs[1]!]]);
-    expect((await creditOf(posterAddrs[1]!)) - poster1Before).toBe(slash);
+    expect(eventArgs(receipt, "TaskRerouted")).toEqual([[taskC, fx.providerAddresses[0]!, 1n, 0n, address]]);
+    expect(eventArgs(receipt, "ProviderSlashed")).toEqual([[fx.providerAddresses[0]!, taskC, slash, fx.posterAddresses[1]!]]);
+    expect((await creditOf(fx.posterAddresses[1]!)) - poster1Before).toBe(slash);
     expect(stakedBefore - (await fx.market.totalStaked())).toBe(slash);
     const task = await fx.market.getTask(taskC);
     expect(Number(task.status)).toBe(TaskStatus.Awarded);
-    expect(task.provider).toBe(providerAddrs[1]!);
+    expect(task.provider).toBe(fx.providerAddresses[1]!);
     expect(task.epoch).toBe(2n);
     expect(task.reroutes).toBe(1n);
     expect(task.payment).toBe(parseEther("0.5"));
-    await conserved([address]);
+    await fx.conserved({ extra: [address] });
   });
 
   it("reroute of a task before its deadline, re-entered from withdraw, fails with DeadlineNotPassed(task, deadline, now)", async () => {
@@ -547,7 +515,7 @@ describe("re-entry from the payee's receive()", () => {
     const [marketBefore, actorBefore, poster1Before] = await Promise.all([
       marketBalance(),
       balanceOf(address),
-      creditOf(posterAddrs[1]!),
+      creditOf(fx.posterAddresses[1]!),
     ]);
     const receipt = await mined(act(actor, data.withdraw()));
     const block = await receipt.getBlock();
@@ -558,13 +526,13 @@ describe("re-entry from the payee's receive()", () => {
     });
     expect((await balanceOf(address)) - actorBefore).toBe(price);
     expect(marketBefore - (await marketBalance())).toBe(price);
-    expect(await creditOf(posterAddrs[1]!)).toBe(poster1Before);
+    expect(await creditOf(fx.posterAddresses[1]!)).toBe(poster1Before);
     const task = await fx.market.getTask(taskC);
     expect(Number(task.status)).toBe(TaskStatus.Awarded);
-    expect(task.provider).toBe(providerAddrs[0]!);
+    expect(task.provider).toBe(fx.providerAddresses[0]!);
     expect(task.epoch).toBe(1n);
-    expect((await fx.market.getProvider(providerAddrs[0]!)).stake).toBe(fx.config.minStake * 2n);
-    await conserved([address]);
+    expect((await fx.market.getProvider(fx.providerAddresses[0]!)).stake).toBe(fx.config.minStake * 2n);
+    await fx.conserved({ extra: [address] });
   });
 });
 
@@ -576,35 +544,35 @@ describe.each(["Revert", "BurnGas"] as const)("hostile payee (%s mode)", (mode) 
     const mocks = [address];
     const [p1, p2, p3] = [provider(0), provider(1), provider(2)];
     for (const p of [p1, p2, p3]) await registerProvider(fx, p);
-    await conserved(mocks);
+    await fx.conserved({ extra: mocks });
 
     // Tasks: T1 and T3 posted by the hostile poster, T2 by poster 0.
     const t1 = await postAs(payee, parseEther("1"));
     const t2 = await postTask(fx, poster(0), { maxPrice: parseEther("1") });
     const t3 = await postAs(payee, parseEther("0.5"));
-    await conserved(mocks);
+    await fx.conserved({ extra: mocks });
     await mined(as(fx, p1).placeBid(t1, parseEther("0.3")));
     await mined(as(fx, p2).placeBid(t2, parseEther("0.4")));
     await mined(as(fx, p3).placeBid(t3, parseEther("0.1")));
     await mined(as(fx, p1).placeBid(t3, parseEther("0.2")));
     for (const t of [t1, t2, t3]) await closeAfterWindow(fx, t);
-    await conserved(mocks);
+    await fx.conserved({ extra: mocks });
 
     // T1's result credits the hostile poster the unused escrow; it cannot take it out.
     await mined(as(fx, p1).submitResult(t1, 1, RESULT));
-    await conserved(mocks);
+    await fx.conserved({ extra: mocks });
     let hostileCredit = parseEther("0.7");
     await expectPaymentRefused(payee, mode, "withdraw", hostileCredit);
-    await conserved(mocks);
+    await fx.conserved({ extra: mocks });
 
     // Another account's withdraw works.
     await withdrawEoa(p1, parseEther("0.3"));
-    await conserved(mocks);
+    await fx.conserved({ extra: mocks });
 
     // Another task's result works.
     await mined(as(fx, p2).submitResult(t2, 1, RESULT));
     expect(Number((await fx.market.getTask(t2)).status)).toBe(TaskStatus.Completed);
-    await conserved(mocks);
+    await fx.conserved({ extra: mocks });
 
     // A reroute of the hostile poster's task works, and credits it the slash.
     await passDeadline(fx, t3);
@@ -613,13 +581,13 @@ describe.each(["Revert", "BurnGas"] as const)("hostile payee (%s mode)", (mode) 
     hostileCredit += slash;
     expect(await creditOf(address)).toBe(hostileCredit);
     const task3 = await fx.market.getTask(t3);
-    expect(task3.provider).toBe(providerAddrs[0]!);
+    expect(task3.provider).toBe(fx.providerAddresses[0]!);
     expect(task3.epoch).toBe(2n);
-    await conserved(mocks);
+    await fx.conserved({ extra: mocks });
     await mined(as(fx, p1).submitResult(t3, 2, RESULT));
     hostileCredit += parseEther("0.3");
     expect(await creditOf(address)).toBe(hostileCredit);
-    await conserved(mocks);
+    await fx.conserved({ extra: mocks });
 
     // Refunds work: the hostile poster cancels a task (credited), and so does poster 1.
     const t4 = await postAs(payee, parseEther("0.25"));
@@ -629,16 +597,16 @@ describe.each(["Revert", "BurnGas"] as const)("hostile payee (%s mode)", (mode) 
     const t5 = await postTask(fx, poster(1), { maxPrice: parseEther("0.6") });
     await mined(as(fx, poster(1)).cancelTask(t5));
     expect(Number((await fx.market.getTask(t5)).status)).toBe(TaskStatus.Refunded);
-    await conserved(mocks);
+    await fx.conserved({ extra: mocks });
 
     // Its withdraw still fails, for the whole (grown) credit, and every other payee is paid.
     await expectPaymentRefused(payee, mode, "withdraw", hostileCredit);
-    await conserved(mocks);
+    await fx.conserved({ extra: mocks });
     await withdrawEoa(p1, parseEther("0.2"));
     await withdrawEoa(p2, parseEther("0.4"));
     await withdrawEoa(poster(0), parseEther("0.6"));
     await withdrawEoa(poster(1), parseEther("0.6"));
-    await conserved(mocks);
+    await fx.conserved({ extra: mocks });
     expect(await fx.market.totalCredits(), "only the hostile credit is left").toBe(hostileCredit);
     expect(await fx.market.totalEscrow()).toBe(0n);
   });
@@ -650,7 +618,7 @@ describe.each(["Revert", "BurnGas"] as const)("hostile payee (%s mode)", (mode) 
     await registerProvider(fx, p1);
     await registerProvider(fx, p2);
     await registerActor(payee);
-    await conserved(mocks);
+    await fx.conserved({ extra: mocks });
 
     // T1 (poster 0): hostile wins at 0.3 over p1. T2 (poster 1): p1 alone. T3 (poster 0): hostile wins, p2 falls back.
     const t1 = await postTask(fx, poster(0), { maxPrice: parseEther("1") });
@@ -664,65 +632,64 @@ describe.each(["Revert", "BurnGas"] as const)("hostile payee (%s mode)", (mode) 
     for (const t of [t1, t2, t3]) await closeAfterWindow(fx, t);
     expect((await fx.market.getTask(t1)).provider).toBe(address);
     expect((await fx.market.getTask(t3)).provider).toBe(address);
-    await conserved(mocks);
+    await fx.conserved({ extra: mocks });
 
     await mined(act(payee, data.submit(t1, 1n)));
-    await conserved(mocks);
+    await fx.conserved({ extra: mocks });
     const hostileCredit = parseEther("0.3");
     await expectPaymentRefused(payee, mode, "withdraw", hostileCredit);
-    await conserved(mocks);
+    await fx.conserved({ extra: mocks });
 
     // Another account's withdraw works.
     await withdrawEoa(poster(0), parseEther("0.7"));
-    await conserved(mocks);
+    await fx.conserved({ extra: mocks });
 
     // Another task's result works, and its provider is paid.
     await mined(as(fx, p1).submitResult(t2, 1, RESULT));
-    await conserved(mocks);
+    await fx.conserved({ extra: mocks });
     await withdrawEoa(p1, parseEther("0.4"));
-    await conserved(mocks);
+    await fx.conserved({ extra: mocks });
 
     // A reroute away from the hostile provider works: slash to poster 0, fallback p2 awarded and paid.
     await passDeadline(fx, t3);
     await mined(as(fx, fx.stranger).reroute(t3));
     const slash = (fx.config.minStake * 2n * BigInt(fx.config.slashBps)) / BPS;
-    expect(await creditOf(posterAddrs[0]!)).toBe(slash);
+    expect(await creditOf(fx.posterAddresses[0]!)).toBe(slash);
     expect((await fx.market.getProvider(address)).stake).toBe(fx.config.minStake * 2n - slash);
-    expect((await fx.market.getTask(t3)).provider).toBe(providerAddrs[1]!);
-    await conserved(mocks);
+    expect((await fx.market.getTask(t3)).provider).toBe(fx.providerAddresses[1]!);
+    await fx.conserved({ extra: mocks });
     await mined(as(fx, p2).submitResult(t3, 2, RESULT));
-    await conserved(mocks);
+    await fx.conserved({ extra: mocks });
     await withdrawEoa(p2, parseEther("0.2"));
     await withdrawEoa(poster(0), slash + parseEther("0.8"));
-    await conserved(mocks);
+    await fx.conserved({ extra: mocks });
 
     // A refund works.
     const t4 = await postTask(fx, poster(1), { maxPrice: parseEther("0.6") });
     await mined(as(fx, poster(1)).cancelTask(t4));
-    await conserved(mocks);
+    await fx.conserved({ extra: mocks });
     await withdrawEoa(poster(1), parseEther("0.6") + parseEther("0.6"));
-    await conserved(mocks);
+    await fx.conserved({ extra: mocks });
 
     // Its unbonded stake cannot be paid to it either; another provider's can.
     const unbond = fx.config.minStake;
     await mined(act(payee, data.requestStake(unbond)));
     await mined(as(fx, p1).requestStakeWithdrawal(unbond));
     // p1 asked last, so its delay ends last: past it, both are ready.
-    await passUnbonding(providerAddrs[0]!);
-    expect((await fx.market.getProvider(address)).unbondingReadyAt <= (await fx.market.getProvider(providerAddrs[0]!)).unbondingReadyAt).toBe(true);
-    await conserved(mocks);
+    await passUnbonding(fx.providerAddresses[0]!);
+    expect((await fx.market.getProvider(address)).unbondingReadyAt <= (await fx.market.getProvider(fx.providerAddresses[0]!)).unbondingReadyAt).toBe(true);
+    await fx.conserved({ extra: mocks });
     await expectPaymentRefused(payee, mode, "withdrawStake", unbond);
-    await conserved(mocks);
-    const before = await balanceOf(providerAddrs[0]!);
-    const receipt = await mined(as(fx, p1).withdrawStake());
-    expect((await balanceOf(providerAddrs[0]!)) - before + receipt.gasUsed * receipt.gasPrice).toBe(unbond);
-    expect((await fx.market.getProvider(providerAddrs[0]!)).unbonding).toBe(0n);
-    await conserved(mocks);
+    await fx.conserved({ extra: mocks });
+    const { received } = await receivedBy(fx, fx.providerAddresses[0]!, () => mined(as(fx, p1).withdrawStake()));
+    expect(received).toBe(unbond);
+    expect((await fx.market.getProvider(fx.providerAddresses[0]!)).unbonding).toBe(0n);
+    await fx.conserved({ extra: mocks });
 
     // And its credit is still intact and still refused.
     await expectPaymentRefused(payee, mode, "withdraw", hostileCredit);
     expect(await fx.market.totalCredits(), "only the hostile credit is left").toBe(hostileCredit);
-    await conserved(mocks);
+    await fx.conserved({ extra: mocks });
   });
 });
 
@@ -740,19 +707,19 @@ describe("force-sent ether", () => {
 
   it("credits nobody: totalCredits stays 0 and a withdraw by the stranger or the deployer reverts NothingToWithdraw", async () => {
     await forceSend();
-    await conserved([], forceSent);
+    await fx.conserved({ forceSent });
     await expectNothingMoves(async () => {
-      await expectRevert(fx, as(fx, fx.stranger).withdraw(), "NothingToWithdraw", { account: strangerAddr });
+      await expectRevert(fx, as(fx, fx.stranger).withdraw(), "NothingToWithdraw", { account: fx.strangerAddress });
       await expectRevert(fx, as(fx, fx.deployer).withdraw(), "NothingToWithdraw", {
         account: await fx.deployer.getAddress(),
       });
     });
     expect(await fx.market.totalCredits()).toBe(0n);
-    await conserved([], forceSent);
+    await fx.conserved({ forceSent });
   });
 
   it("leaves a full lifecycle working, with balance = escrow + credits + stakes + forceSent after every step", async () => {
-    const check = () => conserved([], forceSent);
+    const check = () => fx.conserved({ forceSent });
     await forceSend();
     await check();
     const [p1, p2, p3] = [provider(0), provider(1), provider(2)];
@@ -782,7 +749,7 @@ describe("force-sent ether", () => {
     await mined(as(fx, fx.stranger).reroute(t2));
     await check();
     const slash = (fx.config.minStake * 2n * BigInt(fx.config.slashBps)) / BPS;
-    expect((await fx.market.getTask(t2)).provider).toBe(providerAddrs[2]!);
+    expect((await fx.market.getTask(t2)).provider).toBe(fx.providerAddresses[2]!);
     await mined(as(fx, p3).submitResult(t2, 2, RESULT));
     await check();
 
@@ -804,7 +771,7 @@ describe("force-sent ether", () => {
 
     // Drain every stake too: what remains is exactly the forced ether.
     for (const [i, p] of [p1, p2, p3].entries()) {
-      const address = providerAddrs[i]!;
+      const address = fx.providerAddresses[i]!;
       const stake = (await fx.market.getProvider(address)).stake;
       await mined(as(fx, p).requestStakeWithdrawal(stake));
       await check();
@@ -830,7 +797,7 @@ describe("double payouts are refused and move no wei", () => {
     await mined(as(fx, p1).placeBid(taskId, parseEther("0.3")));
     await closeAfterWindow(fx, taskId);
     await mined(as(fx, p1).submitResult(taskId, 1, RESULT));
-    await conserved();
+    await fx.conserved();
     return taskId;
   }
 
@@ -843,7 +810,7 @@ describe("double payouts are refused and move no wei", () => {
         actual: TaskStatus.Completed,
       }),
     );
-    await conserved();
+    await fx.conserved();
   });
 
   it("a result after the task was refunded reverts InvalidTaskStatus(task, Awarded, Refunded)", async () => {
@@ -859,8 +826,8 @@ describe("double payouts are refused and move no wei", () => {
     await closeAfterWindow(fx, taskId);
     expect(Number((await fx.market.getTask(taskId)).status)).toBe(TaskStatus.Refunded);
     const slash = (fx.config.minStake * 2n * BigInt(fx.config.slashBps)) / BPS;
-    expect(await creditOf(posterAddrs[0]!)).toBe(parseEther("1") + slash);
-    await conserved();
+    expect(await creditOf(fx.posterAddresses[0]!)).toBe(parseEther("1") + slash);
+    await fx.conserved();
 
     await expectNothingMoves(() =>
       expectRevert(fx, as(fx, p1).submitResult(taskId, 1, RESULT), "InvalidTaskStatus", {
@@ -869,7 +836,7 @@ describe("double payouts are refused and move no wei", () => {
         actual: TaskStatus.Refunded,
       }),
     );
-    await conserved();
+    await fx.conserved();
   });
 
   it("a cancel after the result reverts InvalidTaskStatus(task, Open, Completed)", async () => {
@@ -881,7 +848,7 @@ describe("double payouts are refused and move no wei", () => {
         actual: TaskStatus.Completed,
       }),
     );
-    await conserved();
+    await fx.conserved();
   });
 
   it("a reroute of a completed task, after its deadline, reverts InvalidTaskStatus(task, Awarded, Completed)", async () => {
@@ -894,16 +861,16 @@ describe("double payouts are refused and move no wei", () => {
         actual: TaskStatus.Completed,
       }),
     );
-    expect((await fx.market.getProvider(providerAddrs[0]!)).slashCount).toBe(0n);
-    await conserved();
+    expect((await fx.market.getProvider(fx.providerAddresses[0]!)).slashCount).toBe(0n);
+    await fx.conserved();
   });
 
   it("a second withdraw reverts NothingToWithdraw(account)", async () => {
     await completedTask();
     await withdrawEoa(provider(0), parseEther("0.3"));
     await expectNothingMoves(() =>
-      expectRevert(fx, as(fx, provider(0)).withdraw(), "NothingToWithdraw", { account: providerAddrs[0]! }),
+      expectRevert(fx, as(fx, provider(0)).withdraw(), "NothingToWithdraw", { account: fx.providerAddresses[0]! }),
     );
-    await conserved();
+    await fx.conserved();
   });
 });

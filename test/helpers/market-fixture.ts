@@ -1,15 +1,22 @@
-import { expect } from "vitest";
+import { afterAll, beforeAll, beforeEach, expect } from "vitest";
 import { keccak256, parseEther, toUtf8Bytes, type ContractTransactionResponse, type JsonRpcSigner } from "ethers";
 import type { ComputeMarket } from "../../types/ethers-contracts/index.js";
 import { connectChain, type Chain } from "../../sim/chain/connect.js";
 import { deployMarket, type MarketConfig } from "../../sim/chain/deploy.js";
-import { decodeChainError } from "../../sim/chain/errors.js";
+import { MECHANISM } from "../../sim/chain/market-enums.js";
 import { encodeRegion } from "../../sim/chain/region.js";
 import { latestTimestamp, revertTo, setNextBlockTimestamp, snapshot, mineBlockAt } from "../../sim/chain/time.js";
+import { enumNumbers, expectConservation, rawMarketEvents, type Receipt } from "./market-assertions.js";
 
-/** Mechanism values as the contract takes them. */
-export const FIRST_PRICE = 0;
-export const SECOND_PRICE = 1;
+// The market on the embedded chain, set up for a test file, and the steps tests take on it:
+// sending transactions, moving chain time, registering providers, posting and closing tasks.
+// What the tests assert with (expectRevert, events, enums, conservation) is in market-assertions.ts.
+
+/** Mechanism values as the contract takes them (numbers, for postTask's argument). */
+export const FIRST_PRICE = enumNumbers(MECHANISM).FirstPrice;
+export const SECOND_PRICE = enumNumbers(MECHANISM).SecondPrice;
+
+// ---------------------------------------------------------------- the fixture
 
 /** A deployed market on the embedded chain, with named accounts. */
 export interface MarketFixture {
@@ -61,45 +68,97 @@ export async function createMarketFixture(config: Partial<MarketConfig> = {}): P
   };
 }
 
+// ---------------------------------------------------------------- one fixture per test file
+
+/** The fixture of a test file, with the account lists that escrow conservation needs. */
+export interface MarketTestContext extends MarketFixture {
+  /** Every account that may hold credits: deployer, posters, providers, stranger. */
+  readonly accounts: readonly string[];
+  readonly posterAddresses: readonly string[];
+  readonly providerAddresses: readonly string[];
+  readonly strangerAddress: string;
+  /**
+   * expectConservation over `accounts` and `providerAddresses`. `extra` adds contracts (mocks)
+   * that may hold credits or stake to both lists; `forceSent` is ether forced in by selfdestruct.
+   */
+  conserved(options?: { extra?: readonly string[]; forceSent?: bigint }): Promise<void>;
+}
+
+/**
+ * Registers the vitest hooks every market test file needs: beforeAll boots the chain, deploys a
+ * market with `config` (over TEST_CONFIG) and reads the account addresses; afterAll closes the
+ * chain; beforeEach (unless `resetBeforeEach` is false) restores the just-deployed state, so
+ * each test starts from an empty market.
+ *
+ * The returned object is the fixture itself (pass it wherever a MarketFixture goes) plus the
+ * account lists and `conserved()`. Its properties exist once beforeAll has run: read them inside
+ * hooks and tests, never at the top level of the file.
+ * @example
+ * const fx = useMarketFixture();
+ * it("...", async () => {
+ *   await registerProvider(fx, fx.providers[0]!);
+ *   await fx.conserved();
+ * });
+ */
+export function useMarketFixture(
+  config: Partial<MarketConfig> = {},
+  options: { resetBeforeEach?: boolean } = {},
+): MarketTestContext {
+  let state:
+    | { fx: MarketFixture; accounts: string[]; posters: string[]; providers: string[]; stranger: string }
+    | undefined;
+  const ready = () => {
+    if (state === undefined) throw new Error("useMarketFixture: the fixture exists only once beforeAll has run");
+    return state;
+  };
+
+  beforeAll(async () => {
+    const fx = await createMarketFixture(config);
+    const posters = await Promise.all(fx.posters.map((p) => p.getAddress()));
+    const providers = await Promise.all(fx.providers.map((p) => p.getAddress()));
+    const stranger = await fx.stranger.getAddress();
+    const accounts = [await fx.deployer.getAddress(), ...posters, ...providers, stranger];
+    state = { fx, accounts, posters, providers, stranger };
+  });
+  afterAll(async () => state?.fx.chain.close());
+  if (options.resetBeforeEach ?? true) beforeEach(async () => ready().fx.reset());
+
+  return {
+    get chain() { return ready().fx.chain; },
+    get market() { return ready().fx.market; },
+    get address() { return ready().fx.address; },
+    get config() { return ready().fx.config; },
+    get deployer() { return ready().fx.deployer; },
+    get posters() { return ready().fx.posters; },
+    get providers() { return ready().fx.providers; },
+    get stranger() { return ready().fx.stranger; },
+    reset: () => ready().fx.reset(),
+    get accounts() { return ready().accounts; },
+    get posterAddresses() { return ready().posters; },
+    get providerAddresses() { return ready().providers; },
+    get strangerAddress() { return ready().stranger; },
+    conserved: ({ extra = [], forceSent } = {}) => {
+      const { fx, accounts, providers } = ready();
+      return expectConservation(fx, [...accounts, ...extra], [...providers, ...extra], { forceSent });
+    },
+  };
+}
+
+// ---------------------------------------------------------------- transactions
+
 /** The market, called by `signer`. */
 export function as(fx: MarketFixture, signer: JsonRpcSigner): ComputeMarket {
   return fx.market.connect(signer);
 }
 
 /** Sends a transaction and waits for it; returns the receipt. */
-export async function mined(tx: Promise<ContractTransactionResponse>) {
+export async function mined(tx: Promise<ContractTransactionResponse>): Promise<Receipt> {
   const receipt = await (await tx).wait();
   if (receipt === null) throw new Error("transaction was not mined");
   return receipt;
 }
 
-/**
- * Asserts that `call` reverts with the market's custom error `name`, and, when given, with
- * exactly these arguments (by parameter name).
- */
-export async function expectRevert(
-  fx: MarketFixture,
-  call: Promise<unknown>,
-  name: string,
-  args?: Record<string, unknown>,
-): Promise<void> {
-  let thrown: unknown;
-  try {
-    await call;
-  } catch (error) {
-    thrown = error;
-  }
-  expect(thrown, `expected a revert with ${name}`).toBeDefined();
-  const decoded = decodeChainError(thrown, fx.market.interface);
-  expect(decoded.errorName, decoded.message).toBe(name);
-  if (args !== undefined) {
-    const normalise = (value: unknown): unknown =>
-      typeof value === "number" ? BigInt(value) : typeof value === "string" ? value.toLowerCase() : value;
-    const actual = Object.fromEntries(Object.entries(decoded.errorArgs ?? {}).map(([k, v]) => [k, normalise(v)]));
-    const expected = Object.fromEntries(Object.entries(args).map(([k, v]) => [k, normalise(v)]));
-    expect(actual).toEqual(expected);
-  }
-}
+// ---------------------------------------------------------------- chain time
 
 /** The current chain time (seconds). */
 export async function now(fx: MarketFixture): Promise<number> {
@@ -115,6 +174,8 @@ export async function atTime(fx: MarketFixture, timestamp: number): Promise<void
 export async function mineAt(fx: MarketFixture, timestamp: number): Promise<void> {
   await mineBlockAt(fx.chain, timestamp);
 }
+
+// ---------------------------------------------------------------- providers and tasks
 
 /** Registers `providers[i]` in `region` with capacity and stake (defaults: 4, 2 × minStake). */
 export async function registerProvider(
@@ -132,7 +193,7 @@ export async function registerProvider(
 export interface PostOptions {
   maxPrice?: bigint;
   region?: string;
-  /** Seconds from now until the bid window ends. */
+  /** Bid window length in seconds (stored exactly: see postTask). */
   window?: number;
   /** Execution budget in seconds. */
   budget?: number;
@@ -140,9 +201,23 @@ export interface PostOptions {
   requirements?: string;
 }
 
-/** Posts a task and returns its id. Defaults: 1 ETH, any region, 60 s window, 300 s budget, first price. */
+/** The id of the task a receipt posted (it must hold exactly one TaskPosted). */
+export function postedTaskId(fx: MarketFixture, receipt: Receipt): bigint {
+  const posted = rawMarketEvents(fx, receipt).filter((e) => e.name === "TaskPosted");
+  expect(posted).toHaveLength(1);
+  return posted[0]!.args["taskId"] as bigint;
+}
+
+/**
+ * Posts a task and returns its id. Defaults: 1 ETH, any region, 60 s window, 300 s budget, first price.
+ * The posting block is pinned one second after the latest block and the window ends `window` seconds
+ * after that, so the stored bidWindowLength is exactly `window`, not one that depends on which
+ * wall-clock second the chain happened to stamp the posting block with.
+ */
 export async function postTask(fx: MarketFixture, poster: JsonRpcSigner, options: PostOptions = {}): Promise<bigint> {
-  const windowEnd = (await now(fx)) + (options.window ?? 60);
+  const postedAt = (await now(fx)) + 1;
+  const windowEnd = postedAt + (options.window ?? 60);
+  await atTime(fx, postedAt);
   const receipt = await mined(
     as(fx, poster).postTask(
       keccak256(toUtf8Bytes(options.requirements ?? "render 1 frame")),
@@ -153,11 +228,7 @@ export async function postTask(fx: MarketFixture, poster: JsonRpcSigner, options
       { value: options.maxPrice ?? parseEther("1") },
     ),
   );
-  for (const log of receipt.logs) {
-    const parsed = fx.market.interface.parseLog(log);
-    if (parsed?.name === "TaskPosted") return parsed.args[0] as bigint;
-  }
-  throw new Error("postTask emitted no TaskPosted");
+  return postedTaskId(fx, receipt);
 }
 
 /** Moves chain time past the task's bid window and closes its auction. */
@@ -167,51 +238,23 @@ export async function closeAfterWindow(fx: MarketFixture, taskId: bigint, closer
   await mined(as(fx, closer ?? fx.stranger).closeAuction(taskId));
 }
 
+/**
+ * Closes the task's auction, as the stranger, in a block stamped exactly `after` seconds past its
+ * bid window end (default 0: at the boundary). Returns that window end and the receipt.
+ */
+export async function closeAtWindowEnd(
+  fx: MarketFixture,
+  taskId: bigint,
+  { after = 0 }: { after?: number } = {},
+): Promise<{ end: number; receipt: Receipt }> {
+  const end = Number((await fx.market.getTask(taskId)).bidWindowEnd);
+  await atTime(fx, end + after);
+  const receipt = await mined(as(fx, fx.stranger).closeAuction(taskId));
+  return { end, receipt };
+}
+
 /** Moves chain time past the current assignee's deadline. */
 export async function passDeadline(fx: MarketFixture, taskId: bigint): Promise<void> {
   const task = await fx.market.getTask(taskId);
   await mineAt(fx, Number(task.deadline) + 1);
-}
-
-/**
- * Checks escrow conservation two ways: the contract's totals against its balance, and the totals
- * against the per-task, per-account and per-provider state the test knows of.
- * `accounts` are every account that may hold credits; `providers` every registered provider.
- */
-export async function expectConservation(
-  fx: MarketFixture,
-  accounts: readonly string[],
-  providers: readonly string[],
-  options: { forceSent?: bigint } = {},
-): Promise<void> {
-  const m = fx.market;
-  const [balance, escrow, credits, staked, count] = await Promise.all([
-    fx.chain.provider.getBalance(fx.address),
-    m.totalEscrow(),
-    m.totalCredits(),
-    m.totalStaked(),
-    m.taskCount(),
-  ]);
-  expect(balance, "contract balance = escrow + credits + stakes (+ force-sent)").toBe(
-    escrow + credits + staked + (options.forceSent ?? 0n),
-  );
-
-  let openEscrow = 0n;
-  for (let id = 1n; id <= count; id += 1n) {
-    const task = await m.getTask(id);
-    const status = Number(task.status);
-    if (status === 1 || status === 2) openEscrow += task.maxPrice;
-  }
-  expect(escrow, "totalEscrow = sum of maxPrice over Open and Awarded tasks").toBe(openEscrow);
-
-  let sumCredits = 0n;
-  for (const account of new Set(accounts)) sumCredits += await m.creditOf(account);
-  expect(credits, "totalCredits = sum of every account's credit").toBe(sumCredits);
-
-  let sumStakes = 0n;
-  for (const provider of new Set(providers)) {
-    const p = await m.getProvider(provider);
-    sumStakes += p.stake + p.unbonding;
-  }
-  expect(staked, "totalStaked = sum of stake + unbonding").toBe(sumStakes);
 }
