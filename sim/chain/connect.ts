@@ -8,7 +8,6 @@ import {
   type JsonRpcSigner,
 } from "ethers";
 import { InputError } from "../input-error.js";
-import { ChainError } from "./errors.js";
 
 /** A connection to an EVM chain: the embedded Hardhat chain or any JSON-RPC endpoint. */
 export interface Chain {
@@ -19,6 +18,11 @@ export interface Chain {
   readonly chainId: bigint;
   /** An ethers provider: the rest of bidmesh uses only this, whatever the kind. */
   readonly provider: JsonRpcApiProvider;
+  /**
+   * A raw JSON-RPC call. In-process it goes straight to Hardhat's EIP-1193 provider, about 35
+   * times cheaper than through ethers (0.04 vs 1.3 ms a call): the chain ledger's hot path.
+   */
+  rpc(method: string, params: unknown[]): Promise<unknown>;
   /** The node's unlocked account `index` (Hardhat and anvil both unlock their dev accounts). */
   signer(index: number): Promise<JsonRpcSigner>;
   /** Releases the connection; the embedded chain is discarded. */
@@ -55,10 +59,12 @@ async function connectEmbedded(): Promise<Chain> {
     cacheTimeout: -1,
   });
   const { chainId } = await provider.getNetwork();
+  const raw = connection.provider as unknown as Eip1193Provider;
   return {
     kind: "embedded",
     chainId,
     provider,
+    rpc: (method, params) => raw.request({ method, params }),
     signer: (index) => provider.getSigner(index),
     close: async () => {
       provider.destroy();
@@ -80,11 +86,9 @@ async function connectRpc(url: string, timeoutMs: number): Promise<Chain> {
   let chainId: bigint;
   try {
     chainId = await probeChainId(url, timeoutMs);
-  } catch (cause) {
-    throw new ChainError(`cannot reach the JSON-RPC endpoint at ${url}`, {
-      cause,
-      details: "is the node running, and is the URL right?",
-    });
+  } catch {
+    // The user named an endpoint that does not answer: bad input, like a malformed URL.
+    throw new InputError("rpc-url", `cannot reach the JSON-RPC endpoint at ${url}: is the node running, and is the URL right?`);
   }
   // A static network stops ethers from re-detecting it (and logging retries) in the background;
   // one request per HTTP call is faster with local nodes.
@@ -98,6 +102,7 @@ async function connectRpc(url: string, timeoutMs: number): Promise<Chain> {
     url,
     chainId,
     provider,
+    rpc: (method, params) => provider.send(method, params),
     signer: (index) => provider.getSigner(index),
     close: async () => provider.destroy(),
   };

@@ -96,9 +96,11 @@ describe("connectChain input", () => {
     expect((error as InputError).field).toBe("rpc-url");
   });
 
-  it("reports an endpoint that does not answer as a ChainError", async () => {
-    await expect(connectChain({ rpcUrl: "http://127.0.0.1:1", timeoutMs: 1_000 })).rejects.toThrow(
-      "cannot reach the JSON-RPC endpoint at http://127.0.0.1:1",
+  it("reports an endpoint that does not answer as an InputError naming the flag", async () => {
+    const error = await connectChain({ rpcUrl: "http://127.0.0.1:1", timeoutMs: 1_000 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as InputError).message).toBe(
+      "rpc-url: cannot reach the JSON-RPC endpoint at http://127.0.0.1:1: is the node running, and is the URL right?",
     );
   });
 });

@@ -27,6 +27,12 @@ describe("npm start (the smoke run)", () => {
     expect(run.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it("exits 2 for an --rpc-url where no node answers", () => {
+    const run = runScript("sim/smoke.ts", ["--rpc-url", "http://127.0.0.1:1"]);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain("bidmesh: rpc-url: cannot reach the JSON-RPC endpoint at http://127.0.0.1:1");
+  });
+
   it("exits 2 for an unknown flag", () => {
     const run = runScript("sim/smoke.ts", ["--bogus"]);
     expect(run.status).toBe(2);
