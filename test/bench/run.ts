@@ -1,0 +1,88 @@
+// Runs every benchmark and prints its figures: a table by default, one JSON object with --json.
+// To add a benchmark, append it to `benchmarks`: its figures merge into the same JSON object, so
+// give them names that cannot collide.
+import { parseArgs } from "node:util";
+import { benchEngine, benchHold } from "./engine.bench.js";
+
+/**
+ * One line of the table. `baseline` is absent for figures with nothing to compare against; a
+ * ratio is printed only for rates (`compare`), not for counts that merely differ by design.
+ */
+interface Row {
+  figure: string;
+  ours: number;
+  baseline?: number;
+  compare?: boolean;
+}
+
+interface Benchmark {
+  name: string;
+  run: () => Promise<Record<string, number>>;
+  rows: (figures: Record<string, number>) => Row[];
+}
+
+const benchmarks: Benchmark[] = [
+  {
+    name: "engine",
+    run: async () => ({ ...(await benchEngine()) }),
+    rows: (f) => [
+      { figure: "M/M/1 events/s (median of 3)", ours: f.engineEventsPerSec!, baseline: f.baselineEventsPerSec!, compare: true },
+      { figure: "M/M/1 events per timed run", ours: f.events!, baseline: f.baselineEvents! },
+      { figure: "M/M/1 seconds (median run)", ours: f.seconds! },
+      { figure: "M/M/1 utilisation (theory 0.9)", ours: f.mm1Utilisation! },
+      { figure: "M/M/1 mean in system (theory 9)", ours: f.mm1MeanInSystem! },
+    ],
+  },
+  {
+    name: "hold",
+    run: async () => ({ ...(await benchHold()) }),
+    rows: (f) => [
+      {
+        figure: `hold, ${format(f.holdPending)} pending: events/s`,
+        ours: f.holdEventsPerSec!,
+        baseline: f.holdBaselineEventsPerSec!,
+        compare: true,
+      },
+      { figure: "hold events per timed run", ours: f.holdEvents!, baseline: f.holdBaselineEvents! },
+    ],
+  },
+];
+
+function format(value: number | undefined): string {
+  if (value === undefined) return "";
+  if (Number.isInteger(value)) return value.toLocaleString("en-US");
+  if (Math.abs(value) >= 1_000) return Math.round(value).toLocaleString("en-US");
+  return value.toPrecision(4);
+}
+
+function printTable(rows: Row[]): void {
+  const lines = [
+    ["figure", "ours", "baseline", "ratio"],
+    ...rows.map((row) => [
+      row.figure,
+      format(row.ours),
+      format(row.baseline),
+      row.compare && row.baseline !== undefined && row.baseline > 0 ? `${(row.ours / row.baseline).toFixed(2)}×` : "",
+    ]),
+  ];
+  const widths = [0, 1, 2, 3].map((column) => Math.max(...lines.map((line) => line[column]!.length)));
+  for (const line of lines) {
+    console.log(line.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join("  "));
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ args: process.argv.slice(2), options: { json: { type: "boolean" } }, strict: true });
+  const merged: Record<string, number> = {};
+  const rows: Row[] = [];
+  for (const benchmark of benchmarks) {
+    if (!values.json) console.error(`running ${benchmark.name}…`);
+    const figures = await benchmark.run();
+    Object.assign(merged, figures);
+    rows.push(...benchmark.rows(figures));
+  }
+  if (values.json) console.log(JSON.stringify(merged));
+  else printTable(rows);
+}
+
+await main();
