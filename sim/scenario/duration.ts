@@ -1,0 +1,116 @@
+import { z } from "zod";
+
+// Durations in scenario files: "500ms", "90s", "15m", "6h", "1d", compounds such as "1h30m",
+// or a bare whole number meaning milliseconds. Simulation time is integer milliseconds.
+
+const UNIT_MS = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1_000, ms: 1 } as const;
+type Unit = keyof typeof UNIT_MS;
+
+/** Largest first, so formatting picks the biggest unit that fits. */
+const UNITS_DESC: readonly Unit[] = ["d", "h", "m", "s", "ms"];
+
+const WHOLE = /^\s*(?:\d+(?:\.\d+)?(?:ms|s|m|h|d)\s*)+$/;
+const PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/g;
+
+/** What a duration looks like, for error messages. */
+export const DURATION_HINT = "expected a duration like 90s, 15m or 6h (or a whole number of milliseconds)";
+
+/**
+ * Parses a duration to integer milliseconds, or returns the reason it is not one.
+ * @example parseDuration("1h30m") // { ok: true, ms: 5_400_000 }
+ */
+export function parseDuration(value: unknown): { ok: true; ms: number } | { ok: false; problem: string } {
+  if (typeof value === "number") {
+    if (!Number.isSafeInteger(value) || value < 0) {
+      return { ok: false, problem: `${DURATION_HINT}; a bare number is milliseconds and must be a whole number >= 0, got ${value}` };
+    }
+    return { ok: true, ms: value };
+  }
+  if (typeof value !== "string") return { ok: false, problem: `${DURATION_HINT}, got ${describe(value)}` };
+  if (!WHOLE.test(value)) return { ok: false, problem: `${DURATION_HINT}, got ${JSON.stringify(value)}` };
+  let ms = 0;
+  for (const [, amount, unit] of value.matchAll(PART)) ms += Number(amount) * UNIT_MS[unit as Unit];
+  // Decimals are fine ("1.5h") as long as they land on a whole millisecond.
+  const rounded = Math.round(ms);
+  if (Math.abs(ms - rounded) > 1e-6 || !Number.isSafeInteger(rounded)) {
+    return { ok: false, problem: `${JSON.stringify(value)} is not a whole number of milliseconds` };
+  }
+  return { ok: true, ms: rounded };
+}
+
+/**
+ * Formats milliseconds as the shortest compound duration that parses back to the same value.
+ * @example formatDuration(5_400_000) // "1h30m"
+ */
+export function formatDuration(ms: number): string {
+  if (!Number.isSafeInteger(ms)) throw new RangeError(`formatDuration needs whole milliseconds, got ${ms}`);
+  if (ms === 0) return "0s";
+  const sign = ms < 0 ? "-" : "";
+  let rest = Math.abs(ms);
+  let text = "";
+  for (const unit of UNITS_DESC) {
+    const count = Math.floor(rest / UNIT_MS[unit]);
+    if (count > 0) {
+      text += `${count}${unit}`;
+      rest -= count * UNIT_MS[unit];
+    }
+  }
+  return sign + text;
+}
+
+export interface DurationOptions {
+  /** Smallest allowed value in ms (default 0). */
+  min?: number;
+  /** Largest allowed value in ms. */
+  max?: number;
+  /** Must be a whole number of seconds. */
+  wholeSeconds?: boolean;
+  /** Why the limits exist, appended to their error, e.g. "chain timestamps are seconds". */
+  why?: string;
+}
+
+/**
+ * A zod schema that turns a duration string (or whole ms) into integer milliseconds.
+ * @example
+ * const schema = z.object({ timeout: durationSchema({ min: 1_000 }).prefault("30s") });
+ * schema.parse({}).timeout // 30_000
+ */
+export function durationSchema(options: DurationOptions = {}) {
+  const min = options.min ?? 0;
+  return z
+    .union([z.string(), z.number()], {
+      error: (issue) => (issue.input === undefined ? `required: ${DURATION_HINT}` : `${DURATION_HINT}, got ${describe(issue.input)}`),
+    })
+    .transform((value, ctx) => {
+      const parsed = parseDuration(value);
+      if (!parsed.ok) {
+        ctx.addIssue({ code: "custom", message: parsed.problem });
+        return z.NEVER;
+      }
+      const ms = parsed.ms;
+      const why = options.why === undefined ? "" : ` (${options.why})`;
+      const got = `, got ${formatDuration(ms)}`;
+      if (options.wholeSeconds === true && (ms % 1_000 !== 0 || ms < min)) {
+        const atLeast = min > 0 ? `, at least ${formatDuration(Math.ceil(min / 1_000) * 1_000)}` : "";
+        ctx.addIssue({ code: "custom", message: `must be a whole number of seconds${atLeast}${why}${got}` });
+        return z.NEVER;
+      }
+      if (ms < min) {
+        ctx.addIssue({ code: "custom", message: `${min === 1 ? "must be longer than 0" : `must be at least ${formatDuration(min)}`}${why}${got}` });
+        return z.NEVER;
+      }
+      if (options.max !== undefined && ms > options.max) {
+        ctx.addIssue({ code: "custom", message: `must be at most ${formatDuration(options.max)}${why}${got}` });
+        return z.NEVER;
+      }
+      return ms;
+    });
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "an object";
+  if (typeof value === "string") return JSON.stringify(value);
+  return `${typeof value} ${String(value)}`;
+}
