@@ -28,6 +28,11 @@ export default defineConfig({
       // timestamps make every block hash reproducible from run to run.
       initialDate: "2025-10-20T00:00:00Z",
       allowBlocksWithSameTimestamp: true,
+      // The simulator packs a block interval's worth of market actions into one block and
+      // sends them with explicit fees: a zero base fee never rises, and a large gas limit keeps
+      // every action of a busy block in that block.
+      initialBaseFeePerGas: 0,
+      blockGasLimit: 10_000_000_000,
       // Unlocked dev accounts: posters, providers and the keeper of a run.
       accounts: { count: 64 },
     },

@@ -1,0 +1,229 @@
+import { toBeHex, type Interface } from "ethers";
+import { ComputeMarket__factory } from "../../types/ethers-contracts/index.js";
+import type { Chain } from "../chain/connect.js";
+import type { MarketConfig } from "../chain/deploy.js";
+import { ChainError, decodeChainError } from "../chain/errors.js";
+import { decodeLog } from "../chain/ledger-reader.js";
+import { MECHANISM } from "../chain/market-enums.js";
+import { encodeRegion } from "../chain/region.js";
+import { latestTimestamp, mineBlockAt, setAutomine } from "../chain/time.js";
+import { actorAddress } from "./actors.js";
+import { toMarketEvent } from "./event-shapes.js";
+import type { Address, BlockResult, ChainBlockRecord, Ledger, MarketAction, MarketEvent, RefusedAction } from "./types.js";
+
+/**
+ * Fee cap of every transaction (1,000 gwei): above any base fee a dev chain reaches, so
+ * nothing waits for a fee estimate. On the embedded chain the base fee is 0.
+ */
+const MAX_FEE_PER_GAS = toBeHex(10n ** 12n);
+
+/** Ether given to each impersonated actor: far more than any run spends. */
+const ACTOR_BALANCE = toBeHex(10n ** 30n);
+
+// Gas limits set per action, so no transaction waits for an eth_estimateGas round trip. Each
+// bound is above the worst case of its function (measured by `npm run gas`), with room for
+// skipped fallbacks and re-auctions.
+const GAS = {
+  register: 150_000n,
+  post: 250_000n,
+  bidsBase: 60_000n,
+  perBid: 110_000n,
+  closeBase: 60_000n,
+  perClose: 200_000n,
+  result: 150_000n,
+  rerouteBase: 60_000n,
+  perReroute: 250_000n,
+  abandon: 250_000n,
+  withdraw: 100_000n,
+} as const;
+
+/**
+ * The market on a real chain. Each action is one transaction from its actor's impersonated
+ * account; a block's transactions are sent with automine off and mined together at the
+ * block's timestamp, so chain time is simulated time. Works on the embedded chain, a
+ * `hardhat node` and anvil (they all support impersonation and mining at a timestamp).
+ */
+export class ChainLedger implements Ledger {
+  readonly kind = "chain";
+  private readonly iface: Interface = ComputeMarket__factory.createInterface();
+  /** Next nonce of every actor that has sent: kept here, since asking the node costs 20×. */
+  private readonly nonces = new Map<Address, number>();
+
+  private constructor(
+    readonly chain: Chain,
+    readonly config: MarketConfig,
+    /** The market contract. */
+    readonly marketAddress: Address,
+    /** Block in which the market was deployed: its ledger starts there. */
+    readonly deployBlock: number,
+    /** The first timestamp (seconds) a block may carry. */
+    readonly startTimestamp: number,
+  ) {}
+
+  /**
+   * Deploys a market with `config` at a block stamped `startTimestamp - 1` (or just after the
+   * chain's latest block, if that is later) and turns automine off.
+   */
+  static async create(chain: Chain, config: MarketConfig, startTimestamp: number): Promise<ChainLedger> {
+    const deployer = actorAddress("deployer");
+    await impersonate(chain, deployer);
+    await setAutomine(chain, false);
+    const deployAt = Math.max(startTimestamp - 1, (await latestTimestamp(chain)) + 1);
+    const factory = new ComputeMarket__factory();
+    const { data } = await factory.getDeployTransaction(config);
+    const hash = (await chain.rpc("eth_sendTransaction", [{ from: deployer, data, gas: toBeHex(3_000_000n) }])) as string;
+    await mineBlockAt(chain, deployAt);
+    const receipt = (await chain.rpc("eth_getTransactionReceipt", [hash])) as RpcReceipt | null;
+    if (receipt === null || receipt.status !== "0x1" || receipt.contractAddress === null) {
+      throw new ChainError("the market contract could not be deployed");
+    }
+    return new ChainLedger(chain, config, receipt.contractAddress, Number(receipt.blockNumber), deployAt + 1);
+  }
+
+  async commitBlock(timestamp: number, actions: readonly MarketAction[]): Promise<BlockResult> {
+    const sent: Array<{ action: MarketAction; hash: string }> = [];
+    for (const action of actions) {
+      const tx = this.encode(action);
+      const hash = (await this.chain.rpc("eth_sendTransaction", [
+        {
+          from: action.from,
+          to: this.marketAddress,
+          data: tx.data,
+          value: toBeHex(tx.value),
+          gas: toBeHex(tx.gas),
+          nonce: toBeHex(await this.nextNonce(action.from)),
+          maxFeePerGas: MAX_FEE_PER_GAS,
+          maxPriorityFeePerGas: "0x0",
+        },
+      ])) as string;
+      sent.push({ action, hash });
+    }
+    await mineBlockAt(this.chain, timestamp);
+
+    const transactions: ChainBlockRecord["transactions"] = [];
+    const events: MarketEvent[] = [];
+    const refused: RefusedAction[] = [];
+    let gasUsed = 0n;
+    let blockNumber = -1;
+    let blockHash: string | null = null;
+    for (const { action, hash } of sent) {
+      const receipt = (await this.chain.rpc("eth_getTransactionReceipt", [hash])) as RpcReceipt | null;
+      if (receipt === null) {
+        throw new ChainError(`transaction ${hash} was not mined in the block at ${timestamp}`, {
+          details: "the block gas limit is too low for this many actions",
+        });
+      }
+      blockNumber = Number(receipt.blockNumber);
+      blockHash = receipt.blockHash;
+      gasUsed += BigInt(receipt.gasUsed);
+      transactions.push({
+        hash,
+        from: action.from,
+        status: Number(receipt.status),
+        gasUsed: BigInt(receipt.gasUsed).toString(),
+        logs: receipt.logs.map((log) => ({ address: log.address, topics: log.topics, data: log.data, logIndex: Number(log.logIndex) })),
+      });
+      if (receipt.status !== "0x1") {
+        refused.push({ action, ...(await this.revertReason(hash)) });
+        continue;
+      }
+      for (const log of receipt.logs) {
+        const decoded = decodeLog({
+          topics: log.topics,
+          data: log.data,
+          blockNumber: Number(log.blockNumber),
+          transactionHash: log.transactionHash,
+          index: Number(log.logIndex),
+        } as never);
+        if (decoded !== undefined) events.push(toMarketEvent(decoded));
+      }
+    }
+    if (sent.length === 0) {
+      const block = (await this.chain.rpc("eth_getBlockByNumber", ["latest", false])) as { number: string; hash: string };
+      blockNumber = Number(block.number);
+      blockHash = block.hash;
+    }
+    const raw: ChainBlockRecord = { number: blockNumber, hash: blockHash ?? "", timestamp, transactions };
+    return { blockNumber, timestamp, events, refused, gasUsed, hash: blockHash, raw };
+  }
+
+  /** The actor's next nonce; the first time, impersonates and funds it and asks the node. */
+  private async nextNonce(address: Address): Promise<number> {
+    let nonce = this.nonces.get(address);
+    if (nonce === undefined) {
+      await impersonate(this.chain, address);
+      nonce = Number(await this.chain.rpc("eth_getTransactionCount", [address, "pending"]));
+    }
+    this.nonces.set(address, nonce + 1);
+    return nonce;
+  }
+
+  async close(): Promise<void> {
+    await this.chain.close();
+  }
+
+  private encode(action: MarketAction): { data: string; value: bigint; gas: bigint } {
+    const f = this.iface;
+    switch (action.kind) {
+      case "register":
+        return { data: f.encodeFunctionData("registerProvider", [encodeRegion(action.region), action.capacity]), value: action.stake, gas: GAS.register };
+      case "post":
+        return {
+          data: f.encodeFunctionData("postTask", [
+            action.requirementsHash,
+            encodeRegion(action.region),
+            action.bidWindowEnd,
+            action.executionBudget,
+            MECHANISM.indexOf(action.mechanism),
+          ]),
+          value: action.maxPrice,
+          gas: GAS.post,
+        };
+      case "bids":
+        return {
+          data:
+            action.bids.length === 1
+              ? f.encodeFunctionData("placeBid", [action.bids[0]!.taskId, action.bids[0]!.price])
+              : f.encodeFunctionData("placeBids", [action.bids.map((b) => b.taskId), action.bids.map((b) => b.price)]),
+          value: 0n,
+          gas: GAS.bidsBase + GAS.perBid * BigInt(action.bids.length),
+        };
+      case "close":
+        return { data: f.encodeFunctionData("closeAuctions", [action.taskIds]), value: 0n, gas: GAS.closeBase + GAS.perClose * BigInt(action.taskIds.length) };
+      case "result":
+        return { data: f.encodeFunctionData("submitResult", [action.taskId, action.epoch, action.resultHash]), value: 0n, gas: GAS.result };
+      case "reroute":
+        return { data: f.encodeFunctionData("rerouteTasks", [action.taskIds]), value: 0n, gas: GAS.rerouteBase + GAS.perReroute * BigInt(action.taskIds.length) };
+      case "abandon":
+        return { data: f.encodeFunctionData("abandonTask", [action.taskId]), value: 0n, gas: GAS.abandon };
+      case "withdraw":
+        return { data: f.encodeFunctionData("withdraw", []), value: 0n, gas: GAS.withdraw };
+    }
+  }
+
+  /** The custom error a mined, failed transaction reverted with, read from its trace. */
+  private async revertReason(hash: string): Promise<{ error: string; args: Record<string, unknown> }> {
+    const trace = (await this.chain.rpc("debug_traceTransaction", [
+      hash,
+      { disableStorage: true, disableMemory: true, disableStack: true },
+    ])) as { returnValue?: string };
+    const data = trace.returnValue === undefined || trace.returnValue === "" ? "0x" : `0x${trace.returnValue.replace(/^0x/, "")}`;
+    const decoded = decodeChainError({ data }, this.iface);
+    return { error: decoded.errorName ?? "UnknownRevert", args: decoded.errorArgs ?? {} };
+  }
+}
+
+interface RpcReceipt {
+  status: string;
+  blockNumber: string;
+  blockHash: string;
+  gasUsed: string;
+  contractAddress: string | null;
+  logs: Array<{ address: string; topics: string[]; data: string; blockNumber: string; transactionHash: string; logIndex: string }>;
+}
+
+/** Lets `address` send transactions without a key, and funds it (dev chains only). */
+async function impersonate(chain: Chain, address: Address): Promise<void> {
+  await chain.rpc("hardhat_impersonateAccount", [address]);
+  await chain.rpc("hardhat_setBalance", [address, ACTOR_BALANCE]);
+}
