@@ -130,7 +130,7 @@ export class MarketMachine {
     const current = this.state.readProvider(tx.sender);
     const amount = current?.unbonding ?? 0n;
     if (amount === 0n || current === undefined) refuse("NothingToWithdraw", { account: tx.sender });
-    if (tx.now <= current.unbondingReadyAt) {
+    if (tx.now < current.unbondingReadyAt) {
       refuse("UnbondingNotFinished", { provider: tx.sender, readyAt: BigInt(current.unbondingReadyAt), nowTs: BigInt(tx.now) });
     }
 
@@ -361,7 +361,7 @@ export class MarketMachine {
         continue;
       }
       let payment = bid.price;
-      if (t.mechanism === 1 && i + 1 < count) payment = list[i + 1]!.price;
+      if (t.mechanism === 1 && i + 1 < count) payment = list[count - 1]!.price;
       const deadline = addUint40Time(tx.now, t.executionBudget);
       t.fallbackCursor = i + 1;
       t.provider = bid.provider;

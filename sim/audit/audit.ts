@@ -1,0 +1,101 @@
+import { RandomStream } from "../engine/rng.js";
+import { InputError } from "../input-error.js";
+import { toMarketEvent } from "../ledger/event-shapes.js";
+import { MetricsCollector, type SystemMetrics } from "../metrics/collector.js";
+import { parseRequirementsRef } from "../model/task-ref.js";
+import { generateWorkload } from "../model/workload.js";
+import { chainLogEvents, readRunFolder } from "../run/run-files.js";
+import { loadScenario } from "../scenario/load.js";
+
+/** Fields of the market's metrics that the chain cannot tell: they depend on when nodes failed. */
+export const NOT_AUDITABLE = ["computeSecondsLost"] as const;
+
+export interface AuditDifference {
+  /** JSON path in metrics.json, e.g. `systems.market.latencyMs.p95`. */
+  field: string;
+  reported: unknown;
+  fromChain: unknown;
+}
+
+export interface AuditResult {
+  fieldsChecked: number;
+  differences: AuditDifference[];
+  notAuditable: readonly string[];
+}
+
+/**
+ * Recomputes the market's metrics of a chain run from its exported chain log alone (raw
+ * receipts and logs, decoded here with the contract ABI) plus the run's inputs (the scenario
+ * and seed, which fix the workload), and compares them with metrics.json field by field.
+ */
+export function auditRun(dir: string): AuditResult {
+  const { metrics, info, chainLog } = readRunFolder(dir);
+  if (chainLog === null || info.chain === null) {
+    throw new InputError("dir", `${dir} is a --ledger memory run: there is no chain to audit against`);
+  }
+  const scenario = loadScenario(info.scenario.ref, { seed: info.scenario.seed });
+  const tasks = generateWorkload(scenario, RandomStream.root(scenario.seed).fork("workload"));
+  const collector = new MetricsCollector("market", tasks);
+  collector.gasUsed = 0n;
+  collector.blocks = chainLog.length;
+  for (const block of chainLog) for (const tx of block.transactions) collector.gasUsed += BigInt(tx.gasUsed);
+
+  const simIdOf = new Map<number, number>();
+  for (const ledgerEvent of chainLogEvents(chainLog, info.chain.marketAddress)) {
+    const now = (ledgerEvent.timestamp - info.baseTimestamp) * 1_000;
+    const event = toMarketEvent(ledgerEvent);
+    switch (event.name) {
+      case "TaskPosted": {
+        const simId = parseRequirementsRef(event.requirementsHash);
+        if (simId === undefined || simId >= tasks.length) throw new InputError("dir", `task ${event.taskId} on chain is not in the scenario's workload`);
+        simIdOf.set(event.taskId, simId);
+        break;
+      }
+      case "ResultSubmitted":
+        collector.completed(simIdOf.get(event.taskId)!, now, event.payment);
+        break;
+      case "TaskRefunded":
+        collector.refunded(simIdOf.get(event.taskId)!);
+        break;
+      case "TaskRerouted":
+        collector.rerouted(simIdOf.get(event.taskId)!, now, event.provider, null);
+        break;
+      case "TaskReopened":
+        collector.reauctioned(simIdOf.get(event.taskId)!);
+        break;
+      case "ProviderSlashed":
+        collector.slashes += 1;
+        collector.slashedWei += event.amount;
+        break;
+      default:
+        break;
+    }
+  }
+  const recomputed = collector.summarize({ duration: scenario.duration, bucket: scenario.metricsBucket });
+  const reported = metrics.systems.market;
+  const differences: AuditDifference[] = [];
+  let fieldsChecked = 0;
+  for (const key of Object.keys(recomputed) as Array<keyof SystemMetrics>) {
+    if ((NOT_AUDITABLE as readonly string[]).includes(key)) continue;
+    fieldsChecked += compare(`systems.market.${key}`, reported[key], recomputed[key], differences);
+  }
+  return { fieldsChecked, differences, notAuditable: NOT_AUDITABLE };
+}
+
+/** Deep comparison by JSON value; returns the number of leaf fields compared. */
+function compare(path: string, reported: unknown, fromChain: unknown, out: AuditDifference[]): number {
+  if (Array.isArray(fromChain) || (fromChain !== null && typeof fromChain === "object")) {
+    if (reported === null || typeof reported !== "object" || Array.isArray(reported) !== Array.isArray(fromChain)) {
+      out.push({ field: path, reported, fromChain });
+      return 1;
+    }
+    const keys = new Set([...Object.keys(fromChain as object), ...Object.keys(reported as object)]);
+    let n = 0;
+    for (const key of keys) {
+      n += compare(`${path}${Array.isArray(fromChain) ? `[${key}]` : `.${key}`}`, (reported as Record<string, unknown>)[key], (fromChain as Record<string, unknown>)[key], out);
+    }
+    return n;
+  }
+  if (JSON.stringify(reported) !== JSON.stringify(fromChain)) out.push({ field: path, reported, fromChain });
+  return 1;
+}

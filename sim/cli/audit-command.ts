@@ -1,0 +1,16 @@
+import { auditRun } from "../audit/audit.js";
+
+/** `bidmesh audit DIR`: exit 0 when metrics.json matches the chain, 1 naming each field that does not. */
+export function auditCommand(dir: string): number {
+  const result = auditRun(dir);
+  if (result.differences.length === 0) {
+    console.log(`audit passed: ${result.fieldsChecked} fields of the market's metrics match the chain's events (not auditable from the chain: ${result.notAuditable.join(", ")})`);
+    return 0;
+  }
+  console.error(`audit FAILED: ${result.differences.length} of ${result.fieldsChecked} fields differ from the chain's events`);
+  for (const d of result.differences.slice(0, 50)) {
+    console.error(`  ${d.field}: metrics.json says ${JSON.stringify(d.reported)}, the chain says ${JSON.stringify(d.fromChain)}`);
+  }
+  if (result.differences.length > 50) console.error(`  … and ${result.differences.length - 50} more`);
+  return 1;
+}

@@ -1,0 +1,21 @@
+import { InputError } from "../input-error.js";
+
+/** Parses `--seed`: a non-negative safe integer. */
+export function parseSeed(value: string): number {
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) {
+    throw new InputError("seed", `"${value}" is not a whole number from 0 to ${Number.MAX_SAFE_INTEGER}`);
+  }
+  return Number(value);
+}
+
+/** Parses `--ledger`. */
+export function parseLedgerKind(value: string): "chain" | "memory" {
+  if (value !== "chain" && value !== "memory") throw new InputError("ledger", `"${value}" is not one of: chain, memory`);
+  return value;
+}
+
+/** Parses a positive task id. */
+export function parseTaskId(value: string): bigint {
+  if (!/^\d+$/.test(value) || BigInt(value) === 0n) throw new InputError("task", `"${value}" is not a task id (a whole number from 1)`);
+  return BigInt(value);
+}

@@ -1,0 +1,116 @@
+import { formatEther } from "ethers";
+import type { SystemMetrics } from "../metrics/collector.js";
+import { SYSTEM_KEYS, SYSTEM_LABELS, type RunMetrics } from "./types.js";
+
+/** One row of the comparison: a label and one cell per system (market, centralized, multi-cloud). */
+export interface ComparisonRow {
+  label: string;
+  values: [string, string, string];
+}
+
+const NA = "n/a";
+
+/** `value` rounded to `digits` significant digits, without trailing zeros or exponent. */
+function significant(value: number, digits: number): string {
+  if (value === 0) return "0";
+  return String(Number(value.toPrecision(digits)));
+}
+
+const DURATION_UNITS: ReadonlyArray<{ unit: string; ms: number; upTo: number }> = [
+  { unit: "ms", ms: 1, upTo: 1_000 },
+  { unit: "s", ms: 1_000, upTo: 60 },
+  { unit: "min", ms: 60_000, upTo: 60 },
+  { unit: "h", ms: 3_600_000, upTo: Infinity },
+];
+
+/**
+ * A duration in human units: `850 ms`, `12.3 s`, `4.25 min`, `15.2 h` (whole milliseconds,
+ * otherwise three significant digits). `n/a` for null.
+ */
+export function formatDuration(ms: number | null): string {
+  if (ms === null || !Number.isFinite(ms)) return NA;
+  const sign = ms < 0 ? "-" : "";
+  const abs = Math.abs(ms);
+  for (const { unit, ms: size, upTo } of DURATION_UNITS) {
+    const text = unit === "ms" ? String(Math.round(abs)) : significant(abs / size, 3);
+    // Rounding can reach the next unit's threshold (59.99 s → "60 s"): then use the next unit.
+    if (Number(text) < upTo) return `${sign}${text} ${unit}`;
+  }
+  return `${sign}${abs} ms`; // unreachable: the last unit has no upper bound
+}
+
+/**
+ * Wei (a decimal string or bigint) as ETH, rounded to `digits` significant digits:
+ * `0.001235 ETH`, `2 ETH`. `n/a` for null.
+ */
+export function formatEth(wei: string | bigint | null, digits = 4): string {
+  if (wei === null) return NA;
+  let value = typeof wei === "bigint" ? wei : BigInt(wei);
+  const negative = value < 0n;
+  if (negative) value = -value;
+  const length = value.toString().length;
+  if (length > digits) {
+    const unit = 10n ** BigInt(length - digits);
+    value = ((value + unit / 2n) / unit) * unit;
+  }
+  const text = formatEther(value).replace(/\.0$/, "");
+  return `${negative ? "-" : ""}${text} ETH`;
+}
+
+/** An integer (number or decimal string) with thousands separators: `1,234,567`. */
+export function formatCount(value: number | string | null): string {
+  if (value === null) return NA;
+  const text = typeof value === "number" ? String(Math.round(value)) : value;
+  const negative = text.startsWith("-");
+  const digits = negative ? text.slice(1) : text;
+  return `${negative ? "-" : ""}${digits.replace(/\B(?=(\d{3})+(?!\d))/g, ",")}`;
+}
+
+/** A share in [0, 1] as a percentage with one decimal: `95.3%`. */
+export function formatPercent(share: number | null): string {
+  if (share === null || !Number.isFinite(share)) return NA;
+  return `${(share * 100).toFixed(1)}%`;
+}
+
+const ROWS: ReadonlyArray<{ label: string; cell: (m: SystemMetrics) => string }> = [
+  { label: "tasks posted", cell: (m) => formatCount(m.tasksPosted) },
+  { label: "completed", cell: (m) => formatCount(m.tasksCompleted) },
+  { label: "refunded", cell: (m) => formatCount(m.tasksRefunded) },
+  { label: "unfinished", cell: (m) => formatCount(m.tasksUnfinished) },
+  { label: "completion rate", cell: (m) => formatPercent(m.completionRate) },
+  { label: "on time", cell: (m) => formatPercent(m.onTimeRate) },
+  { label: "latency p50", cell: (m) => formatDuration(m.latencyMs.p50) },
+  { label: "latency p95", cell: (m) => formatDuration(m.latencyMs.p95) },
+  { label: "latency p99", cell: (m) => formatDuration(m.latencyMs.p99) },
+  { label: "price per completed task", cell: (m) => formatEth(m.pricePerCompletedTaskWei) },
+  { label: "compute lost", cell: (m) => `${formatCount(m.computeSecondsLost)} s` },
+  { label: "reroutes", cell: (m) => formatCount(m.reroutes) },
+  { label: "re-auctions", cell: (m) => formatCount(m.reauctions) },
+  { label: "slashes", cell: (m) => formatCount(m.slashes) },
+  { label: "gas per completed task", cell: (m) => formatCount(m.gasPerCompletedTask) },
+];
+
+/** The column headers, in the order of `ComparisonRow.values`. */
+export const COMPARISON_COLUMNS: readonly string[] = SYSTEM_KEYS.map((key) => SYSTEM_LABELS[key]);
+
+/** The comparison as rows of formatted cells, shared by the terminal table and the HTML report. */
+export function comparisonRows(metrics: RunMetrics): ComparisonRow[] {
+  return ROWS.map(({ label, cell }) => ({
+    label,
+    values: [cell(metrics.systems.market), cell(metrics.systems.centralized), cell(metrics.systems.multiCloud)],
+  }));
+}
+
+/**
+ * The comparison as a plain-text table for the terminal: one column per system, labels
+ * left-aligned, values right-aligned, no colours.
+ */
+export function formatComparisonTable(metrics: RunMetrics): string {
+  const rows = comparisonRows(metrics);
+  const labelWidth = Math.max(0, ...rows.map((r) => r.label.length));
+  const widths = COMPARISON_COLUMNS.map((header, i) => Math.max(header.length, ...rows.map((r) => r.values[i]!.length)));
+  const line = (label: string, cells: readonly string[]): string =>
+    [label.padEnd(labelWidth), ...cells.map((c, i) => c.padStart(widths[i]!))].join("  ").trimEnd();
+  const rule = "-".repeat(labelWidth + widths.reduce((s, w) => s + 2 + w, 0));
+  return [line("", COMPARISON_COLUMNS), rule, ...rows.map((r) => line(r.label, r.values))].join("\n");
+}

@@ -1,0 +1,49 @@
+import type { SystemMetrics } from "../metrics/collector.js";
+
+/** The three systems every run compares, in the order the report shows them. */
+export const SYSTEM_KEYS = ["market", "centralized", "multiCloud"] as const;
+export type SystemKey = (typeof SYSTEM_KEYS)[number];
+
+/** How the report names each system. */
+export const SYSTEM_LABELS: Readonly<Record<SystemKey, string>> = {
+  market: "market",
+  centralized: "centralized",
+  multiCloud: "multi-cloud",
+};
+
+/** metrics.json: one run, the market and both baselines on the same workload and failures. */
+export interface RunMetrics {
+  scenario: string;
+  seed: number;
+  ledger: "chain" | "memory";
+  systems: { market: SystemMetrics; centralized: SystemMetrics; multiCloud: SystemMetrics };
+}
+
+/** One reroute, for the report's timeline. */
+export interface RerouteRecord {
+  time: number;
+  task: number;
+  from: string;
+  to: string | null;
+  /**
+   * Which system rerouted ("market", "centralized", "multiCloud"). Optional: when absent the
+   * report infers it from the node id (the baselines' nodes are "centralized" and "multiCloud.*").
+   */
+  system?: string;
+}
+
+/** Everything report.html is drawn from. */
+export interface ReportInput {
+  metrics: RunMetrics;
+  description: string;
+  source: string;
+  /** Simulated duration of the workload (ms). */
+  durationMs: number;
+  /** Width of the metrics buckets (ms). */
+  bucketMs: number;
+  outages: Array<{ name: string; start: number; end: number; scope: string }>;
+  reroutes: RerouteRecord[];
+  finalBlockHash: string | null;
+  /** The command that produced the run, e.g. "bidmesh simulate --scenario X --seed N". */
+  generatedBy: string;
+}

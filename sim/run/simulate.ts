@@ -1,0 +1,147 @@
+import { connectChain } from "../chain/connect.js";
+import { runCentralized, runMultiCloud } from "../baselines/baselines.js";
+import { RandomStream } from "../engine/rng.js";
+import { ChainLedger } from "../ledger/chain-ledger.js";
+import { MemoryLedger } from "../ledger/memory-ledger.js";
+import type { ChainBlockRecord, Ledger } from "../ledger/types.js";
+import { runMarket, type MarketProgress, type TraceRecord } from "../market/market-system.js";
+import { buildFailureTimeline } from "../model/failures.js";
+import { generateWorkload } from "../model/workload.js";
+import type { ReportInput, RunMetrics } from "../report/types.js";
+import { toMarketConfig, type Scenario } from "../scenario/schema.js";
+
+/**
+ * Chain time (s) of simulated time 0: one hour after the embedded chain's genesis
+ * (2025-10-20T00:00:00Z), so the memory ledger and the chain ledger stamp the same times.
+ */
+export const SIM_EPOCH = 1_760_918_400 + 3_600;
+
+export interface SimulateOptions {
+  scenario: Scenario;
+  ledger: "chain" | "memory";
+  /** JSON-RPC URL for the chain ledger; the embedded chain when absent. */
+  rpcUrl?: string;
+  onProgress?: (progress: MarketProgress) => void;
+  /** Where trace records go; by default they are collected into `result.trace`. */
+  trace?: (record: TraceRecord) => void;
+  /** Where raw chain blocks go; by default they are collected into `result.chainLog`. */
+  chainLog?: (block: ChainBlockRecord) => void;
+}
+
+/** Everything a run produces, before it is written out. */
+export interface SimulationResult {
+  metrics: RunMetrics;
+  /** The trace, unless a `trace` sink was given. */
+  trace: TraceRecord[];
+  report: ReportInput;
+  /** Chain timestamp (s) of simulated time 0. */
+  baseTimestamp: number;
+  /** Hash of the last block (chain ledger only). */
+  finalBlockHash: string | null;
+  /** Every block of the chain ledger, raw, unless a `chainLog` sink was given (empty for memory). */
+  chainLog: ChainBlockRecord[];
+  /** The market contract and its deployment block (chain ledger only), for `audit` and `ledger`. */
+  chain: { rpcUrl: string | null; marketAddress: string; deployBlock: number } | null;
+}
+
+/**
+ * Runs the market and both baselines on one workload and one failure timeline, all drawn
+ * from the scenario's seed.
+ */
+export async function simulate(options: SimulateOptions): Promise<SimulationResult> {
+  const { scenario } = options;
+  const root = RandomStream.root(scenario.seed);
+  const tasks = generateWorkload(scenario, root.fork("workload"));
+  const timeline = buildFailureTimeline(scenario, root);
+  // Blocks keep going after the last arrival until every task ends, within this horizon.
+  const horizon = scenario.duration + 2 * scenario.workload.deadline;
+
+  const trace: TraceRecord[] = [];
+  const traceSink = options.trace ?? ((record: TraceRecord) => trace.push(record));
+  let ledger: Ledger;
+  let baseTimestamp = SIM_EPOCH;
+  let chainInfo: SimulationResult["chain"] = null;
+  if (options.ledger === "memory") {
+    ledger = new MemoryLedger(toMarketConfig(scenario));
+  } else {
+    const chain = await connectChain({ rpcUrl: options.rpcUrl });
+    const chainLedger = await ChainLedger.create(chain, toMarketConfig(scenario), SIM_EPOCH);
+    baseTimestamp = chainLedger.startTimestamp;
+    chainInfo = { rpcUrl: options.rpcUrl ?? null, marketAddress: chainLedger.marketAddress, deployBlock: chainLedger.deployBlock };
+    ledger = chainLedger;
+  }
+
+  const chainLog: ChainBlockRecord[] = [];
+  let lastHash: string | null = null;
+  let market;
+  try {
+    market = await runMarket({
+      scenario,
+      tasks,
+      timeline,
+      ledger: recordBlocks(ledger, (raw) => {
+        if (options.chainLog === undefined) chainLog.push(raw);
+        else options.chainLog(raw);
+        lastHash = raw.hash;
+      }),
+      baseTimestamp,
+      horizon,
+      rng: root.fork("market"),
+      trace: traceSink,
+      onProgress: options.onProgress,
+    });
+  } finally {
+    await ledger.close();
+  }
+  const centralized = runCentralized(scenario, tasks, timeline, horizon);
+  const multiCloud = runMultiCloud(scenario, tasks, timeline, horizon);
+
+  const summary = { duration: scenario.duration, bucket: scenario.metricsBucket };
+  const metrics: RunMetrics = {
+    scenario: scenario.name,
+    seed: scenario.seed,
+    ledger: options.ledger,
+    systems: { market: market.summarize(summary), centralized: centralized.summarize(summary), multiCloud: multiCloud.summarize(summary) },
+  };
+  const reroutes = [market, centralized, multiCloud].flatMap((c) => c.rerouteLog.map((r) => ({ ...r, system: c.system })));
+  return {
+    metrics,
+    trace,
+    chainLog,
+    baseTimestamp,
+    finalBlockHash: lastHash,
+    chain: chainInfo,
+    report: {
+      metrics,
+      description: scenario.description,
+      source: scenario.source,
+      durationMs: scenario.duration,
+      bucketMs: scenario.metricsBucket,
+      outages: timeline.outageWindows().map((w) => ({ name: w.name, start: w.start, end: w.end, scope: describeScope(w.scope) })),
+      reroutes,
+      finalBlockHash: lastHash,
+      generatedBy: `bidmesh simulate --scenario ${scenario.name} --seed ${scenario.seed} --ledger ${options.ledger}`,
+    },
+  };
+}
+
+function describeScope(scope: unknown): string {
+  if (typeof scope === "string") return scope;
+  return Object.entries(scope as Record<string, unknown>)
+    .map(([k, v]) => `${k} ${Array.isArray(v) ? v.join(", ") : String(v)}`)
+    .join("; ");
+}
+
+/** Passes blocks through, handing each raw chain block to `onBlock`. */
+function recordBlocks(ledger: Ledger, onBlock: (raw: ChainBlockRecord) => void): Ledger {
+  return {
+    kind: ledger.kind,
+    config: ledger.config,
+    commitBlock: async (timestamp, actions) => {
+      const result = await ledger.commitBlock(timestamp, actions);
+      if (result.raw !== undefined) onBlock(result.raw);
+      return result;
+    },
+    close: () => ledger.close(),
+  };
+}
