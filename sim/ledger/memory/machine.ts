@@ -1,16 +1,13 @@
-// ComputeMarket, function by function, in TypeScript: the same checks in the same order, the same
+// ComputeMarket's external functions, in TypeScript: the same checks in the same order, the same
 // integer arithmetic and overflow bounds, the same events in the same order. Each function
 // mutates MarketState directly and reverts by throwing MarketRefusal; the caller rolls the state
 // back (MarketState's journal), so a refused call changes nothing, as on chain.
-import type { MarketConfig } from "../../chain/deploy.js";
-import { FAILURE_REASON, MECHANISM, REFUND_REASON, SKIP_REASON } from "../../chain/market-enums.js";
-import { decodeRegion } from "../../chain/region.js";
-import type { Address, MarketEvent } from "../types.js";
+import { MECHANISM } from "../../chain/market-enums.js";
+import { FailureReason, insertBid, MarketCore, RefundReason, toUint96, type TxContext } from "./core.js";
 import {
   addUint40Time,
   checkedAdd,
   checkedSub,
-  MarketState,
   refuse,
   Status,
   UINT128_MAX,
@@ -20,55 +17,11 @@ import {
   ZERO_ADDRESS,
   ZERO_REGION,
   type ProviderRecord,
-  type StatusValue,
-  type TaskRecord,
 } from "./state.js";
 
-const BPS = 10_000n;
-const MAX_UNBONDING_DELAY = 365 * 86_400;
-const MAX_FALLBACK_DEPTH = 8;
+export { checkConfig, type TxContext } from "./core.js";
 
-const FailureReason = { DeadlineMissed: 0, Abandoned: 1 } as const;
-const SkipReason = { AtCapacity: 0, InsufficientFreeStake: 1 } as const;
-const RefundReason = { Cancelled: 0, NoBids: 1, FallbacksExhausted: 2 } as const;
-const ConfigField = { MinStake: 0n, UnbondingDelay: 1n, SlashBps: 2n, AbandonSlashBps: 3n, MaxRounds: 4n, FallbackDepth: 5n } as const;
-
-/** One transaction's context: msg.sender, msg.value, block.timestamp, and where events go. */
-export interface TxContext {
-  /** Checksummed. */
-  sender: Address;
-  value: bigint;
-  /** block.timestamp, seconds. */
-  now: number;
-  events: MarketEvent[];
-}
-
-/**
- * Checks a MarketConfig the way the contract's constructor does.
- * @throws MarketRefusal InvalidConfig(field, value)
- */
-export function checkConfig(cfg: MarketConfig): void {
-  if (cfg.minStake === 0n) refuse("InvalidConfig", { field: ConfigField.MinStake, value: cfg.minStake });
-  if (cfg.unbondingDelay > MAX_UNBONDING_DELAY) refuse("InvalidConfig", { field: ConfigField.UnbondingDelay, value: BigInt(cfg.unbondingDelay) });
-  if (cfg.slashBps > 10_000) refuse("InvalidConfig", { field: ConfigField.SlashBps, value: BigInt(cfg.slashBps) });
-  if (cfg.abandonSlashBps > cfg.slashBps) refuse("InvalidConfig", { field: ConfigField.AbandonSlashBps, value: BigInt(cfg.abandonSlashBps) });
-  if (cfg.maxRounds === 0) refuse("InvalidConfig", { field: ConfigField.MaxRounds, value: BigInt(cfg.maxRounds) });
-  if (cfg.fallbackDepth === 0 || cfg.fallbackDepth > MAX_FALLBACK_DEPTH) {
-    refuse("InvalidConfig", { field: ConfigField.FallbackDepth, value: BigInt(cfg.fallbackDepth) });
-  }
-}
-
-export class MarketMachine {
-  private readonly minStake: bigint;
-  private readonly regionNames = new Map<string, string>();
-
-  constructor(
-    readonly config: Readonly<MarketConfig>,
-    public state: MarketState,
-  ) {
-    this.minStake = config.minStake;
-  }
-
+export class MarketMachine extends MarketCore {
   // ================================================================ providers
 
   registerProvider(tx: TxContext, region: string, capacity: number): void {
@@ -181,7 +134,6 @@ export class MarketMachine {
       round: 0,
       fallbackCursor: 0,
       fallbacks: [],
-      bidders: new Map(),
     });
     this.receive(tx.value);
     totals.totalEscrow = checkedAdd(totals.totalEscrow, maxPrice, UINT128_MAX);
@@ -262,31 +214,7 @@ export class MarketMachine {
     this.pay(amount);
   }
 
-  // ================================================================ views
-
-  /** Stake beyond what active assignments lock (minStake each). */
-  freeStake(p: Readonly<ProviderRecord>): bigint {
-    const locked = BigInt(p.activeAssignments) * this.minStake;
-    return p.stake > locked ? p.stake - locked : 0n;
-  }
-
-  regionName(code: string): string {
-    let name = this.regionNames.get(code);
-    if (name === undefined) {
-      name = decodeRegion(code);
-      this.regionNames.set(code, name);
-    }
-    return name;
-  }
-
-  /** The stored task, or TaskNotFound. */
-  existingTask(taskId: bigint): TaskRecord {
-    const t = taskId <= BigInt(Number.MAX_SAFE_INTEGER) ? this.state.readTask(Number(taskId)) : undefined;
-    if (t === undefined || t.status === Status.None) refuse("TaskNotFound", { taskId });
-    return t;
-  }
-
-  // ================================================================ internal: bidding and awards
+  // ================================================================ internal: one item of a batch
 
   private placeBid(tx: TxContext, p: Readonly<ProviderRecord>, taskId: bigint, price: bigint): void {
     const current = this.taskInStatus(taskId, Status.Open);
@@ -298,14 +226,14 @@ export class MarketMachine {
     if (current.region !== ZERO_REGION && current.region !== p.region) {
       refuse("RegionMismatch", { taskId, required: current.region, actual: p.region });
     }
-    const bidder = current.bidders.get(tx.sender);
-    if (bidder?.failed === true) refuse("ProviderFailedTask", { taskId, provider: tx.sender });
-    const round = current.round;
-    if (bidder?.lastRoundPlusOne === round + 1) refuse("DuplicateBid", { taskId, provider: tx.sender, round: BigInt(round) });
-
     const id = Number(taskId);
+    const bidder = this.state.readBidder(id, tx.sender);
+    if (bidder.failed) refuse("ProviderFailedTask", { taskId, provider: tx.sender });
+    const round = current.round;
+    if (bidder.lastRoundPlusOne === round + 1) refuse("DuplicateBid", { taskId, provider: tx.sender, round: BigInt(round) });
+
     const t = this.state.task(id);
-    t.bidders.set(tx.sender, { lastRoundPlusOne: round + 1, failed: bidder?.failed ?? false });
+    this.state.setBidder(id, tx.sender, { lastRoundPlusOne: round + 1, failed: false });
     insertBid(t.fallbacks, this.config.fallbackDepth, { provider: tx.sender, price });
     tx.events.push({ name: "BidPlaced", taskId: id, provider: tx.sender, price, round });
   }
@@ -326,149 +254,4 @@ export class MarketMachine {
 
     this.failAssignment(tx, Number(taskId), FailureReason.DeadlineMissed, this.config.slashBps);
   }
-
-  /** Ends the current assignment without a result: slash, bar the provider, then move the task on. */
-  private failAssignment(tx: TxContext, id: number, reason: number, slashBps: number): void {
-    const t = this.state.task(id);
-    const failed = t.provider;
-    t.provider = ZERO_ADDRESS;
-    t.payment = 0n;
-    t.reroutes += 1; // at most fallbackDepth * maxRounds <= 8 * 255: fits uint16
-    const bidder = t.bidders.get(failed);
-    t.bidders.set(failed, { lastRoundPlusOne: bidder?.lastRoundPlusOne ?? 0, failed: true });
-    this.releaseAssignment(failed);
-    tx.events.push({ name: "TaskRerouted", taskId: id, provider: failed, epoch: t.epoch, reason: FAILURE_REASON[reason]!, caller: tx.sender });
-
-    this.slash(tx, failed, id, t.poster, slashBps);
-
-    if (!this.assignNextFallback(tx, id)) this.reopenOrRefund(tx, id);
-  }
-
-  /** Walks the fallback list from the cursor and assigns the first eligible bid. */
-  private assignNextFallback(tx: TxContext, id: number): boolean {
-    const t = this.state.task(id);
-    const list = t.fallbacks;
-    const count = list.length;
-    for (let i = t.fallbackCursor; i < count; i += 1) {
-      const bid = list[i]!;
-      const current = this.state.readProvider(bid.provider)!;
-      if (current.activeAssignments >= current.capacity) {
-        tx.events.push({ name: "FallbackSkipped", taskId: id, provider: bid.provider, reason: SKIP_REASON[SkipReason.AtCapacity] });
-        continue;
-      }
-      if (this.freeStake(current) < this.minStake) {
-        tx.events.push({ name: "FallbackSkipped", taskId: id, provider: bid.provider, reason: SKIP_REASON[SkipReason.InsufficientFreeStake] });
-        continue;
-      }
-      let payment = bid.price;
-      if (t.mechanism === 1 && i + 1 < count) payment = list[count - 1]!.price;
-      const deadline = addUint40Time(tx.now, t.executionBudget);
-      t.fallbackCursor = i + 1;
-      t.provider = bid.provider;
-      t.payment = payment;
-      t.deadline = deadline;
-      t.status = Status.Awarded;
-      t.epoch += 1;
-      this.state.provider(bid.provider).activeAssignments += 1; // bounded by capacity
-      tx.events.push({ name: "TaskAwarded", taskId: id, provider: bid.provider, bidPrice: bid.price, payment, epoch: t.epoch, deadline });
-      return true;
-    }
-    t.fallbackCursor = count;
-    return false;
-  }
-
-  private reopenOrRefund(tx: TxContext, id: number): void {
-    const t = this.state.task(id);
-    if (t.round + 1 >= this.config.maxRounds) {
-      this.refund(tx, id, t.fallbacks.length === 0 ? RefundReason.NoBids : RefundReason.FallbacksExhausted);
-      return;
-    }
-    t.round += 1;
-    const bidWindowEnd = addUint40Time(tx.now, t.bidWindowLength);
-    t.status = Status.Open;
-    t.bidWindowEnd = bidWindowEnd;
-    t.fallbacks = [];
-    t.fallbackCursor = 0;
-    tx.events.push({ name: "TaskReopened", taskId: id, round: t.round, bidWindowEnd });
-  }
-
-  private refund(tx: TxContext, id: number, reason: number): void {
-    const t = this.state.task(id);
-    const amount = t.maxPrice;
-    t.status = Status.Refunded;
-    const totals = this.state.mutTotals();
-    totals.totalEscrow = checkedSub(totals.totalEscrow, amount);
-    this.credit(t.poster, amount);
-    tx.events.push({ name: "TaskRefunded", taskId: id, poster: t.poster, amount, reason: REFUND_REASON[reason]! });
-  }
-
-  // ================================================================ internal: stake and money
-
-  private slash(tx: TxContext, provider: Address, taskId: number, poster: Address, slashBps: number): void {
-    const p = this.state.provider(provider);
-    const amount = (p.stake * BigInt(slashBps)) / BPS;
-    p.stake -= amount;
-    p.slashedTotal = checkedAdd(p.slashedTotal, amount, UINT96_MAX);
-    p.slashCount += 1;
-    const totals = this.state.mutTotals();
-    totals.totalStaked = checkedSub(totals.totalStaked, amount);
-    this.credit(poster, amount);
-    tx.events.push({ name: "ProviderSlashed", provider, taskId, amount, poster });
-  }
-
-  private releaseAssignment(provider: Address): void {
-    const p = this.state.provider(provider);
-    if (p.activeAssignments === 0) refuse("Panic", { "": 0x11n });
-    p.activeAssignments -= 1;
-  }
-
-  private credit(account: Address, amount: bigint): void {
-    this.state.setCredit(account, checkedAdd(this.state.readCredit(account), amount, UINT256_MAX));
-    const totals = this.state.mutTotals();
-    totals.totalCredits = checkedAdd(totals.totalCredits, amount, UINT128_MAX);
-  }
-
-  /** msg.value arrives with the call. */
-  private receive(value: bigint): void {
-    const totals = this.state.mutTotals();
-    totals.balance += value;
-  }
-
-  /** Ether leaves (withdraw, withdrawStake). The memory model's accounts always accept it. */
-  private pay(amount: bigint): void {
-    const totals = this.state.mutTotals();
-    totals.balance -= amount;
-  }
-
-  // ================================================================ internal: lookups
-
-  private taskInStatus(taskId: bigint, expected: StatusValue): TaskRecord {
-    const t = this.existingTask(taskId);
-    if (t.status !== expected) refuse("InvalidTaskStatus", { taskId, expected: BigInt(expected), actual: BigInt(t.status) });
-    return t;
-  }
-
-  private registeredProvider(account: Address): ProviderRecord {
-    const p = this.state.readProvider(account);
-    if (p === undefined || !p.registered) refuse("ProviderNotRegistered", { account });
-    return p;
-  }
-}
-
-/**
- * FallbackBids.insert: keeps `list` sorted by price, an equal price after the earlier bid, at most
- * `depth` entries. A bid that would land at index >= depth is dropped.
- */
-export function insertBid(list: Array<{ provider: Address; price: bigint }>, depth: number, bid: { provider: Address; price: bigint }): boolean {
-  let pos = 0;
-  while (pos < list.length && list[pos]!.price <= bid.price) pos += 1;
-  if (pos >= depth) return false;
-  list.splice(pos, 0, bid);
-  if (list.length > depth) list.length = depth;
-  return true;
-}
-
-function toUint96(amount: bigint): bigint {
-  if (amount > UINT96_MAX) refuse("AmountTooLarge", { amount });
-  return amount;
 }

@@ -78,7 +78,7 @@ export interface BidderRecord {
   failed: boolean;
 }
 
-/** A task as stored: IComputeMarket.Task, plus its fallback list and bidder states. */
+/** A task as stored: IComputeMarket.Task, plus its fallback list (bidder states are kept apart). */
 export interface TaskRecord {
   poster: Address;
   maxPrice: bigint;
@@ -101,7 +101,6 @@ export interface TaskRecord {
   fallbackCursor: number;
   /** The kept bids of this round, best first: its length is the contract's fallbackCount. */
   fallbacks: BidRecord[];
-  bidders: Map<Address, BidderRecord>;
 }
 
 /** A provider as stored: IComputeMarket.Provider. */
@@ -142,10 +141,10 @@ export function emptyProvider(): ProviderRecord {
 }
 
 export function copyTask(t: TaskRecord): TaskRecord {
-  const bidders = new Map<Address, BidderRecord>();
-  for (const [k, v] of t.bidders) bidders.set(k, { ...v });
-  return { ...t, fallbacks: t.fallbacks.map((b) => ({ ...b })), bidders };
+  return { ...t, fallbacks: t.fallbacks.map((b) => ({ ...b })) };
 }
+
+const NO_BIDDER: Readonly<BidderRecord> = Object.freeze({ lastRoundPlusOne: 0, failed: false });
 
 /**
  * Everything the contract stores. Mutations go through `task`/`provider`/`setCredit`/`totals`,
@@ -155,6 +154,8 @@ export class MarketState {
   private readonly tasksById = new Map<number, TaskRecord>();
   private readonly providersByAddress = new Map<Address, ProviderRecord>();
   private readonly creditsByAccount = new Map<Address, bigint>();
+  /** The contract's _bidders[taskId][provider], journalled entry by entry (a task may have many bidders). */
+  private readonly biddersByTask = new Map<number, Map<Address, BidderRecord>>();
   private totalsRecord: Totals = { taskCount: 0, totalEscrow: 0n, totalCredits: 0n, totalStaked: 0n, balance: 0n };
 
   // The journal of the open transaction: originals (undefined: did not exist) of what it touched.
@@ -162,6 +163,7 @@ export class MarketState {
   private readonly savedTasks = new Map<number, TaskRecord | undefined>();
   private readonly savedProviders = new Map<Address, ProviderRecord | undefined>();
   private readonly savedCredits = new Map<Address, bigint | undefined>();
+  private readonly savedBidders: Array<{ taskId: number; provider: Address; original: BidderRecord | undefined }> = [];
   private savedTotals: Totals | undefined;
 
   // ---------------------------------------------------------------- transactions
@@ -188,6 +190,12 @@ export class MarketState {
       if (original === undefined) this.creditsByAccount.delete(address);
       else this.creditsByAccount.set(address, original);
     }
+    for (let i = this.savedBidders.length - 1; i >= 0; i -= 1) {
+      const { taskId, provider, original } = this.savedBidders[i]!;
+      const bidders = this.biddersByTask.get(taskId)!;
+      if (original === undefined) bidders.delete(provider);
+      else bidders.set(provider, original);
+    }
     if (this.savedTotals !== undefined) this.totalsRecord = this.savedTotals;
     this.clearJournal();
   }
@@ -197,6 +205,7 @@ export class MarketState {
     this.savedTasks.clear();
     this.savedProviders.clear();
     this.savedCredits.clear();
+    this.savedBidders.length = 0;
     this.savedTotals = undefined;
   }
 
@@ -212,6 +221,11 @@ export class MarketState {
 
   readCredit(address: Address): bigint {
     return this.creditsByAccount.get(address) ?? 0n;
+  }
+
+  /** What the market knows of `provider` on task `taskId` (all zero if it never bid). */
+  readBidder(taskId: number, provider: Address): Readonly<BidderRecord> {
+    return this.biddersByTask.get(taskId)?.get(provider) ?? NO_BIDDER;
   }
 
   get totals(): Readonly<Totals> {
@@ -250,6 +264,16 @@ export class MarketState {
     return p;
   }
 
+  setBidder(taskId: number, provider: Address, record: BidderRecord): void {
+    let bidders = this.biddersByTask.get(taskId);
+    if (bidders === undefined) {
+      bidders = new Map();
+      this.biddersByTask.set(taskId, bidders);
+    }
+    if (this.open) this.savedBidders.push({ taskId, provider, original: bidders.get(provider) });
+    bidders.set(provider, record);
+  }
+
   setCredit(address: Address, amount: bigint): void {
     if (this.open && !this.savedCredits.has(address)) this.savedCredits.set(address, this.creditsByAccount.get(address));
     this.creditsByAccount.set(address, amount);
@@ -276,7 +300,9 @@ export class MarketState {
     target.tasksById.clear();
     target.providersByAddress.clear();
     target.creditsByAccount.clear();
+    target.biddersByTask.clear();
     for (const [id, t] of this.tasksById) target.tasksById.set(id, copyTask(t));
+    for (const [id, bidders] of this.biddersByTask) target.biddersByTask.set(id, new Map(bidders));
     for (const [a, p] of this.providersByAddress) target.providersByAddress.set(a, { ...p });
     for (const [a, c] of this.creditsByAccount) target.creditsByAccount.set(a, c);
     target.totalsRecord = { ...this.totalsRecord };
