@@ -3,6 +3,7 @@
 // give them names that cannot collide.
 import { parseArgs } from "node:util";
 import { benchEngine, benchHold } from "./engine.bench.js";
+import { benchChainBids, benchMemoryRun } from "./market.bench.js";
 
 /**
  * One line of the table. `baseline` is absent for figures with nothing to compare against; a
@@ -44,6 +45,23 @@ const benchmarks: Benchmark[] = [
         compare: true,
       },
       { figure: "hold events per timed run", ours: f.holdEvents!, baseline: f.holdBaselineEvents! },
+    ],
+  },
+  {
+    name: "memory run",
+    run: benchMemoryRun,
+    rows: (f) => [
+      { figure: `memory ledger: ${format(f.memoryRunProviders)} providers, ${format(f.memoryRunTasks)} tasks, outage: seconds (median of 3)`, ours: f.memoryRunSeconds! },
+      { figure: "memory run trace records", ours: f.memoryRunTraceRecords! },
+    ],
+  },
+  {
+    name: "chain bids",
+    run: benchChainBids,
+    rows: (f) => [
+      { figure: "chain bids/s: batched per provider per block vs one tx per bid, awaited", ours: f.chainBidsPerSec!, baseline: f.naiveChainBidsPerSec!, compare: true },
+      { figure: "bids measured", ours: f.chainBids!, baseline: f.naiveChainBids! },
+      { figure: "gas per bid inside a batch of 50", ours: f.gasPerBatchedBid! },
     ],
   },
 ];
