@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { RandomStream } from "../engine/rng.js";
 import { InputError } from "../input-error.js";
 import { toMarketEvent } from "../ledger/event-shapes.js";
@@ -33,7 +35,8 @@ export function auditRun(dir: string): AuditResult {
   if (chainLog === null || info.chain === null) {
     throw new InputError("dir", `${dir} is a --ledger memory run: there is no chain to audit against`);
   }
-  const scenario = loadScenario(info.scenario.ref, { seed: info.scenario.seed });
+  const copy = [".yaml", ".yml", ".json"].map((ext) => join(dir, `scenario${ext}`)).find((path) => existsSync(path));
+  const scenario = loadScenario(copy ?? info.scenario.ref, { seed: info.scenario.seed });
   const tasks = generateWorkload(scenario, RandomStream.root(scenario.seed).fork("workload"));
   const collector = new MetricsCollector("market", tasks);
   collector.gasUsed = 0n;

@@ -102,7 +102,10 @@ export function runSiteSystem(
 
   const planSwitch = (engine: Engine<SiteEvent>) => {
     if (policy.failover === undefined) return;
-    const primaryUp = state[policy.primary]!.fraction > 0;
+    // Fail over when the primary is down; fail back only once it is fully recovered: moving
+    // traffic onto a site still coming back in steps would overload it.
+    const primary = state[policy.primary]!.fraction;
+    const primaryUp = active === policy.primary ? primary > 0 : primary >= 1;
     const want = primaryUp ? policy.primary : policy.failover;
     if (want === active) {
       if (pendingSwitch !== undefined) engine.cancel(pendingSwitch.handle);

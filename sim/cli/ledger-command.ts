@@ -20,7 +20,11 @@ export async function ledgerCommand(options: LedgerCommandOptions): Promise<void
   }
   const { events, timestamps, source } = await loadEvents(options);
   if (options.task !== undefined) {
-    const history = taskHistory(events, options.task);
+    const taskId = options.task;
+    if (!events.some((e) => e.name === "TaskPosted" && e.taskId === taskId)) {
+      throw new InputError("task", `task ${taskId} was never posted on this market`);
+    }
+    const history = taskHistory(events, taskId);
     console.log(`${source}\n`);
     console.log(formatTaskLedger(history, timestamps));
     return;

@@ -5,7 +5,7 @@ import { InputError } from "../input-error.js";
 import { listBuiltinScenarios } from "../scenario/load.js";
 import { auditCommand } from "./audit-command.js";
 import { ledgerCommand } from "./ledger-command.js";
-import { parseLedgerKind, parseSeed, parseTaskId } from "./options.js";
+import { parseAddress, parseLedgerKind, parseSeed, parseTaskId } from "./options.js";
 import { simulateCommand } from "./simulate-command.js";
 
 const program = new Command()
@@ -31,7 +31,7 @@ program
   .command("ledger")
   .description("Print a task's or a provider's on-chain history.")
   .option("--task <id>", "a task id", parseTaskId)
-  .option("--provider <address>", "a provider address")
+  .option("--provider <address>", "a provider address", parseAddress)
   .option("--run <dir>", "a chain run's folder (reads its exported chain log)")
   .option("--rpc-url <url>", "read from this JSON-RPC node instead (with --market)")
   .option("--market <address>", "the market contract on --rpc-url")

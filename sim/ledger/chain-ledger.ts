@@ -1,4 +1,4 @@
-import { toBeHex, type Interface } from "ethers";
+import { getAddress, toBeHex, type Interface } from "ethers";
 import { ComputeMarket__factory } from "../../types/ethers-contracts/index.js";
 import type { Chain } from "../chain/connect.js";
 import type { MarketConfig } from "../chain/deploy.js";
@@ -77,7 +77,7 @@ export class ChainLedger implements Ledger {
     if (receipt === null || receipt.status !== "0x1" || receipt.contractAddress === null) {
       throw new ChainError("the market contract could not be deployed");
     }
-    return new ChainLedger(chain, config, receipt.contractAddress, Number(receipt.blockNumber), deployAt + 1);
+    return new ChainLedger(chain, config, getAddress(receipt.contractAddress), Number(receipt.blockNumber), deployAt + 1);
   }
 
   async commitBlock(timestamp: number, actions: readonly MarketAction[]): Promise<BlockResult> {

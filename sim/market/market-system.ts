@@ -321,7 +321,12 @@ export async function runMarket(options: MarketRunOptions): Promise<MetricsColle
         if (!event.up) {
           for (const a of agent.assignments.values()) {
             loseWork(agent, a, e.now);
-            a.done = false; // a finished result it had not yet sent is lost with the node
+            if (a.done === true) {
+              // A finished result it had not yet sent is lost with the node: all of its work.
+              metrics.lostComputeMs += tasks[chainTasks.get(a.taskId)!.simId]!.size;
+              trace({ t: e.now, type: "result.lost", provider: agent.nodeId, task: a.taskId, epoch: a.epoch });
+              a.done = false;
+            }
           }
           agent.outstandingBids.clear();
         }
@@ -329,7 +334,7 @@ export async function runMarket(options: MarketRunOptions): Promise<MetricsColle
       }
       case "arrival":
         pendingPosts.push(event.task);
-        trace({ t: e.now, type: "task.arrival", task: event.task.id, size: event.task.size, region: event.task.region });
+        trace({ t: e.now, type: "task.arrival", workloadTask: event.task.id, size: event.task.size, region: event.task.region });
         break;
       case "done": {
         const agent = agents[event.provider]!;

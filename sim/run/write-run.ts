@@ -1,5 +1,5 @@
-import { closeSync, mkdirSync, mkdtempSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { basename, dirname, extname, join } from "node:path";
 import type { ChainBlockRecord } from "../ledger/types.js";
 import type { TraceRecord } from "../market/market-system.js";
 import { renderReport } from "../report/html.js";
@@ -54,14 +54,16 @@ export class RunWriter {
   private constructor(
     readonly outDir: string,
     private readonly staging: string,
+    /** The first parent folder this writer created, removed again if the run fails. */
+    private readonly createdParent: string | undefined,
   ) {
     this.trace = new JsonLines(join(staging, "trace.jsonl"));
   }
 
   static open(outDir: string): RunWriter {
     const parent = dirname(outDir);
-    mkdirSync(parent, { recursive: true });
-    return new RunWriter(outDir, mkdtempSync(join(parent, `.${basename(outDir)}.partial-`)));
+    const created = mkdirSync(parent, { recursive: true });
+    return new RunWriter(outDir, mkdtempSync(join(parent, `.${basename(outDir)}.partial-`)), created);
   }
 
   /** A sink for trace records. */
@@ -75,6 +77,8 @@ export class RunWriter {
 
   commit(result: SimulationResult, scenarioRef: string): void {
     try {
+      // A scenario file is copied in, so `audit` does not depend on it staying where it was.
+      if (existsSync(scenarioRef)) copyFileSync(scenarioRef, join(this.staging, `scenario${extname(scenarioRef)}`));
       this.trace.close();
       this.chainLog?.close();
       const info: RunInfo = {
@@ -102,5 +106,6 @@ export class RunWriter {
       // already closed
     }
     rmSync(this.staging, { recursive: true, force: true });
+    if (this.createdParent !== undefined) rmSync(this.createdParent, { recursive: true, force: true });
   }
 }

@@ -220,7 +220,7 @@ const ScenarioObject = strictObject({
   description: z.string().min(1),
   /** Which OUTAGES.md figures the scenario uses, and how time is compressed. */
   source: z.string().default(""),
-  seed: z.int().default(1),
+  seed: z.int().min(0).default(1),
   /** Arrivals and failures happen in [0, duration) (ms). */
   duration: durationSchema({ min: 1_000 }),
   /** The market's coordination latency: one block per interval (ms, whole seconds). */
