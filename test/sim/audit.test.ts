@@ -1,0 +1,98 @@
+// `bidmesh audit DIR` recomputes the market's metrics of a chain run from its exported chain
+// log and compares them with metrics.json: exit 0 when they match, 1 naming each field that
+// does not, 2 for a folder it cannot audit.
+import { cpSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bidmesh, fixture, removeTempDirs, STACK_LINE, tempDir } from "./e2e.js";
+
+let root: string;
+let chainRun: string;
+let memoryRun: string;
+
+beforeAll(() => {
+  root = tempDir("audit");
+  chainRun = join(root, "chain");
+  memoryRun = join(root, "memory");
+  for (const [dir, ledger] of [
+    [chainRun, "chain"],
+    [memoryRun, "memory"],
+  ] as const) {
+    const run = bidmesh(["simulate", "--scenario", fixture("small-outage.yaml"), "--ledger", ledger, "--out", dir]);
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+  }
+}, 60_000);
+
+afterAll(removeTempDirs);
+
+/** A copy of the chain run whose metrics.json has had `edit` applied to the market's metrics. */
+function tampered(name: string, edit: (market: Record<string, any>) => void): string {
+  const dir = join(root, name);
+  cpSync(chainRun, dir, { recursive: true });
+  const path = join(dir, "metrics.json");
+  const metrics = JSON.parse(readFileSync(path, "utf8")) as { systems: { market: Record<string, any> } };
+  edit(metrics.systems.market);
+  writeFileSync(path, `${JSON.stringify(metrics, null, 2)}\n`);
+  return dir;
+}
+
+/** The field paths audit names on stderr, one per `  field: metrics.json says ...` line. */
+function namedFields(stderr: string): string[] {
+  return [...stderr.matchAll(/^ {2}(\S+): metrics\.json says /gm)].map((m) => m[1]!);
+}
+
+describe("bidmesh audit", () => {
+  it("passes a chain run: exit 0, 'audit passed'", () => {
+    const run = bidmesh(["audit", chainRun]);
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/^audit passed: \d+ fields of the market's metrics match the chain's events/);
+  });
+
+  it("fails with exit 1 naming exactly systems.market.tasksCompleted when it is off by one", () => {
+    let reported = 0;
+    const dir = tampered("tasks-completed", (m) => {
+      reported = (m["tasksCompleted"] as number) + 1;
+      m["tasksCompleted"] = reported;
+    });
+    const run = bidmesh(["audit", dir]);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/^audit FAILED: 1 of \d+ fields differ from the chain's events/);
+    expect(namedFields(run.stderr)).toEqual(["systems.market.tasksCompleted"]);
+    expect(run.stderr).toContain(`systems.market.tasksCompleted: metrics.json says ${reported}, the chain says ${reported - 1}`);
+    expect(run.stdout).not.toContain("audit passed");
+    expect(run.stderr).not.toMatch(STACK_LINE);
+  });
+
+  it("fails with exit 1 naming exactly systems.market.latencyMs.p95 when it is changed", () => {
+    let original = 0;
+    const dir = tampered("latency-p95", (m) => {
+      original = m["latencyMs"]["p95"] as number;
+      m["latencyMs"]["p95"] = original + 1_000;
+    });
+    const run = bidmesh(["audit", dir]);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/^audit FAILED: 1 of \d+ fields differ/);
+    expect(namedFields(run.stderr)).toEqual(["systems.market.latencyMs.p95"]);
+    expect(run.stderr).toContain(`systems.market.latencyMs.p95: metrics.json says ${original + 1_000}, the chain says ${original}`);
+    expect(run.stderr).not.toMatch(STACK_LINE);
+  });
+
+  it("refuses a memory run with exit 2 and a clear message", () => {
+    const run = bidmesh(["audit", memoryRun]);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain(`bidmesh: dir: ${memoryRun} is a --ledger memory run: there is no chain to audit against`);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).not.toMatch(STACK_LINE);
+  });
+
+  it("refuses a missing folder with exit 2", () => {
+    const missing = join(root, "no-such-run");
+    const run = bidmesh(["audit", missing]);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain(`bidmesh: dir: ${missing} does not exist`);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).not.toMatch(STACK_LINE);
+  });
+});
