@@ -1,6 +1,7 @@
 // The bidmesh command line. Every command prints a plain message and exits 2 on bad input,
 // 1 when a run fails; never a stack trace.
 import { Command, CommanderError, Option } from "commander";
+import { parseHost, parsePort } from "../../server/cli-options.js";
 import { InputError } from "../input-error.js";
 import { listBuiltinScenarios } from "../scenario/load.js";
 import { auditCommand } from "./audit-command.js";
@@ -45,6 +46,18 @@ program
   .argument("<dir>", "the run's --out folder")
   .action((dir: string) => {
     process.exitCode = auditCommand(dir);
+  });
+
+program
+  .command("serve")
+  .description("Serve the HTTP API (post tasks, read the on-chain ledger) over a market on the embedded chain or --rpc-url.")
+  .option("--port <n>", "TCP port (0 picks a free one)", parsePort, 3000)
+  .option("--host <host>", "address to listen on", parseHost, "127.0.0.1")
+  .option("--rpc-url <url>", "an external EVM JSON-RPC node (default: the embedded chain)")
+  .action(async (opts: { port: number; host: string; rpcUrl?: string }) => {
+    // Loaded on demand: the other commands do not need express.
+    const { serve } = await import("../../server/index.js");
+    await serve(opts);
   });
 
 program

@@ -1,0 +1,139 @@
+// The HTTP API as an express app, built without listening (index.ts listens; tests use it in
+// process with supertest).
+import express, { type Express, type RequestHandler } from "express";
+import { rateLimit } from "express-rate-limit";
+import helmet from "helmet";
+import type { z } from "zod";
+import { requireBearer } from "./auth.js";
+import { defaultErrorLogger, errorHandler, HttpError, notFoundHandler, RequestInputError, type ErrorLogger, type InputLocation } from "./errors.js";
+import type { MarketService } from "./market-service.js";
+import { createMetrics, type ApiMetrics } from "./metrics.js";
+import { buildOpenApiDocument } from "./openapi.js";
+import { routes, type RouteContext, type RouteDef, type RouteInput } from "./routes.js";
+import type { ErrorResponse } from "./schemas.js";
+
+export interface AppDeps {
+  market: MarketService;
+  /** The bearer token mutating routes require. */
+  token: string;
+  /** Requests per client IP per window (default 600 a minute). */
+  rateLimit?: { windowMs: number; limit: number };
+  /** Largest JSON body, in express's notation (default "64kb"). */
+  bodyLimit?: string;
+  /** Where unexpected errors are logged (default stderr); they are never sent to clients. */
+  logError?: ErrorLogger;
+  /** Test only: every request waits this long before it is handled (the shutdown test's slow request). */
+  testResponseDelayMs?: number;
+}
+
+export interface BidmeshApp extends Express {
+  /** The app's metrics registry and middleware. */
+  readonly metrics: ApiMetrics;
+}
+
+export const DEFAULT_RATE_LIMIT = { windowMs: 60_000, limit: 600 } as const;
+export const DEFAULT_BODY_LIMIT = "64kb";
+
+/** Builds the app; it does not listen. */
+export function createApp(deps: AppDeps): BidmeshApp {
+  const app = express();
+  // The client is the socket's peer: X-Forwarded-For is never believed, so a forged one cannot
+  // pick its own rate-limit bucket. Put a proxy in front only with a deliberate setting here.
+  app.set("trust proxy", false);
+  app.set("query parser", "simple");
+  app.set("x-powered-by", false);
+  // A last guard: a bigint that reaches res.json is written as a decimal string, not a throw.
+  app.set("json replacer", (_key: string, value: unknown) => (typeof value === "bigint" ? value.toString() : value));
+
+  const metrics = createMetrics();
+  // The API speaks plain HTTP on loopback by default (TLS belongs to a proxy in front): no HSTS,
+  // and no upgrade-insecure-requests, which would send a local page's requests to https.
+  app.use(
+    helmet({
+      strictTransportSecurity: false,
+      contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+    }),
+  );
+  app.use(metrics.middleware);
+  const limits = deps.rateLimit ?? DEFAULT_RATE_LIMIT;
+  app.use(
+    rateLimit({
+      windowMs: limits.windowMs,
+      limit: limits.limit,
+      standardHeaders: "draft-8",
+      legacyHeaders: false,
+      // X-Forwarded-For is ignored on purpose (see trust proxy above): no warning for it.
+      validate: { xForwardedForHeader: false, forwardedHeader: false },
+      handler: (_req, res, _next, options) => {
+        res.status(options.statusCode).json({ error: "too many requests: slow down and retry after the Retry-After seconds" } satisfies ErrorResponse);
+      },
+    }),
+  );
+  if (deps.testResponseDelayMs !== undefined && deps.testResponseDelayMs > 0) {
+    const delay = deps.testResponseDelayMs;
+    app.use((_req, _res, next) => {
+      setTimeout(next, delay);
+    });
+  }
+
+  let openapi: object | undefined;
+  const ctx: RouteContext = {
+    market: deps.market,
+    metrics,
+    openapi: () => (openapi ??= buildOpenApiDocument(routes)),
+  };
+  const auth = requireBearer(deps.token);
+  const jsonBody = express.json({ limit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT, strict: true });
+
+  for (const route of routes) {
+    const handlers: RequestHandler[] = [
+      (_req, res, next) => {
+        res.locals["route"] = route.path;
+        next();
+      },
+    ];
+    if (route.auth) handlers.push(auth);
+    if (route.body !== undefined) handlers.push(requireJsonBody, jsonBody);
+    handlers.push(async (req, res) => {
+      const input = parseInput(route, req.params, req.query, req.body);
+      res.locals["input"] = input;
+      const result = await route.handler(input, ctx);
+      if ("json" in result) res.status(result.status).json(result.json);
+      else res.status(result.status).type(result.contentType).send(result.text);
+    });
+    app[route.method](route.path, ...handlers);
+  }
+
+  app.use(notFoundHandler);
+  app.use(errorHandler(deps.logError ?? defaultErrorLogger));
+  return Object.assign(app, { metrics });
+}
+
+/** 415 for a body that is not JSON; a request with no body at all goes on (its schema says what is missing). */
+const requireJsonBody: RequestHandler = (req, _res, next) => {
+  const empty = req.get("content-length") === "0";
+  if (!empty && req.is("application/json") === false) {
+    next(new HttpError(415, { error: "unsupported media type: send Content-Type: application/json" }));
+    return;
+  }
+  next();
+};
+
+/** Parses every part of a request by the route's schemas; all the problems are reported at once. */
+function parseInput(route: RouteDef, params: unknown, query: unknown, body: unknown): RouteInput<z.ZodType | undefined, z.ZodType, z.ZodType | undefined> {
+  const failures: Array<{ location: InputLocation; error: z.ZodError }> = [];
+  const parse = (location: InputLocation, schema: z.ZodType | undefined, value: unknown): unknown => {
+    if (schema === undefined) return undefined;
+    const result = schema.safeParse(value);
+    if (result.success) return result.data;
+    failures.push({ location, error: result.error });
+    return undefined;
+  };
+  const input = {
+    params: parse("path", route.params, params),
+    query: parse("query", route.query, query),
+    body: parse("body", route.body, body),
+  };
+  if (failures.length > 0) throw new RequestInputError(failures);
+  return input as RouteInput<z.ZodType | undefined, z.ZodType, z.ZodType | undefined>;
+}

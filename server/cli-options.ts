@@ -1,0 +1,19 @@
+// Option parsers of `bidmesh serve`, kept apart from index.ts so the CLI can load them without
+// loading express and the chain.
+import { InputError } from "../sim/input-error.js";
+
+/** Parses `--port`: 0 (any free port) to 65535. */
+export function parsePort(value: string): number {
+  if (!/^\d{1,5}$/.test(value) || Number(value) > 65_535) {
+    throw new InputError("port", `"${value}" is not a TCP port (a whole number from 0 to 65535; 0 picks a free one)`);
+  }
+  return Number(value);
+}
+
+/** Parses `--host`: a host name or an IP address to listen on. */
+export function parseHost(value: string): string {
+  if (!/^[A-Za-z0-9.:\-[\]]{1,253}$/.test(value)) {
+    throw new InputError("host", `"${value}" is not a host name or IP address`);
+  }
+  return value;
+}

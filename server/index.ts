@@ -1,0 +1,163 @@
+// `bidmesh serve`: the API on a port, over a market on the embedded chain or --rpc-url, with a
+// graceful shutdown on SIGTERM/SIGINT (stop accepting, finish in-flight requests, close the
+// market and the chain, exit 0).
+import { randomBytes } from "node:crypto";
+import { createServer, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { z } from "zod";
+import { InputError } from "../sim/input-error.js";
+import { createApp } from "./app.js";
+import { createMarketService, type MarketService } from "./market-service.js";
+
+export interface ServeOptions {
+  /** Default 3000; 0 picks a free port. */
+  port?: number;
+  /** Default 127.0.0.1: reachable from this machine only. */
+  host?: string;
+  /** A JSON-RPC node; omit for the embedded chain. */
+  rpcUrl?: string;
+  /** The API token; default BIDMESH_API_TOKEN, else one is generated and printed once. */
+  token?: string;
+  /** The environment to read (default process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** Where messages for the operator go (default stdout). */
+  print?: (line: string) => void;
+  /** Install SIGTERM/SIGINT handlers that shut down and exit (default true). */
+  handleSignals?: boolean;
+  /** Milliseconds in-flight requests get after a signal before the process exits 1 (default 10,000). */
+  shutdownTimeoutMs?: number;
+}
+
+export interface RunningServer {
+  /** e.g. http://127.0.0.1:3000 */
+  url: string;
+  server: Server;
+  market: MarketService;
+  /** Stops accepting, lets in-flight requests finish, closes the market and its chain. */
+  close(): Promise<void>;
+}
+
+/** The environment the server reads, parsed at the edge. */
+const ServeEnv = z.object({
+  BIDMESH_API_TOKEN: z
+    .string()
+    .optional()
+    .transform((value) => (value === undefined || value === "" ? undefined : value))
+    .refine((value) => value === undefined || (value.length >= 16 && /^[\x21-\x7e]+$/.test(value)), {
+      message: "must be at least 16 printable ASCII characters with no spaces (or unset, to have one generated)",
+    }),
+  // Test only (test/server/shutdown.test.ts): every request waits this long, so a test can
+  // send SIGTERM while one is in flight.
+  BIDMESH_TEST_RESPONSE_DELAY_MS: z
+    .string()
+    .regex(/^\d{1,6}$/, "must be a whole number of milliseconds")
+    .transform(Number)
+    .optional(),
+});
+
+function parseEnv(env: NodeJS.ProcessEnv): z.output<typeof ServeEnv> {
+  const parsed = ServeEnv.safeParse({
+    BIDMESH_API_TOKEN: env["BIDMESH_API_TOKEN"],
+    BIDMESH_TEST_RESPONSE_DELAY_MS: env["BIDMESH_TEST_RESPONSE_DELAY_MS"],
+  });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new InputError(String(issue.path[0] ?? "environment"), issue.message);
+  }
+  return parsed.data;
+}
+
+/**
+ * Connects the chain, deploys the market, and listens.
+ * @example
+ * const running = await serve({ port: 0, handleSignals: false });
+ * await fetch(`${running.url}/api/health`);
+ * await running.close();
+ */
+export async function serve(options: ServeOptions = {}): Promise<RunningServer> {
+  const env = parseEnv(options.env ?? process.env);
+  const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const port = options.port ?? 3000;
+  const host = options.host ?? "127.0.0.1";
+  let token = options.token ?? env.BIDMESH_API_TOKEN;
+  const generated = token === undefined;
+  token ??= randomBytes(32).toString("base64url");
+
+  const market = await createMarketService({ rpcUrl: options.rpcUrl });
+  let server: Server;
+  // Responses in flight, so a shutdown can tell their clients not to reuse the connection.
+  const inFlight = new Set<ServerResponse>();
+  let closing: Promise<void> | undefined;
+  try {
+    const app = createApp({ market, token, testResponseDelayMs: env.BIDMESH_TEST_RESPONSE_DELAY_MS });
+    server = createServer();
+    // Before the app, so the header is set before any response can start.
+    server.on("request", (_req, res: ServerResponse) => {
+      if (closing !== undefined) res.setHeader("Connection", "close");
+      inFlight.add(res);
+      res.once("close", () => inFlight.delete(res));
+    });
+    server.on("request", app);
+    await listen(server, port, host);
+  } catch (error) {
+    await market.close();
+    throw error;
+  }
+
+  const address = server.address() as AddressInfo;
+  const url = `http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
+  if (generated) print(`API token (generated: set BIDMESH_API_TOKEN to choose one): ${token}`);
+  print(`bidmesh API listening on ${url} (market ${market.marketAddress}, ${options.rpcUrl === undefined ? "embedded chain" : options.rpcUrl})`);
+
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const res of inFlight) if (!res.headersSent) res.setHeader("Connection", "close");
+        server.closeIdleConnections();
+      });
+      await market.close();
+    })());
+
+  if (options.handleSignals ?? true) {
+    const timeoutMs = options.shutdownTimeoutMs ?? 10_000;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      process.off("SIGTERM", onSignal);
+      process.off("SIGINT", onSignal);
+      print(`${signal}: finishing requests in flight, then stopping`);
+      // If requests do not finish in time, give up on them; unref: never the reason to stay up.
+      setTimeout(() => {
+        process.stderr.write(`bidmesh: requests still in flight after ${timeoutMs} ms; exiting\n`);
+        process.exit(1);
+      }, timeoutMs).unref();
+      close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          process.stderr.write(`bidmesh: shutdown failed: ${error instanceof Error ? error.message : String(error)}\n`);
+          process.exit(1);
+        },
+      );
+    };
+    process.on("SIGTERM", onSignal);
+    process.on("SIGINT", onSignal);
+  }
+
+  return { url, server, market, close };
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException): void => {
+      if (error.code === "EADDRINUSE") reject(new InputError("port", `port ${port} on ${host} is already in use; choose another, or 0 for any free port`));
+      else if (error.code === "EADDRNOTAVAIL" || error.code === "ENOTFOUND" || error.code === "EAI_AGAIN") {
+        reject(new InputError("host", `cannot listen on ${host}: no such address on this machine`));
+      } else if (error.code === "EACCES") reject(new InputError("port", `not allowed to listen on port ${port}; use one above 1023`));
+      else reject(error);
+    };
+    server.once("error", onError);
+    server.listen(port, host, () => {
+      server.off("error", onError);
+      resolve();
+    });
+  });
+}

@@ -1,0 +1,212 @@
+// What the HTTP API needs from the market: post a task, read the ledger, tell whether the chain
+// answers. The API depends on this interface only, so tests can also hand it a stub.
+import { toBeHex, type Interface } from "ethers";
+import { ComputeMarket__factory } from "../types/ethers-contracts/index.js";
+import { connectChain, type Chain } from "../sim/chain/connect.js";
+import { DEFAULT_MARKET_CONFIG, type MarketConfig } from "../sim/chain/deploy.js";
+import { ChainError, decodeChainError } from "../sim/chain/errors.js";
+import { readLedgerEvents, type LedgerEvent, type LedgerFilter } from "../sim/chain/ledger-reader.js";
+import { MECHANISM, type MechanismName } from "../sim/chain/market-enums.js";
+import { encodeRegion } from "../sim/chain/region.js";
+import { latestTimestamp, setNextBlockTimestamp } from "../sim/chain/time.js";
+import { actorAddress } from "../sim/ledger/actors.js";
+import { ChainLedger } from "../sim/ledger/chain-ledger.js";
+import type { Address, MarketAction } from "../sim/ledger/types.js";
+import { apiRequirementsRef } from "./task-ref.js";
+
+/** A task to post, validated. */
+export interface PostTaskInput {
+  /** Compute-milliseconds (a whole number). */
+  sizeMs: number;
+  /** Escrow and maximum price, wei. */
+  maxPrice: bigint;
+  /** Seconds the assignee gets to deliver (the contract's execution budget). */
+  deadlineBudget: number;
+  /** Region name, or "any". */
+  region: string;
+  mechanism: MechanismName;
+}
+
+export interface PostTaskResult {
+  taskId: number;
+  transactionHash: string;
+  blockNumber: number;
+}
+
+export interface MarketHealth {
+  reachable: boolean;
+  kind: "embedded" | "rpc";
+  chainId: string;
+  /** Latest block; null when the chain does not answer. */
+  blockNumber: number | null;
+}
+
+/** The market as the API sees it. */
+export interface MarketService {
+  readonly marketAddress: Address;
+  /** Block of the market's deployment: its ledger starts there. */
+  readonly deployBlock: number;
+  /** The account API tasks are posted from. */
+  readonly posterAddress: Address;
+  /**
+   * Posts a task in one block at the next chain second. A refusal throws a ChainError carrying
+   * the decoded custom error, and leaves the chain as it was (no transaction, no block).
+   */
+  postTask(input: PostTaskInput): Promise<PostTaskResult>;
+  /** The market's events, oldest first; `filter` as readLedgerEvents takes it. */
+  readEvents(filter?: LedgerFilter): Promise<LedgerEvent[]>;
+  health(): Promise<MarketHealth>;
+  close(): Promise<void>;
+}
+
+export interface MarketServiceOptions {
+  /** Seconds a posted task is open for bids (default 30). */
+  bidWindowSeconds?: number;
+  /** Milliseconds health() waits for the chain (default 2000). */
+  healthTimeoutMs?: number;
+}
+
+/** Gas of a postTask preflight call: ChainLedger sends it with 250,000. */
+const POST_GAS = 250_000n;
+
+/** A MarketService over a ChainLedger: writes go through it, reads come from the chain's logs. */
+export class ChainMarketService implements MarketService {
+  readonly posterAddress: Address = actorAddress("poster", 0);
+  private readonly iface: Interface = ComputeMarket__factory.createInterface();
+  private readonly bidWindowSeconds: number;
+  private readonly healthTimeoutMs: number;
+  /** Writes one at a time: each is one block at latest + 1 s. */
+  private writes: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  constructor(
+    readonly chain: Chain,
+    readonly ledger: ChainLedger,
+    options: MarketServiceOptions = {},
+  ) {
+    this.bidWindowSeconds = options.bidWindowSeconds ?? 30;
+    this.healthTimeoutMs = options.healthTimeoutMs ?? 2_000;
+  }
+
+  get marketAddress(): Address {
+    return this.ledger.marketAddress;
+  }
+
+  get deployBlock(): number {
+    return this.ledger.deployBlock;
+  }
+
+  postTask(input: PostTaskInput): Promise<PostTaskResult> {
+    return this.serialized(async () => {
+      const timestamp = (await latestTimestamp(this.chain)) + 1;
+      const action: Extract<MarketAction, { kind: "post" }> = {
+        kind: "post",
+        from: this.posterAddress,
+        maxPrice: input.maxPrice,
+        requirementsHash: apiRequirementsRef(input.sizeMs),
+        region: input.region,
+        bidWindowEnd: timestamp + this.bidWindowSeconds,
+        executionBudget: input.deadlineBudget,
+        mechanism: input.mechanism,
+      };
+      await this.preflight(action, timestamp);
+      const block = await this.ledger.commitBlock(timestamp, [action]);
+      const refused = block.refused[0];
+      if (refused !== undefined) {
+        // The preflight passed but the block refused it: only another writer on the same
+        // chain could cause this. Report it like a preflight refusal.
+        throw new ChainError(`reverted with ${refused.error}`, { errorName: refused.error, errorArgs: refused.args });
+      }
+      const posted = block.events.find((e) => e.name === "TaskPosted");
+      const transaction = block.raw?.transactions[0];
+      if (posted === undefined || transaction === undefined) throw new ChainError("postTask was mined but emitted no TaskPosted event");
+      return { taskId: posted.taskId, transactionHash: transaction.hash, blockNumber: block.blockNumber };
+    });
+  }
+
+  readEvents(filter: LedgerFilter = {}): Promise<LedgerEvent[]> {
+    return readLedgerEvents(this.chain, this.marketAddress, {
+      ...filter,
+      fromBlock: Math.max(this.deployBlock, filter.fromBlock ?? 0),
+    });
+  }
+
+  async health(): Promise<MarketHealth> {
+    const base = { kind: this.chain.kind, chainId: this.chain.chainId.toString() };
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error("timeout")), this.healthTimeoutMs);
+    });
+    try {
+      const blockNumber = await Promise.race([this.chain.provider.getBlockNumber(), timeout]);
+      return { ...base, reachable: true, blockNumber };
+    } catch {
+      return { ...base, reachable: false, blockNumber: null };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    // Let a write in progress finish before the chain goes away.
+    await this.writes.catch(() => undefined);
+    await this.ledger.close();
+  }
+
+  /**
+   * Runs the post against the pending block stamped `timestamp`, so a refusal is known (and
+   * decoded) before anything is sent: a refused request leaves no transaction and no block.
+   */
+  private async preflight(action: Extract<MarketAction, { kind: "post" }>, timestamp: number): Promise<void> {
+    const data = this.iface.encodeFunctionData("postTask", [
+      action.requirementsHash,
+      encodeRegion(action.region),
+      action.bidWindowEnd,
+      action.executionBudget,
+      MECHANISM.indexOf(action.mechanism),
+    ]);
+    await setNextBlockTimestamp(this.chain, timestamp);
+    try {
+      await this.chain.rpc("eth_call", [
+        { from: action.from, to: this.marketAddress, data, value: toBeHex(action.maxPrice), gas: toBeHex(POST_GAS) },
+        "pending",
+      ]);
+    } catch (error) {
+      throw decodeChainError(error, this.iface);
+    }
+  }
+
+  private serialized<T>(write: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new ChainError("the market service is closed"));
+    const next = this.writes.then(write, write);
+    this.writes = next.catch(() => undefined);
+    return next;
+  }
+}
+
+export interface CreateMarketServiceOptions extends MarketServiceOptions {
+  /** A JSON-RPC node; omit for the embedded chain. */
+  rpcUrl?: string;
+  /** Market parameters (default DEFAULT_MARKET_CONFIG). */
+  config?: MarketConfig;
+}
+
+/**
+ * Connects to the embedded chain (or `rpcUrl`), deploys a market at the current wall-clock
+ * second and wraps it.
+ * @example
+ * const market = await createMarketService();
+ * await market.postTask({ sizeMs: 60_000, maxPrice: parseEther("0.01"), deadlineBudget: 300, region: "any", mechanism: "FirstPrice" });
+ */
+export async function createMarketService(options: CreateMarketServiceOptions = {}): Promise<ChainMarketService> {
+  const chain = await connectChain({ rpcUrl: options.rpcUrl });
+  try {
+    const ledger = await ChainLedger.create(chain, options.config ?? DEFAULT_MARKET_CONFIG, Math.floor(Date.now() / 1000));
+    return new ChainMarketService(chain, ledger, options);
+  } catch (error) {
+    await chain.close();
+    throw error;
+  }
+}

@@ -1,0 +1,76 @@
+// The OpenAPI 3.1 document, generated from the route table and the zod schemas that validate
+// the requests: one source of truth.
+import { OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from "@asteasolutions/zod-to-openapi";
+import type { z } from "zod";
+import { ErrorResponse } from "./schemas.js";
+import type { RouteDef, RouteResponse } from "./routes.js";
+
+/** `/api/tasks/:id` → `/api/tasks/{id}`. */
+export function openApiPath(expressPath: string): string {
+  return expressPath.replace(/:([A-Za-z0-9_]+)/g, "{$1}");
+}
+
+/** The responses every route may give, besides its own. */
+function commonResponses(route: RouteDef): Record<number, RouteResponse> {
+  const responses: Record<number, RouteResponse> = {
+    400: { description: "Invalid input: every problem by field path" },
+    429: { description: "Too many requests from this client; see the RateLimit headers" },
+    500: { description: "Internal error (details are logged on the server, never sent)" },
+  };
+  if (route.auth) responses[401] = { description: "Missing or wrong bearer token" };
+  if (route.body !== undefined) {
+    responses[413] = { description: "Request body over the limit" };
+    responses[415] = { description: "Request body is not application/json" };
+  }
+  return responses;
+}
+
+export interface OpenApiOptions {
+  version?: string;
+}
+
+/** Builds the document for `routes`. */
+export function buildOpenApiDocument(routes: readonly RouteDef[], options: OpenApiOptions = {}): ReturnType<OpenApiGeneratorV31["generateDocument"]> {
+  const registry = new OpenAPIRegistry();
+  const bearer = registry.registerComponent("securitySchemes", "bearerAuth", {
+    type: "http",
+    scheme: "bearer",
+    description: "The token from BIDMESH_API_TOKEN, or the one `bidmesh serve` printed at start",
+  });
+  registry.register("Error", ErrorResponse);
+
+  for (const route of routes) {
+    const responses: RouteConfig["responses"] = {};
+    for (const [status, response] of Object.entries({ ...commonResponses(route), ...route.responses })) {
+      // A response without a schema of its own is an error: its body is an Error.
+      const schema: z.ZodType = response.schema ?? ErrorResponse;
+      responses[status] = { description: response.description, content: { [response.contentType ?? "application/json"]: { schema } } };
+    }
+    const config: RouteConfig = {
+      method: route.method,
+      path: openApiPath(route.path),
+      summary: route.summary,
+      description: route.description,
+      tags: [route.tag],
+      request: {
+        // The route table holds strict objects; zod-to-openapi types them as AnyZodObject.
+        query: route.query as never,
+        ...(route.params === undefined ? {} : { params: route.params as never }),
+        ...(route.body === undefined ? {} : { body: { required: true, content: { "application/json": { schema: route.body } } } }),
+      },
+      responses,
+    };
+    if (route.auth) config.security = [{ [bearer.name]: [] }];
+    registry.registerPath(config);
+  }
+
+  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
+    openapi: "3.1.0",
+    info: {
+      title: "bidmesh API",
+      version: options.version ?? "0.1.0",
+      description: "Post compute tasks to a market that runs on an EVM chain, and read its on-chain ledger. Amounts in responses are wei as decimal strings.",
+    },
+    servers: [{ url: "/" }],
+  });
+}

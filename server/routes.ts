@@ -1,0 +1,292 @@
+// The API's one route table: app.ts serves it and openapi.ts documents it, so the document
+// lists exactly the routes served.
+import { parseEther } from "ethers";
+import type { z } from "zod";
+import type { MechanismName } from "../sim/chain/market-enums.js";
+import { HttpError } from "./errors.js";
+import type { MarketService } from "./market-service.js";
+import type { ApiMetrics } from "./metrics.js";
+import {
+  AddressParams,
+  BidPage,
+  EventPage,
+  HealthResponse,
+  LedgerBidsQuery,
+  LedgerEventsQuery,
+  MetricsText,
+  NoQuery,
+  OpenApiDocument,
+  PostTaskRequest,
+  PostTaskResponse,
+  ProviderDetail,
+  ProviderListQuery,
+  ProviderPage,
+  TaskDetail,
+  TaskIdParams,
+  TaskListQuery,
+  TaskPage,
+  type LedgerBidJson,
+  type MechanismParam,
+} from "./schemas.js";
+import { eventJson, newestFirst, paginate, providerDetail, providerStates, providerSummary, taskDetail, taskHistories, taskSummary } from "./views.js";
+
+/** What handlers may use. */
+export interface RouteContext {
+  market: MarketService;
+  metrics: ApiMetrics;
+  /** The OpenAPI document of these routes. */
+  openapi(): object;
+}
+
+/** A handler's answer: JSON, or text with its content type. */
+export type RouteResult = { status: number; json: unknown } | { status: number; text: string; contentType: string };
+
+/** A documented response of a route (error responses common to all routes are added by openapi.ts). */
+export interface RouteResponse {
+  description: string;
+  schema?: z.ZodType;
+  /** Default application/json. */
+  contentType?: string;
+}
+
+type Schema = z.ZodType;
+type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
+
+/** The parsed input of a request, as handlers receive it (also on res.locals.input). */
+export interface RouteInput<B, Q, P> {
+  body: Out<B>;
+  query: Out<Q>;
+  params: Out<P>;
+}
+
+export interface RouteSpec<B extends Schema | undefined, Q extends Schema, P extends Schema | undefined> {
+  method: "get" | "post";
+  /** Express path syntax, e.g. `/api/tasks/:id`. */
+  path: string;
+  summary: string;
+  description?: string;
+  tag: string;
+  /** Needs `Authorization: Bearer <token>` (every mutating route). */
+  auth: boolean;
+  body?: B;
+  query: Q;
+  params?: P;
+  responses: Record<number, RouteResponse>;
+  handler(input: RouteInput<B, Q, P>, ctx: RouteContext): Promise<RouteResult>;
+}
+
+/** A route with its types erased, as the table holds it. */
+export type RouteDef = RouteSpec<Schema | undefined, Schema, Schema | undefined>;
+
+function route<B extends Schema | undefined = undefined, Q extends Schema = typeof NoQuery, P extends Schema | undefined = undefined>(
+  spec: RouteSpec<B, Q, P>,
+): RouteDef {
+  return spec as unknown as RouteDef;
+}
+
+const MECHANISM_NAME: Record<MechanismParam, MechanismName> = { "first-price": "FirstPrice", "second-price": "SecondPrice" };
+
+const json = (status: number, body: unknown): RouteResult => ({ status, json: body });
+
+export const routes: readonly RouteDef[] = [
+  route({
+    method: "post",
+    path: "/api/tasks",
+    tag: "tasks",
+    summary: "Post a task",
+    description: "Escrows maxPrice from the API's poster account and opens the task for bids, in one block. A request the contract refuses answers 409 with the custom error and changes nothing on chain.",
+    auth: true,
+    body: PostTaskRequest,
+    query: NoQuery,
+    responses: {
+      201: { description: "The task was posted", schema: PostTaskResponse },
+      409: { description: "The contract refused the task: its custom error and arguments" },
+    },
+    handler: async ({ body }, { market }) => {
+      const posted = await market.postTask({
+        sizeMs: Math.round(body.size * 1000),
+        maxPrice: parseEther(body.maxPrice),
+        deadlineBudget: body.deadlineBudget,
+        region: body.region,
+        mechanism: MECHANISM_NAME[body.mechanism],
+      });
+      return json(201, posted);
+    },
+  }),
+  route({
+    method: "get",
+    path: "/api/tasks",
+    tag: "tasks",
+    summary: "List tasks, newest first",
+    auth: false,
+    query: TaskListQuery,
+    responses: { 200: { description: "A page of tasks", schema: TaskPage } },
+    handler: async ({ query }, { market }) => {
+      const events = await market.readEvents();
+      const tasks = taskHistories(events)
+        .map(taskSummary)
+        .filter((t) => query.status === undefined || t.status === query.status)
+        .filter((t) => query.poster === undefined || t.poster === query.poster)
+        .reverse();
+      const bidders = query.provider === undefined ? undefined : bidTasks(events, query.provider);
+      const matching = bidders === undefined ? tasks : tasks.filter((t) => bidders.has(t.taskId));
+      return json(200, paginate(matching, query.page, query.pageSize));
+    },
+  }),
+  route({
+    method: "get",
+    path: "/api/tasks/:id",
+    tag: "tasks",
+    summary: "A task's history from the chain",
+    description: "State, every bid, awards, skipped fallbacks, reroutes, re-auctions, the result and payment or the refund, and every event.",
+    auth: false,
+    query: NoQuery,
+    params: TaskIdParams,
+    responses: {
+      200: { description: "The task", schema: TaskDetail },
+      404: { description: "No task has this id" },
+    },
+    handler: async ({ params }, { market }) => {
+      const events = await market.readEvents({ taskId: BigInt(params.id) });
+      const history = taskHistories(events)[0];
+      if (history === undefined) throw new HttpError(404, { error: `task ${params.id} not found` });
+      return json(200, taskDetail(history));
+    },
+  }),
+  route({
+    method: "get",
+    path: "/api/ledger/bids",
+    tag: "ledger",
+    summary: "On-chain bids, newest first",
+    auth: false,
+    query: LedgerBidsQuery,
+    responses: { 200: { description: "A page of bids", schema: BidPage } },
+    handler: async ({ query }, { market }) => {
+      const events = await market.readEvents({
+        names: ["BidPlaced"],
+        taskId: query.task === undefined ? undefined : BigInt(query.task),
+        account: query.provider,
+        fromBlock: query.fromBlock,
+        toBlock: query.toBlock,
+      });
+      const bids = newestFirst(events).map(
+        (e): LedgerBidJson => ({
+          taskId: Number(e.taskId),
+          provider: e.args["provider"] as string,
+          price: (e.args["price"] as bigint).toString(),
+          round: Number(e.args["round"]),
+          blockNumber: e.blockNumber,
+          transactionHash: e.transactionHash,
+          logIndex: e.logIndex,
+        }),
+      );
+      return json(200, paginate(bids, query.page, query.pageSize));
+    },
+  }),
+  route({
+    method: "get",
+    path: "/api/ledger/events",
+    tag: "ledger",
+    summary: "Every market event, newest first",
+    auth: false,
+    query: LedgerEventsQuery,
+    responses: { 200: { description: "A page of events", schema: EventPage } },
+    handler: async ({ query }, { market }) => {
+      const events = await market.readEvents({
+        names: query.name === undefined ? undefined : [query.name],
+        taskId: query.task === undefined ? undefined : BigInt(query.task),
+        account: query.account ?? query.provider,
+        fromBlock: query.fromBlock,
+        toBlock: query.toBlock,
+      });
+      const matching = events.filter(
+        (e) => (query.provider === undefined || e.args["provider"] === query.provider) && (query.account === undefined || e.accounts.includes(query.account)),
+      );
+      return json(200, paginate(newestFirst(matching).map(eventJson), query.page, query.pageSize));
+    },
+  }),
+  route({
+    method: "get",
+    path: "/api/providers",
+    tag: "providers",
+    summary: "Registered providers, in registration order",
+    auth: false,
+    query: ProviderListQuery,
+    responses: { 200: { description: "A page of providers", schema: ProviderPage } },
+    handler: async ({ query }, { market }) => {
+      const providers = providerStates(await market.readEvents()).map(providerSummary);
+      return json(200, paginate(providers, query.page, query.pageSize));
+    },
+  }),
+  route({
+    method: "get",
+    path: "/api/providers/:address",
+    tag: "providers",
+    summary: "A provider's state and record, from the chain's events",
+    auth: false,
+    query: NoQuery,
+    params: AddressParams,
+    responses: {
+      200: { description: "The provider", schema: ProviderDetail },
+      404: { description: "No provider is registered at this address" },
+    },
+    handler: async ({ params }, { market }) => {
+      const provider = providerStates(await market.readEvents({ account: params.address })).find((p) => p.address === params.address);
+      if (provider === undefined) throw new HttpError(404, { error: `no provider is registered at ${params.address}` });
+      return json(200, providerDetail(provider));
+    },
+  }),
+  route({
+    method: "get",
+    path: "/api/health",
+    tag: "service",
+    summary: "Whether the chain answers, its latest block, the market",
+    auth: false,
+    query: NoQuery,
+    responses: {
+      200: { description: "The chain answers", schema: HealthResponse },
+      503: { description: "The chain does not answer", schema: HealthResponse },
+    },
+    handler: async (_input, { market }) => {
+      const chain = await market.health();
+      const body = {
+        status: chain.reachable ? "ok" : "unavailable",
+        chain,
+        market: { address: market.marketAddress, deployBlock: market.deployBlock },
+      };
+      return json(chain.reachable ? 200 : 503, body);
+    },
+  }),
+  route({
+    method: "get",
+    path: "/metrics",
+    tag: "service",
+    summary: "Prometheus metrics",
+    auth: false,
+    query: NoQuery,
+    responses: { 200: { description: "Requests, latencies, tasks by state, bids, reroutes", schema: MetricsText, contentType: "text/plain" } },
+    handler: async (_input, { market, metrics }) => ({
+      status: 200,
+      text: await metrics.render(market),
+      contentType: metrics.registry.contentType,
+    }),
+  }),
+  route({
+    method: "get",
+    path: "/openapi.json",
+    tag: "service",
+    summary: "This API's OpenAPI document",
+    auth: false,
+    query: NoQuery,
+    responses: { 200: { description: "The OpenAPI 3.1 document", schema: OpenApiDocument } },
+    handler: async (_input, { openapi }) => json(200, openapi()),
+  }),
+];
+
+/** Task ids `provider` bid on. */
+function bidTasks(events: Awaited<ReturnType<MarketService["readEvents"]>>, provider: string): Set<number> {
+  const ids = new Set<number>();
+  for (const e of events) if (e.name === "BidPlaced" && e.args["provider"] === provider) ids.add(Number(e.taskId));
+  return ids;
+}
+
