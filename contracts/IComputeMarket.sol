@@ -23,6 +23,10 @@ pragma solidity 0.8.30;
 /// withdraw (credits: payments, refunds, slashes) and withdrawStake (unbonded stake), both pulled by
 /// the account that is owed. At every moment the contract's balance is at least
 /// totalEscrow + totalCredits + totalStaked, and equal to it unless ether was force-sent.
+///
+/// Bounds: a task's escrow (so every price) is at most 2^88 - 1 wei, and a provider's stake plus
+/// unbonding stake at most 2^96 - 1 wei; deposits beyond them are refused with AmountTooLarge, so no
+/// amount the market keeps can overflow.
 interface IComputeMarket {
     // ---------------------------------------------------------------- enums
 
@@ -96,13 +100,13 @@ interface IComputeMarket {
 
     /// @notice A task as stored. Amounts in wei, times in seconds (block timestamps).
     /// @param poster Account that posted and escrowed the task; receives refunds and slashes.
-    /// @param maxPrice Escrow; no bid may exceed it.
+    /// @param maxPrice Escrow; no bid may exceed it. At most 2^88 - 1.
     /// @param provider Current assignee (zero unless Awarded or Completed).
     /// @param payment What the current assignee is paid on a result.
     /// @param requirementsHash Hash of the off-chain task description.
     /// @param region Required provider region, or zero for any region.
     /// @param bidWindowEnd Bids are accepted while block.timestamp < bidWindowEnd.
-    /// @param deadline Current assignee must submit while block.timestamp <= deadline.
+    /// @param deadline Current assignee must submit (or abandon) while block.timestamp <= deadline.
     /// @param executionBudget Seconds an assignee gets: deadline = award time + executionBudget.
     /// @param mechanism Auction pricing rule.
     /// @param status Lifecycle state.
@@ -139,7 +143,7 @@ interface IComputeMarket {
     }
 
     /// @notice A provider as stored.
-    /// @param stake Slashable stake.
+    /// @param stake Slashable stake. stake + unbonding is at most 2^96 - 1.
     /// @param region Region the provider declares it runs in.
     /// @param capacity Assignments it accepts at once.
     /// @param unbonding Stake requested for withdrawal, paid by withdrawStake once ready.
@@ -147,7 +151,7 @@ interface IComputeMarket {
     /// @param activeAssignments Tasks currently awarded to it; each locks minStake of its stake.
     /// @param slashCount Times it was slashed.
     /// @param registered Whether it registered.
-    /// @param slashedTotal Wei slashed from it over its life.
+    /// @param slashedTotal Wei slashed from it over its life (256 bits: it cannot overflow).
     struct Provider {
         uint96 stake;
         bytes16 region;
@@ -157,7 +161,7 @@ interface IComputeMarket {
         uint32 activeAssignments;
         uint32 slashCount;
         bool registered;
-        uint96 slashedTotal;
+        uint256 slashedTotal;
     }
 
     // ---------------------------------------------------------------- errors
@@ -170,8 +174,11 @@ interface IComputeMarket {
     /// @notice Thrown when a call that carries value is given none.
     error ZeroAmount();
 
-    /// @notice Thrown when an amount does not fit the 96-bit accounting.
-    /// @param amount The amount given.
+    /// @notice Thrown when an amount does not fit the market's accounting: an escrow above 2^88 - 1
+    /// (postTask), or a stake that would take stake + unbonding above 2^96 - 1 (registerProvider,
+    /// addStake).
+    /// @param amount The escrow given (postTask), the stake given (registerProvider), or the
+    /// provider's stake + unbonding + the amount given (addStake).
     error AmountTooLarge(uint256 amount);
 
     /// @notice Thrown when an account registers twice.
@@ -307,7 +314,7 @@ interface IComputeMarket {
     /// @param assignee The current assignee.
     error NotAssignedProvider(uint256 taskId, address caller, address assignee);
 
-    /// @notice Thrown when a result arrives after the assignment's deadline.
+    /// @notice Thrown when a result, or an abandon, arrives after the assignment's deadline.
     /// @param taskId The task.
     /// @param deadline The deadline.
     /// @param nowTs The current block timestamp.
@@ -458,10 +465,11 @@ interface IComputeMarket {
 
     // ---------------------------------------------------------------- providers
 
-    /// @notice Register the caller as a provider, staking msg.value (at least minStake).
+    /// @notice Register the caller as a provider, staking msg.value (at least minStake, at most 2^96 - 1).
     function registerProvider(bytes16 region, uint32 capacity) external payable;
 
     /// @notice Add msg.value to the caller's stake.
+    /// @dev Reverts AmountTooLarge(stake + unbonding + msg.value) when that sum exceeds 2^96 - 1.
     function addStake() external payable;
 
     /// @notice Change the caller's capacity (assignments at once).
@@ -477,6 +485,8 @@ interface IComputeMarket {
     // ---------------------------------------------------------------- tasks
 
     /// @notice Post a task, escrowing msg.value as its maximum price.
+    /// @dev Reverts AmountTooLarge(msg.value) when msg.value exceeds 2^88 - 1: kept bids store prices in 88 bits.
+    /// The poster also pays for the storage of the task's fallback list, so that bids only update it.
     /// @return taskId The new task's id (ids start at 1).
     function postTask(
         bytes32 requirementsHash,
@@ -510,7 +520,9 @@ interface IComputeMarket {
     /// @notice Anyone: reroute each id; all or nothing.
     function rerouteTasks(uint256[] calldata taskIds) external;
 
-    /// @notice Assignee only: give the task up now, for a smaller slash than a missed deadline.
+    /// @notice Assignee only, up to its deadline: give the task up now, for a smaller slash than a missed
+    /// deadline. Checks, in order: the task is Awarded, the caller is the assignee (NotAssignedProvider),
+    /// the deadline has not passed (DeadlinePassed): past it, the task can only be rerouted, at the full slash.
     function abandonTask(uint256 taskId) external;
 
     /// @notice Pay out the caller's credits (payments, refunds, slashes received).

@@ -301,6 +301,52 @@ describe("abandonTask", () => {
   });
 });
 
+describe("abandonTask after the deadline (refused: the task can only be rerouted, at the full slash)", () => {
+  it("lets the assignee abandon at exactly its deadline", async () => {
+    const [p1, p2] = providers(2) as [JsonRpcSigner, JsonRpcSigner];
+    const { taskId, poster, deadline } = await awardedTask([p1, p2], ["0.1", "0.2"]);
+    await atTime(fx, deadline);
+    const receipt = await mined(as(fx, p1).abandonTask(taskId));
+    expectEvents(fx, receipt, [
+      ev("TaskRerouted", { taskId, provider: await addr(p1), epoch: 1, reason: FailureReason.Abandoned, caller: await addr(p1) }),
+      ev("ProviderSlashed", { provider: await addr(p1), taskId, amount: slashOf(STAKE, fx.config.abandonSlashBps), poster: await addr(poster) }),
+      ev("TaskAwarded", { taskId, provider: await addr(p2), bidPrice: parseEther("0.2"), payment: parseEther("0.2"), epoch: 2, deadline: deadline + BUDGET }),
+    ]);
+    await fx.conserved();
+  });
+
+  it("reverts DeadlinePassed(taskId, deadline, nowTs) one second after the deadline, changes nothing, and the reroute then slashes slashBps", async () => {
+    const [p1, p2] = providers(2) as [JsonRpcSigner, JsonRpcSigner];
+    const { taskId, poster, deadline } = await awardedTask([p1, p2], ["0.1", "0.2"]);
+    const before = await taskState(fx, taskId);
+    const p1Before = await providerState(p1);
+    await atTime(fx, deadline + 1);
+    await expectRevert(fx, as(fx, p1).abandonTask(taskId), "DeadlinePassed", { taskId, deadline, nowTs: deadline + 1 });
+    expect(await taskState(fx, taskId)).toEqual(before);
+    expect(await providerState(p1)).toEqual(p1Before);
+    const receipt = await mined(as(fx, fx.stranger).reroute(taskId));
+    expect(marketEvents(fx, receipt).slice(0, 2)).toEqual([
+      ev("TaskRerouted", { taskId, provider: await addr(p1), epoch: 1, reason: FailureReason.DeadlineMissed, caller: await addr(fx.stranger) }),
+      ev("ProviderSlashed", { provider: await addr(p1), taskId, amount: slashOf(STAKE, fx.config.slashBps), poster: await addr(poster) }),
+    ]);
+    await fx.conserved();
+  });
+
+  it("checks the status, then the assignee (NotAssignedProvider), then the deadline", async () => {
+    const [p1, p2] = providers(2) as [JsonRpcSigner, JsonRpcSigner];
+    const { taskId, deadline } = await awardedTask([p1, p2], ["0.1", "0.2"]);
+    await atTime(fx, deadline + 5);
+    await expectRevert(fx, as(fx, p2).abandonTask(taskId), "NotAssignedProvider", {
+      taskId,
+      caller: await addr(p2),
+      assignee: await addr(p1),
+    });
+    const open = await postTask(fx, fx.posters[1]!);
+    await expectRevert(fx, as(fx, p1).abandonTask(open), "InvalidTaskStatus", { taskId: open, expected: Status.Awarded, actual: Status.Open });
+    await expectRevert(fx, as(fx, p1).abandonTask(open + 1n), "TaskNotFound", { taskId: open + 1n });
+  });
+});
+
 // ---------------------------------------------------------------- rerouteTasks
 
 describe("rerouteTasks", () => {

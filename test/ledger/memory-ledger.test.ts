@@ -6,13 +6,14 @@ import { encodeRegion } from "../../sim/chain/region.js";
 import { MarketRefusal, MemoryLedger } from "../../sim/ledger/memory-ledger.js";
 import type { BlockResult, MarketEvent } from "../../sim/ledger/types.js";
 import { act, allActors, ETH, eth, hash, LEDGER_TEST_CONFIG, ledgerScripts, memoryActors, UINT96_MAX, type Actors } from "../helpers/ledger-actors.js";
+import { deliberateChangeScripts, UINT88_MAX } from "./deliberate-changes.js";
 
 const T0 = 1_760_922_000;
 const A = memoryActors();
 const [p0, p1] = A.posters;
 const [v0, v1, v2, v3, v4] = A.providers;
 const s = A.stranger;
-const SCRIPTS = new Map(ledgerScripts(A, T0).map((script) => [script.name, script]));
+const SCRIPTS = new Map([...ledgerScripts(A, T0), ...deliberateChangeScripts(A, T0)].map((script) => [script.name, script]));
 
 /** Every invariant of the money: the balance, and each total against the records it sums. */
 function expectConservation(ledger: MemoryLedger, actors: Actors, where: string): void {
@@ -125,7 +126,7 @@ describe("lifecycle", () => {
 });
 
 describe("reroute and abandon", () => {
-  it("reroutes only after the deadline: TaskRerouted, ProviderSlashed (10%), then TaskAwarded to the next fallback", async () => {
+  it("reroutes only after the deadline: TaskRerouted, ProviderSlashed (10%), then TaskAwarded to the next fallback; an assignee past its deadline cannot abandon, and is rerouted at the full slash", async () => {
     const { ledger, block } = await run("reroute after a missed deadline");
     expect(block("award").events).toEqual([{ name: "TaskAwarded", taskId: 1, provider: v0, bidPrice: eth(0.2), payment: eth(0.25), epoch: 1, deadline: T0 + 130 }]);
     expect(refusals(block("at deadline"))).toEqual([{ error: "DeadlineNotPassed", args: { taskId: 1n, deadline: BigInt(T0 + 130), nowTs: BigInt(T0 + 130) } }]);
@@ -140,17 +141,26 @@ describe("reroute and abandon", () => {
       { error: "NotAssignedProvider", args: { taskId: 1n, caller: v0, assignee: v1 } },
     ]);
     expect(refusals(block("late result"))).toEqual([{ error: "DeadlinePassed", args: { taskId: 1n, deadline: BigInt(T0 + 231), nowTs: BigInt(T0 + 232) } }]);
-    expect(block("abandon").events).toEqual([
-      { name: "TaskRerouted", taskId: 1, provider: v1, epoch: 2, reason: "Abandoned", caller: v1 },
-      { name: "ProviderSlashed", provider: v1, taskId: 1, amount: eth(0.1), poster: p0 },
-      { name: "TaskAwarded", taskId: 1, provider: v2, bidPrice: eth(0.5), payment: eth(0.5), epoch: 3, deadline: T0 + 332 },
+    // v1's deadline (T0 + 231) has passed: it may no longer abandon for the smaller slash.
+    expect(refusals(block("abandon"))).toEqual([{ error: "DeadlinePassed", args: { taskId: 1n, deadline: BigInt(T0 + 231), nowTs: BigInt(T0 + 232) } }]);
+    expect(block("abandon").events).toEqual([]);
+    // so v2 was never assigned, and its result names an epoch that never came
+    expect(refusals(block("completed at the deadline"))).toEqual([{ error: "StaleEpoch", args: { taskId: 1n, given: 3n, current: 2n } }]);
+    // The reroute slashes v1 the full 10%; v2 then abandons before its own deadline (5%), and with no
+    // fallback left the task goes to round 1.
+    expect(refusals(block("after completion"))).toEqual([]);
+    expect(block("after completion").events).toEqual([
+      { name: "TaskRerouted", taskId: 1, provider: v1, epoch: 2, reason: "DeadlineMissed", caller: s },
+      { name: "ProviderSlashed", provider: v1, taskId: 1, amount: eth(0.2), poster: p0 },
+      { name: "TaskAwarded", taskId: 1, provider: v2, bidPrice: eth(0.5), payment: eth(0.5), epoch: 3, deadline: T0 + 500 },
+      { name: "TaskRerouted", taskId: 1, provider: v2, epoch: 3, reason: "Abandoned", caller: v2 },
+      { name: "ProviderSlashed", provider: v2, taskId: 1, amount: eth(0.1), poster: p0 },
+      { name: "TaskReopened", taskId: 1, round: 1, bidWindowEnd: T0 + 430 },
     ]);
-    expect(names(block("completed at the deadline"))).toEqual(["ResultSubmitted"]);
-    const invalid = { error: "InvalidTaskStatus", args: { taskId: 1n, expected: 2n, actual: 3n } };
-    expect(refusals(block("after completion"))).toEqual([invalid, invalid]);
-    expect(ledger.getTask(1)).toMatchObject({ status: "Completed", reroutes: 2, epoch: 3, fallbackCursor: 3 });
+    expect(ledger.getTask(1)).toMatchObject({ status: "Open", round: 1, reroutes: 3, epoch: 3, fallbackCursor: 0, fallbackCount: 0, payment: 0n });
     expect(ledger.getProvider(v0)).toMatchObject({ stake: eth(1.8), slashCount: 1, slashedTotal: eth(0.2), activeAssignments: 0 });
-    expect(ledger.creditOf(p0)).toBe(eth(0.8));
+    expect(ledger.getProvider(v1)).toMatchObject({ stake: eth(1.8), slashCount: 1, slashedTotal: eth(0.2), activeAssignments: 0 });
+    expect(ledger.creditOf(p0)).toBe(eth(0.5));
   });
 
   it("abandon: only the assignee, slashed at abandonSlashBps (floored), and the task moves on at once", async () => {
@@ -165,13 +175,12 @@ describe("reroute and abandon", () => {
       { name: "ProviderSlashed", provider: v3, taskId: 1, amount: 75_000_000_000_000_000n, poster: p0 },
       { name: "TaskAwarded", taskId: 1, provider: v4, bidPrice: eth(0.35), payment: eth(0.35), epoch: 2, deadline: T0 + 331 },
     ]);
-    // The contract has no deadline check in abandonTask: an assignee past its deadline may still
-    // abandon, and is slashed at abandonSlashBps (5%) rather than slashBps (10%).
-    expect(block("abandon after the deadline").events.slice(1)).toEqual([
-      { name: "TaskRerouted", taskId: 2, provider: v4, epoch: 1, reason: "Abandoned", caller: v4 },
-      { name: "ProviderSlashed", provider: v4, taskId: 2, amount: 149_999_999_999_999_999n, poster: p1 },
-      { name: "TaskReopened", taskId: 2, round: 1, bidWindowEnd: T0 + 70 },
+    // Task 2's deadline (T0 + 35) has passed: abandoning it (for abandonSlashBps, 5%, rather than the
+    // reroute's slashBps, 10%) is refused.
+    expect(refusals(block("abandon after the deadline"))).toEqual([
+      { error: "DeadlinePassed", args: { taskId: 2n, deadline: BigInt(T0 + 35), nowTs: BigInt(T0 + 40) } },
     ]);
+    expect(names(block("abandon after the deadline"))).toEqual(["ResultSubmitted"]);
   });
 
   it("fallback exhaustion re-opens the task, failed providers may not bid again, the last round refunds", async () => {
@@ -401,13 +410,96 @@ describe("functions outside MarketAction (cancel, stake, capacity)", () => {
     expect(refusals(block("awarded"))).toEqual([{ error: "InvalidTaskStatus", args: { taskId: 2n, expected: 1n, actual: 2n } }]);
   });
 
-  it("reverts with Panic(0x11) where the contract's checked arithmetic overflows, and slashes 100% exactly", async () => {
-    const { ledger, block } = await run("unbonding overflow and uint96 bounds");
-    const panic = { error: "Panic", args: { "": 0x11n } };
-    expect(refusals(block("overflow"))).toEqual([panic, panic]);
-    expect(block("full slash").events[1]).toEqual({ name: "ProviderSlashed", provider: v0, taskId: 1, amount: UINT96_MAX - 1n, poster: p0 });
-    expect(refusals(block("full slash"))).toEqual([{ error: "InsufficientStake", args: { provider: v0, stake: 0n, required: ETH } }]);
-    expect(ledger.getProvider(v0)).toMatchObject({ stake: 0n, unbonding: 1n, slashedTotal: UINT96_MAX - 1n });
+  it("never reverts with Panic: a deposit taking stake + unbonding past 2^96 - 1 is AmountTooLarge(that sum), so unbonding cannot overflow", async () => {
+    const { ledger, block, results } = await run("unbonding overflow and uint96 bounds");
+    expect(refusals(block("overflow"))).toEqual([
+      { error: "AmountTooLarge", args: { amount: 2n * UINT96_MAX } },
+      { error: "StakeLocked", args: { provider: v0, requested: UINT96_MAX, unlocked: 0n } },
+      { error: "StakeLocked", args: { provider: v0, requested: 1n, unlocked: 0n } },
+    ]);
+    // an escrow of 2^96 - 1 is above the 88-bit bound: task 1 is never posted
+    expect(refusals(results[2]!)).toEqual([
+      { error: "StakeLocked", args: { provider: v0, requested: 1n, unlocked: 0n } },
+      { error: "AmountTooLarge", args: { amount: UINT96_MAX } },
+    ]);
+    expect(results.flatMap((r) => r.refused).some((r) => r.error === "Panic")).toBe(false);
+    expect(ledger.getProvider(v0)).toMatchObject({ stake: 0n, unbonding: 0n, slashedTotal: 0n });
+    expect(ledger.taskCount()).toBe(0);
+  });
+});
+
+describe("deliberate changes of the gas-optimised contract", () => {
+  it("(a) refuses an escrow above 2^88 - 1 with AmountTooLarge(escrow), and keeps prices up to 2^88 - 1 exactly", async () => {
+    const { ledger, block } = await run("escrow and prices at the 88-bit bound");
+    expect(refusals(block("post"))).toEqual([
+      { error: "AmountTooLarge", args: { amount: UINT88_MAX + 1n } },
+      { error: "AmountTooLarge", args: { amount: UINT96_MAX } },
+    ]);
+    expect(block("post").events.at(-1)).toMatchObject({ name: "TaskPosted", taskId: 1, maxPrice: UINT88_MAX });
+    expect(refusals(block("bids"))).toEqual([{ error: "BidAboveMaxPrice", args: { taskId: 1n, price: UINT88_MAX + 1n, maxPrice: UINT88_MAX } }]);
+    expect(ledger.getFallbacks(1)).toEqual([
+      { provider: v1, price: UINT88_MAX - 1n },
+      { provider: v0, price: UINT88_MAX },
+    ]);
+    expect(block("close").events).toEqual([
+      { name: "TaskAwarded", taskId: 1, provider: v1, bidPrice: UINT88_MAX - 1n, payment: UINT88_MAX - 1n, epoch: 1, deadline: T0 + 310 },
+    ]);
+    expect(block("result").events).toEqual([
+      { name: "ResultSubmitted", taskId: 1, provider: v1, epoch: 1, resultHash: hash("done"), payment: UINT88_MAX - 1n, posterRefund: 1n },
+      { name: "Withdrawn", account: v1, amount: UINT88_MAX - 1n },
+      { name: "Withdrawn", account: p0, amount: 1n },
+    ]);
+    expect([ledger.totalEscrow(), ledger.totalCredits(), ledger.balance()]).toEqual([0n, 0n, 4n * ETH]);
+  });
+
+  it("(b) lets an assignee abandon up to its deadline; after it, DeadlinePassed, checked after the status and the assignee", async () => {
+    const { ledger, block } = await run("abandon up to the deadline only");
+    expect(block("at the deadline").events).toEqual([
+      { name: "TaskRerouted", taskId: 1, provider: v0, epoch: 1, reason: "Abandoned", caller: v0 },
+      { name: "ProviderSlashed", provider: v0, taskId: 1, amount: eth(0.1), poster: p0 },
+      { name: "TaskAwarded", taskId: 1, provider: v1, bidPrice: eth(0.2), payment: eth(0.2), epoch: 2, deadline: T0 + 50 },
+    ]);
+    expect(refusals(block("after the deadline"))).toEqual([
+      { error: "NotAssignedProvider", args: { taskId: 2n, caller: v1, assignee: v0 } },
+      { error: "NotAssignedProvider", args: { taskId: 2n, caller: s, assignee: v0 } },
+      { error: "DeadlinePassed", args: { taskId: 2n, deadline: BigInt(T0 + 30), nowTs: BigInt(T0 + 31) } },
+      { error: "TaskNotFound", args: { taskId: 3n } },
+    ]);
+    // the late assignee is rerouted instead, at the full slash: 10% of the 1.9 ETH left
+    expect(block("after the deadline").events).toEqual([
+      { name: "TaskRerouted", taskId: 2, provider: v0, epoch: 1, reason: "DeadlineMissed", caller: s },
+      { name: "ProviderSlashed", provider: v0, taskId: 2, amount: eth(0.19), poster: p1 },
+      { name: "TaskAwarded", taskId: 2, provider: v1, bidPrice: eth(0.2), payment: eth(0.2), epoch: 2, deadline: T0 + 51 },
+    ]);
+    expect(refusals(block("fallback"))).toEqual([{ error: "DeadlinePassed", args: { taskId: 1n, deadline: BigInt(T0 + 50), nowTs: BigInt(T0 + 51) } }]);
+    expect(names(block("fallback"))).toEqual(["TaskRerouted", "ProviderSlashed", "TaskReopened"]);
+    expect(ledger.getTask(1)).toMatchObject({ status: "Awarded", provider: v1, epoch: 2, reroutes: 1 });
+    expect(ledger.getProvider(v0)).toMatchObject({ stake: eth(1.71), slashCount: 2, slashedTotal: eth(0.29), activeAssignments: 0 });
+  });
+
+  it("(c) bounds stake + unbonding by 2^96 - 1 with AmountTooLarge(stake + unbonding + value), and counts slashes past 2^96", async () => {
+    const { ledger, block } = await run("stake bounds and slashedTotal past 2^96");
+    expect(refusals(block("stake"))).toEqual([
+      // stake 2^96 - 1 - 4 ETH, unbonding 1 ETH: 3 ETH + 1 wei is one wei too many
+      { error: "AmountTooLarge", args: { amount: UINT96_MAX + 1n } },
+      // with stake + unbonding at 2^96 - 1, not one wei more
+      { error: "AmountTooLarge", args: { amount: UINT96_MAX + 1n } },
+      // all of it unbonding still counts
+      { error: "AmountTooLarge", args: { amount: 2n * UINT96_MAX } },
+      { error: "AmountTooLarge", args: { amount: UINT96_MAX + 1n } },
+      { error: "AmountTooLarge", args: { amount: UINT96_MAX + 1n } },
+    ]);
+    expect(block("stake").events.slice(2, 4)).toEqual([
+      { name: "StakeAdded", provider: v0, amount: 3n * ETH, stake: UINT96_MAX - ETH },
+      { name: "StakeWithdrawalRequested", provider: v0, amount: UINT96_MAX - ETH, unbonding: UINT96_MAX, readyAt: T0 },
+    ]);
+    expect(block("first slash").events[1]).toEqual({ name: "ProviderSlashed", provider: v1, taskId: 1, amount: UINT96_MAX, poster: p0 });
+    expect(block("second slash").events[1]).toEqual({ name: "ProviderSlashed", provider: v1, taskId: 2, amount: UINT96_MAX, poster: p0 });
+    expect(ledger.getProvider(v1)).toMatchObject({ stake: 0n, slashCount: 2, slashedTotal: 2n * UINT96_MAX });
+    expect(block("second slash").events.slice(3)).toEqual([
+      { name: "Withdrawn", account: p0, amount: 2n * UINT96_MAX },
+      { name: "StakeWithdrawn", provider: v0, amount: UINT96_MAX },
+    ]);
   });
 });
 

@@ -21,6 +21,7 @@ import {
   type Actors,
   type Script,
 } from "../helpers/ledger-actors.js";
+import { deliberateChangeScripts } from "./deliberate-changes.js";
 
 // Markets of the random runs: the test config, a harsh one (full slash, no abandon slash,
 // depth 1, three rounds) and a wide one (depth 8, one round, equal slashes).
@@ -34,11 +35,15 @@ const FUZZ_RUNS = 30;
 
 // Script names and configs are known before the chain exists; actors are the chain's accounts.
 const SCRIPT_SHAPES = ledgerScripts(memoryActors(), 0);
+// The paths through the deliberate behaviour changes of the gas-optimised contract.
+const CHANGE_SHAPES = deliberateChangeScripts(memoryActors(), 0);
 
 let driver: ContractDriver;
 
 beforeAll(async () => {
-  driver = await ContractDriver.create(distinctConfigs([...SCRIPT_SHAPES.map((s) => s.config), ...FUZZ_CONFIGS]));
+  driver = await ContractDriver.create(
+    distinctConfigs([...SCRIPT_SHAPES.map((s) => s.config), ...CHANGE_SHAPES.map((s) => s.config), ...FUZZ_CONFIGS]),
+  );
 });
 
 afterAll(async () => {
@@ -76,6 +81,21 @@ describe("scripted paths: memory ledger = ComputeMarket", () => {
     it(shape.name, async () => {
       const t0 = driver.baseTimestamp + 100;
       const script = ledgerScripts(driver.actors, t0).find((s) => s.name === shape.name) as Script;
+      const memory = await replay(
+        script.config,
+        script.blocks.map((b) => ({ timestamp: t0 + b.at, actions: b.actions, label: b.label })),
+        script.name,
+      );
+      await expectSameState(memory, driver.actors, script.name);
+    });
+  }
+});
+
+describe("deliberate changes: memory ledger = ComputeMarket", () => {
+  for (const shape of CHANGE_SHAPES) {
+    it(shape.name, async () => {
+      const t0 = driver.baseTimestamp + 100;
+      const script = deliberateChangeScripts(driver.actors, t0).find((s) => s.name === shape.name) as Script;
       const memory = await replay(
         script.config,
         script.blocks.map((b) => ({ timestamp: t0 + b.at, actions: b.actions, label: b.label })),

@@ -15,6 +15,7 @@ import {
   Status,
   UINT128_MAX,
   UINT256_MAX,
+  UINT88_MAX,
   UINT96_MAX,
   ZERO_ADDRESS,
   type ProviderRecord,
@@ -173,7 +174,7 @@ export class MarketCore {
     const p = this.state.provider(provider);
     const amount = (p.stake * BigInt(slashBps)) / BPS;
     p.stake -= amount;
-    p.slashedTotal = checkedAdd(p.slashedTotal, amount, UINT96_MAX);
+    p.slashedTotal = checkedAdd(p.slashedTotal, amount, UINT256_MAX); // a uint256: never reached
     p.slashCount += 1;
     const totals = this.state.mutTotals();
     totals.totalStaked = checkedSub(totals.totalStaked, amount);
@@ -235,5 +236,11 @@ export function insertBid(list: Array<{ provider: Address; price: bigint }>, dep
 
 export function toUint96(amount: bigint): bigint {
   if (amount > UINT96_MAX) refuse("AmountTooLarge", { amount });
+  return amount;
+}
+
+/** An escrow (a task's maxPrice): prices are kept in 88 bits. */
+export function toUint88(amount: bigint): bigint {
+  if (amount > UINT88_MAX) refuse("AmountTooLarge", { amount });
   return amount;
 }

@@ -3,7 +3,7 @@
 // mutates MarketState directly and reverts by throwing MarketRefusal; the caller rolls the state
 // back (MarketState's journal), so a refused call changes nothing, as on chain.
 import { MECHANISM } from "../../chain/market-enums.js";
-import { FailureReason, insertBid, MarketCore, RefundReason, toUint96, type TxContext } from "./core.js";
+import { FailureReason, insertBid, MarketCore, RefundReason, toUint88, toUint96, type TxContext } from "./core.js";
 import {
   addUint40Time,
   checkedAdd,
@@ -44,10 +44,12 @@ export class MarketMachine extends MarketCore {
   }
 
   addStake(tx: TxContext): void {
-    this.registeredProvider(tx.sender);
+    const current = this.registeredProvider(tx.sender);
     if (tx.value === 0n) refuse("ZeroAmount");
-    const current = this.state.readProvider(tx.sender)!.stake;
-    const stake = toUint96(checkedAdd(current, tx.value, UINT256_MAX));
+    // stake + unbonding + value must fit 96 bits; the refusal reports that sum.
+    const total = current.stake + current.unbonding + tx.value;
+    if (total > UINT96_MAX) refuse("AmountTooLarge", { amount: total });
+    const stake = current.stake + tx.value;
 
     const p = this.state.provider(tx.sender);
     p.stake = stake;
@@ -73,7 +75,7 @@ export class MarketMachine extends MarketCore {
 
     const p = this.state.provider(tx.sender);
     p.stake -= amount;
-    p.unbonding = checkedAdd(p.unbonding, amount, UINT96_MAX);
+    p.unbonding += amount; // stake + unbonding <= UINT96_MAX: no overflow
     const readyAt = addUint40Time(tx.now, this.config.unbondingDelay);
     p.unbondingReadyAt = readyAt;
     tx.events.push({ name: "StakeWithdrawalRequested", provider: tx.sender, amount, unbonding: p.unbonding, readyAt });
@@ -106,7 +108,7 @@ export class MarketMachine extends MarketCore {
     mechanism: number,
   ): number {
     if (tx.value === 0n) refuse("ZeroAmount");
-    const maxPrice = toUint96(tx.value);
+    const maxPrice = toUint88(tx.value);
     const now = BigInt(tx.now);
     if (bidWindowEnd <= now) refuse("BidWindowInPast", { bidWindowEnd, nowTs: now });
     const windowLength = bidWindowEnd - now;
@@ -199,6 +201,8 @@ export class MarketMachine extends MarketCore {
   abandonTask(tx: TxContext, taskId: bigint): void {
     const t = this.taskInStatus(taskId, Status.Awarded);
     if (tx.sender !== t.provider) refuse("NotAssignedProvider", { taskId, caller: tx.sender, assignee: t.provider });
+    // Past its deadline an assignee is rerouted with the full slash; it may not abandon for less.
+    if (tx.now > t.deadline) refuse("DeadlinePassed", { taskId, deadline: BigInt(t.deadline), nowTs: BigInt(tx.now) });
 
     this.failAssignment(tx, Number(taskId), FailureReason.Abandoned, this.config.abandonSlashBps);
   }

@@ -10,6 +10,8 @@ export const ZERO_REGION = "0x00000000000000000000000000000000";
 export const UINT8_MAX = 0xff;
 export const UINT32_MAX = 0xffff_ffff;
 export const UINT40_MAX = 2 ** 40 - 1;
+/** Largest escrow, so largest price: the contract keeps prices in 88 bits. */
+export const UINT88_MAX = 2n ** 88n - 1n;
 export const UINT96_MAX = 2n ** 96n - 1n;
 export const UINT128_MAX = 2n ** 128n - 1n;
 export const UINT256_MAX = 2n ** 256n - 1n;
@@ -105,6 +107,7 @@ export interface TaskRecord {
 
 /** A provider as stored: IComputeMarket.Provider. */
 export interface ProviderRecord {
+  /** stake + unbonding never exceeds UINT96_MAX (addStake refuses deposits beyond it). */
   stake: bigint;
   /** bytes16 region code, lowercase hex. */
   region: string;
@@ -114,6 +117,7 @@ export interface ProviderRecord {
   activeAssignments: number;
   slashCount: number;
   registered: boolean;
+  /** A uint256: it never overflows. */
   slashedTotal: bigint;
 }
 
