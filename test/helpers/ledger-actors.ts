@@ -30,10 +30,10 @@ export const LEDGER_TEST_CONFIG: MarketConfig = {
   fallbackDepth: 3,
 };
 
-/** Who acts: 3 posters, 5 providers and a stranger (a keeper with no role). */
+/** Who acts: 3 posters, 5 providers (or more) and a stranger (a keeper with no role). */
 export interface Actors {
   posters: [Address, Address, Address];
-  providers: [Address, Address, Address, Address, Address];
+  providers: [Address, Address, Address, Address, Address, ...Address[]];
   stranger: Address;
 }
 
@@ -429,14 +429,14 @@ export class ContractDriver {
   ) {}
 
   /** Boots the embedded chain, funds the actors, deploys one market per config. */
-  static async create(configs: readonly MarketConfig[]): Promise<ContractDriver> {
+  static async create(configs: readonly MarketConfig[], providerCount = 5): Promise<ContractDriver> {
     const chain = await connectChain();
-    const signers = await Promise.all(Array.from({ length: 10 }, (_, i) => chain.signer(i)));
+    const signers = await Promise.all(Array.from({ length: 5 + Math.max(5, providerCount) }, (_, i) => chain.signer(i)));
     const address = (i: number) => signers[i]!.address;
     const actors: Actors = {
       posters: [address(1), address(2), address(3)],
-      providers: [address(4), address(5), address(6), address(7), address(8)],
-      stranger: address(9),
+      providers: Array.from({ length: Math.max(5, providerCount) }, (_, i) => address(4 + i)) as Actors["providers"],
+      stranger: address(4 + Math.max(5, providerCount)),
     };
     // Enough ether for values beyond uint96 (AmountTooLarge), twice over.
     for (const account of allActors(actors)) await chain.provider.send("hardhat_setBalance", [account, toBeHex(10n ** 32n)]);
