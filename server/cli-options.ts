@@ -17,3 +17,12 @@ export function parseHost(value: string): string {
   }
   return value;
 }
+
+/** Parses `--speed`: virtual seconds per real second, above 0 and at most 100,000. */
+export function parseSpeed(value: string): number {
+  const speed = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value) || !(speed > 0) || speed > 100_000) {
+    throw new InputError("speed", `"${value}" is not a speed (virtual seconds per real second: a number above 0, at most 100000)`);
+  }
+  return speed;
+}

@@ -6,7 +6,10 @@ import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { z } from "zod";
 import { InputError } from "../sim/input-error.js";
+import { loadScenario } from "../sim/scenario/load.js";
+import type { Scenario } from "../sim/scenario/schema.js";
 import { createApp } from "./app.js";
+import { LiveMarket } from "./live-market.js";
 import { createMarketService, type MarketService } from "./market-service.js";
 
 export interface ServeOptions {
@@ -16,6 +19,16 @@ export interface ServeOptions {
   host?: string;
   /** A JSON-RPC node; omit for the embedded chain. */
   rpcUrl?: string;
+  /**
+   * Run a live market from this scenario (a built-in name, a file, or a parsed scenario): its
+   * providers bid on every task, API tasks included. Without it the API posts tasks into a bare
+   * market (no providers). The CLI defaults to "steady".
+   */
+  scenario?: string | Scenario;
+  /** Live market: virtual seconds per real second (default 1). */
+  speed?: number;
+  /** Live market: also post the scenario's workload (default true); false runs only API tasks. */
+  workload?: boolean;
   /** The API token; default BIDMESH_API_TOKEN, else one is generated and printed once. */
   token?: string;
   /** The environment to read (default process.env). */
@@ -83,7 +96,11 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   const generated = token === undefined;
   token ??= randomBytes(32).toString("base64url");
 
-  const market = await createMarketService({ rpcUrl: options.rpcUrl });
+  const scenario = typeof options.scenario === "string" ? loadScenario(options.scenario) : options.scenario;
+  const market: MarketService =
+    scenario === undefined
+      ? await createMarketService({ rpcUrl: options.rpcUrl })
+      : await LiveMarket.start({ scenario, rpcUrl: options.rpcUrl, speed: options.speed, workload: options.workload });
   let server: Server;
   // Responses in flight, so a shutdown can tell their clients not to reuse the connection.
   const inFlight = new Set<ServerResponse>();
@@ -108,6 +125,9 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   const url = `http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
   if (generated) print(`API token (generated: set BIDMESH_API_TOKEN to choose one): ${token}`);
   print(`bidmesh API listening on ${url} (market ${market.marketAddress}, ${options.rpcUrl === undefined ? "embedded chain" : options.rpcUrl})`);
+  if (scenario !== undefined) {
+    print(`live market: scenario ${scenario.name} at ${options.speed ?? 1}x, ${options.workload === false ? "API tasks only" : "with its workload"}`);
+  }
 
   const close = (): Promise<void> =>
     (closing ??= (async () => {

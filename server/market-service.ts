@@ -57,6 +57,13 @@ export interface MarketService {
   readEvents(filter?: LedgerFilter): Promise<LedgerEvent[]>;
   health(): Promise<MarketHealth>;
   close(): Promise<void>;
+  /**
+   * A live market only: takes one of its providers offline or back online; resolves false when
+   * no provider of the market has this address. Absent when no live market runs.
+   */
+  setProviderOnline?(address: Address, up: boolean): Promise<boolean>;
+  /** A live market only: whether a provider is online; undefined for an address that is not one of its providers. */
+  providerOnline?(address: Address): boolean | undefined;
 }
 
 export interface MarketServiceOptions {

@@ -20,6 +20,7 @@ import {
   PostTaskResponse,
   ProviderDetail,
   ProviderListQuery,
+  ProviderOnlineResponse,
   ProviderPage,
   TaskDetail,
   TaskIdParams,
@@ -233,9 +234,11 @@ export const routes: readonly RouteDef[] = [
     handler: async ({ params }, { market }) => {
       const provider = providerStates(await market.readEvents({ account: params.address })).find((p) => p.address === params.address);
       if (provider === undefined) throw new HttpError(404, { error: `no provider is registered at ${params.address}` });
-      return json(200, providerDetail(provider));
+      return json(200, providerDetail(provider, market.providerOnline?.(params.address) ?? null));
     },
   }),
+  providerSwitch("offline"),
+  providerSwitch("online"),
   route({
     method: "get",
     path: "/api/health",
@@ -282,6 +285,34 @@ export const routes: readonly RouteDef[] = [
     handler: async (_input, { openapi }) => json(200, openapi()),
   }),
 ];
+
+/** POST /api/providers/:address/offline or /online: fault injection into the live market. */
+function providerSwitch(state: "offline" | "online"): RouteDef {
+  const up = state === "online";
+  return route({
+    method: "post",
+    path: `/api/providers/:address/${state}`,
+    tag: "providers",
+    summary: up ? "Bring a live-market provider back online" : "Take a live-market provider offline",
+    description: up
+      ? "The provider bids and executes again from the next block; an assignment it lost while down is abandoned if its deadline has not passed."
+      : "The provider stops bidding and loses the work it was running; its assignments are rerouted by the keeper once their deadlines pass.",
+    auth: true,
+    query: NoQuery,
+    params: AddressParams,
+    responses: {
+      200: { description: "The provider's new state", schema: ProviderOnlineResponse },
+      404: { description: "No provider of the live market has this address" },
+      409: { description: "No live market runs (the server was started without a scenario)" },
+    },
+    handler: async ({ params }, { market }) => {
+      if (market.setProviderOnline === undefined) throw new HttpError(409, { error: "no live market runs: start the server with --scenario" });
+      const known = await market.setProviderOnline(params.address, up);
+      if (!known) throw new HttpError(404, { error: `no provider of the live market is at ${params.address}` });
+      return json(200, { address: params.address, online: up });
+    },
+  });
+}
 
 /** Task ids `provider` bid on. */
 function bidTasks(events: Awaited<ReturnType<MarketService["readEvents"]>>, provider: string): Set<number> {

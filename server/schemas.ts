@@ -291,6 +291,7 @@ export type ProviderSummaryJson = z.infer<typeof ProviderSummary>;
 const TaskPayment = z.object({ taskId: z.number().int(), epoch: z.number().int(), payment: Wei, blockNumber: z.number().int() });
 
 export const ProviderDetail = ProviderSummary.extend({
+  online: z.boolean().nullable().openapi({ description: "whether the live market's simulated provider is online; null when no live market runs or the address is not one of its providers" }),
   history: z.object({
     wins: z.array(TaskPayment),
     completions: z.array(TaskPayment),
@@ -335,6 +336,10 @@ export const HealthResponse = z
     market: z.object({ address: AddressOut, deployBlock: z.number().int() }),
   })
   .openapi("Health");
+
+export const ProviderOnlineResponse = z
+  .object({ address: AddressOut, online: z.boolean() })
+  .openapi("ProviderOnline");
 
 export const OpenApiDocument = z.object({ openapi: z.string(), info: z.object({ title: z.string(), version: z.string() }) }).loose().openapi("OpenApiDocument");
 

@@ -248,9 +248,10 @@ export function providerSummary(p: ProviderState): ProviderSummaryJson {
   };
 }
 
-export function providerDetail(p: ProviderState): ProviderDetailJson {
+export function providerDetail(p: ProviderState, online: boolean | null = null): ProviderDetailJson {
   return {
     ...providerSummary(p),
+    online,
     history: { wins: p.wins, completions: p.completions, failures: p.failures, slashes: p.slashes },
   };
 }

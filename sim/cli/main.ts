@@ -1,7 +1,7 @@
 // The bidmesh command line. Every command prints a plain message and exits 2 on bad input,
 // 1 when a run fails; never a stack trace.
 import { Command, CommanderError, Option } from "commander";
-import { parseHost, parsePort } from "../../server/cli-options.js";
+import { parseHost, parsePort, parseSpeed } from "../../server/cli-options.js";
 import { InputError } from "../input-error.js";
 import { listBuiltinScenarios } from "../scenario/load.js";
 import { auditCommand } from "./audit-command.js";
@@ -50,14 +50,19 @@ program
 
 program
   .command("serve")
-  .description("Serve the HTTP API (post tasks, read the on-chain ledger) over a market on the embedded chain or --rpc-url.")
+  .description("Serve the HTTP API over a live market (a scenario's providers bidding, executing and failing, paced to the wall clock) on the embedded chain or --rpc-url.")
+  .option("--scenario <name|file>", "the live market's scenario: its providers, market parameters, failures and workload", "steady")
+  .option("--speed <x>", "virtual seconds per real second", parseSpeed, 1)
+  .option("--no-workload", "post only the tasks that come through the API, not the scenario's workload")
+  .option("--no-market", "no live market: the API posts into a bare market with no providers")
   .option("--port <n>", "TCP port (0 picks a free one)", parsePort, 3000)
   .option("--host <host>", "address to listen on", parseHost, "127.0.0.1")
   .option("--rpc-url <url>", "an external EVM JSON-RPC node (default: the embedded chain)")
-  .action(async (opts: { port: number; host: string; rpcUrl?: string }) => {
+  .action(async (opts: { port: number; host: string; rpcUrl?: string; scenario: string; speed: number; workload: boolean; market: boolean }) => {
     // Loaded on demand: the other commands do not need express.
     const { serve } = await import("../../server/index.js");
-    await serve(opts);
+    const { market, scenario, ...rest } = opts;
+    await serve({ ...rest, scenario: market ? scenario : undefined });
   });
 
 program

@@ -46,6 +46,11 @@ export class Engine<E> {
     return this.queue.size;
   }
 
+  /** The time of the next event, or undefined when none is scheduled. */
+  get nextTime(): number | undefined {
+    return this.queue.size === 0 ? undefined : this.queue.peekTime();
+  }
+
   /** Sets the handler that receives every event from the next one on. */
   onEvent(handler: EventHandler<E>): this {
     this.handler = handler;
