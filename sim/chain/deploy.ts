@@ -75,8 +75,13 @@ export async function attachMarket(chain: Chain, address: string, signer: Signer
     });
   }
   const market = ComputeMarket__factory.connect(address, signer);
+  return { address, market, blockNumber: fromBlock, config: await readMarketConfig(market) };
+}
+
+/** The parameters a deployed market reports, as a MarketConfig. */
+export async function readMarketConfig(market: ComputeMarket): Promise<MarketConfig> {
   const raw = await market.config();
-  const config: MarketConfig = {
+  return {
     minStake: raw.minStake,
     unbondingDelay: Number(raw.unbondingDelay),
     slashBps: Number(raw.slashBps),
@@ -84,7 +89,6 @@ export async function attachMarket(chain: Chain, address: string, signer: Signer
     maxRounds: Number(raw.maxRounds),
     fallbackDepth: Number(raw.fallbackDepth),
   };
-  return { address, market, blockNumber: fromBlock, config };
 }
 
 /** Where deployments are remembered between runs, per chain. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseEther } from "ethers";
 import { ComputeMarket__factory } from "../../types/ethers-contracts/index.js";
-import { deployMarket, type MarketConfig } from "../../sim/chain/deploy.js";
+import { deployMarket, readMarketConfig, type MarketConfig } from "../../sim/chain/deploy.js";
 import { TEST_CONFIG, useMarketFixture, type MarketFixture } from "../helpers/market-fixture.js";
 import { ConfigField, expectRevert } from "../helpers/market-assertions.js";
 
@@ -16,18 +16,6 @@ function deployRaw(overrides: Partial<MarketConfig>) {
 }
 
 /** The market's config() as plain values, for exact comparison with a MarketConfig. */
-async function configOf(market: MarketFixture["market"]): Promise<MarketConfig> {
-  const raw = await market.config();
-  return {
-    minStake: raw.minStake,
-    unbondingDelay: Number(raw.unbondingDelay),
-    slashBps: Number(raw.slashBps),
-    abandonSlashBps: Number(raw.abandonSlashBps),
-    maxRounds: Number(raw.maxRounds),
-    fallbackDepth: Number(raw.fallbackDepth),
-  };
-}
-
 describe("constructor refuses out-of-range parameters", () => {
   it("refuses a minStake of 0 with InvalidConfig(MinStake, 0)", async () => {
     await expectRevert(fx, deployRaw({ minStake: 0n }), "InvalidConfig", { field: ConfigField.MinStake, value: 0 });
@@ -91,23 +79,23 @@ describe("constructor accepts in-range parameters", () => {
     };
     const { market, config } = await deployMarket(fx.chain, fx.deployer, cfg);
     expect(config).toEqual(cfg);
-    expect(await configOf(market)).toEqual(cfg);
+    expect(await readMarketConfig(market)).toEqual(cfg);
   });
 
   it("reports the fixture's TEST_CONFIG from the fixture's market", async () => {
-    expect(await configOf(fx.market)).toEqual(TEST_CONFIG);
+    expect(await readMarketConfig(fx.market)).toEqual(TEST_CONFIG);
   });
 
   it("accepts the largest fallbackDepth, 8", async () => {
     const cfg = { ...TEST_CONFIG, fallbackDepth: 8 };
     const { market } = await deployMarket(fx.chain, fx.deployer, cfg);
-    expect(await configOf(market)).toEqual(cfg);
+    expect(await readMarketConfig(market)).toEqual(cfg);
   });
 
   it("accepts the smallest fallbackDepth, 1", async () => {
     const cfg = { ...TEST_CONFIG, fallbackDepth: 1 };
     const { market } = await deployMarket(fx.chain, fx.deployer, cfg);
-    expect(await configOf(market)).toEqual(cfg);
+    expect(await readMarketConfig(market)).toEqual(cfg);
   });
 
   it("accepts the boundary values: minStake 1 wei, slashBps = abandonSlashBps = 10000, maxRounds 1", async () => {
@@ -120,12 +108,12 @@ describe("constructor accepts in-range parameters", () => {
       fallbackDepth: 3,
     };
     const { market } = await deployMarket(fx.chain, fx.deployer, cfg);
-    expect(await configOf(market)).toEqual(cfg);
+    expect(await readMarketConfig(market)).toEqual(cfg);
   });
 
   it("accepts an abandonSlashBps of 0 and the largest maxRounds, 255", async () => {
     const cfg = { ...TEST_CONFIG, abandonSlashBps: 0, maxRounds: 255 };
     const { market } = await deployMarket(fx.chain, fx.deployer, cfg);
-    expect(await configOf(market)).toEqual(cfg);
+    expect(await readMarketConfig(market)).toEqual(cfg);
   });
 });
