@@ -9,11 +9,16 @@ import { defaultErrorLogger, errorHandler, HttpError, notFoundHandler, RequestIn
 import type { MarketService } from "./market-service.js";
 import { createMetrics, type ApiMetrics } from "./metrics.js";
 import { buildOpenApiDocument } from "./openapi.js";
-import { routes, type RouteContext, type RouteDef, type RouteInput } from "./routes.js";
+import { serveStatic } from "./static.js";
+import { routes } from "./routes.js";
+import type { RouteContext, RouteDef, RouteInput } from "./route-spec.js";
 import type { ErrorResponse } from "./schemas.js";
+import type { SimulationJobs } from "./simulations/simulation-jobs.js";
 
 export interface AppDeps {
   market: MarketService;
+  /** Background simulation runs (POST /api/simulations); absent: those routes answer 503. The caller closes it. */
+  simulations?: SimulationJobs;
   /** The bearer token mutating routes require. */
   token: string;
   /** Requests per client IP per window (default 600 a minute). */
@@ -80,6 +85,7 @@ export function createApp(deps: AppDeps): BidmeshApp {
   const ctx: RouteContext = {
     market: deps.market,
     metrics,
+    simulations: deps.simulations,
     openapi: () => (openapi ??= buildOpenApiDocument(routes)),
   };
   const auth = requireBearer(deps.token);
@@ -98,12 +104,14 @@ export function createApp(deps: AppDeps): BidmeshApp {
       const input = parseInput(route, req.params, req.query, req.body);
       res.locals["input"] = input;
       const result = await route.handler(input, ctx);
-      if ("json" in result) res.status(result.status).json(result.json);
+      if ("stream" in result) result.stream(req, res);
+      else if ("json" in result) res.status(result.status).json(result.json);
       else res.status(result.status).type(result.contentType).send(result.text);
     });
     app[route.method](route.path, ...handlers);
   }
 
+  serveStatic(app);
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logError ?? defaultErrorLogger));
   return Object.assign(app, { metrics });

@@ -11,6 +11,7 @@ import type { Scenario } from "../sim/scenario/schema.js";
 import { createApp } from "./app.js";
 import { LiveMarket } from "./live-market.js";
 import { createMarketService, type MarketService } from "./market-service.js";
+import { SimulationJobs } from "./simulations/simulation-jobs.js";
 
 export interface ServeOptions {
   /** Default 3000; 0 picks a free port. */
@@ -101,12 +102,14 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
     scenario === undefined
       ? await createMarketService({ rpcUrl: options.rpcUrl })
       : await LiveMarket.start({ scenario, rpcUrl: options.rpcUrl, speed: options.speed, workload: options.workload });
+  // Background simulation runs (worker threads); closed before the market on shutdown.
+  const simulations = new SimulationJobs();
   let server: Server;
   // Responses in flight, so a shutdown can tell their clients not to reuse the connection.
   const inFlight = new Set<ServerResponse>();
   let closing: Promise<void> | undefined;
   try {
-    const app = createApp({ market, token, testResponseDelayMs: env.BIDMESH_TEST_RESPONSE_DELAY_MS });
+    const app = createApp({ market, simulations, token, testResponseDelayMs: env.BIDMESH_TEST_RESPONSE_DELAY_MS });
     server = createServer();
     // Before the app, so the header is set before any response can start.
     server.on("request", (_req, res: ServerResponse) => {
@@ -117,6 +120,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
     server.on("request", app);
     await listen(server, port, host);
   } catch (error) {
+    await simulations.close();
     await market.close();
     throw error;
   }
@@ -131,11 +135,14 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
 
   const close = (): Promise<void> =>
     (closing ??= (async () => {
+      // Event streams never finish by themselves: end them first, or the server waits on them.
+      market.feed.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         for (const res of inFlight) if (!res.headersSent) res.setHeader("Connection", "close");
         server.closeIdleConnections();
       });
+      await simulations.close();
       await market.close();
     })());
 

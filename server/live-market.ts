@@ -9,11 +9,22 @@ import { RandomStream } from "../sim/engine/rng.js";
 import { actorAddress } from "../sim/ledger/actors.js";
 import { ChainLedger } from "../sim/ledger/chain-ledger.js";
 import type { Address } from "../sim/ledger/types.js";
+import type { ProviderAgent } from "../sim/market/provider-agent.js";
 import { MarketSystem, PostRefusedError, type TraceRecord } from "../sim/market/market-system.js";
-import { buildFailureTimeline } from "../sim/model/failures.js";
+import { buildFailureTimeline, type FailureTimeline } from "../sim/model/failures.js";
 import { generateWorkload } from "../sim/model/workload.js";
 import { toMarketConfig, type Scenario } from "../sim/scenario/schema.js";
-import { ChainMarketService, type MarketHealth, type MarketService, type PostTaskInput, type PostTaskResult } from "./market-service.js";
+import { MarketFeed, publishBlock, type FeedSnapshot, type LiveProviderJson, type OutageJson } from "./market-feed.js";
+import {
+  ChainMarketService,
+  type MarketHealth,
+  type MarketService,
+  type MarketStatus,
+  type OutageRequest,
+  type PostTaskInput,
+  type PostTaskResult,
+} from "./market-service.js";
+import { OutageBook } from "./outage-book.js";
 import { apiRequirementsRef } from "./task-ref.js";
 
 export interface LiveMarketOptions {
@@ -50,6 +61,13 @@ export class LiveMarket implements MarketService {
   private stopped = false;
   private closing: Promise<void> | undefined;
   private failure: unknown;
+  private readonly outageBook = new OutageBook();
+  private readonly byNode: ReadonlyMap<string, ProviderAgent>;
+  private readonly dependsOn: ReadonlyMap<string, readonly string[]>;
+  /** Wei slashed from each provider so far (from the market's events). */
+  private readonly slashed = new Map<Address, bigint>();
+  /** Reads of committed blocks' events for the feed, in block order. */
+  private feedReads: Promise<void> = Promise.resolve();
 
   private constructor(
     readonly service: ChainMarketService,
@@ -60,6 +78,8 @@ export class LiveMarket implements MarketService {
     this.speed = options.speed ?? 1;
     this.clock = options.clock ?? Date.now;
     this.wallStart = this.clock();
+    this.byNode = new Map(system.agents.map((a) => [a.nodeId, a]));
+    this.dependsOn = new Map(scenario.providers.map((g) => [g.group, g.dependsOn]));
   }
 
   /** Connects the chain, deploys a market with the scenario's parameters and starts the clock. */
@@ -77,6 +97,9 @@ export class LiveMarket implements MarketService {
     }
     const root = RandomStream.root(scenario.seed);
     const tasks = options.workload === false ? [] : generateWorkload(scenario, root.fork("workload"));
+    // The market is built after the system, and the system traces from its first block on.
+    let market: LiveMarket | undefined;
+    const trace = options.trace ?? (() => undefined);
     const system = new MarketSystem({
       scenario,
       tasks,
@@ -84,15 +107,24 @@ export class LiveMarket implements MarketService {
       baseTimestamp: ledger.startTimestamp,
       horizon: Number.MAX_SAFE_INTEGER,
       rng: root.fork("market"),
-      trace: options.trace ?? (() => undefined),
+      trace: (record) => {
+        trace(record);
+        market?.observe(record);
+      },
       endless: true,
     });
+    const timeline = buildFailureTimeline(scenario, root);
     system.scheduleWorkload();
-    system.scheduleTimeline(buildFailureTimeline(scenario, root));
+    system.scheduleTimeline(timeline);
     system.start();
-    const market = new LiveMarket(new ChainMarketService(chain, ledger), system, scenario, options);
+    market = new LiveMarket(new ChainMarketService(chain, ledger, { feed: new MarketFeed() }), system, scenario, options);
+    market.bookScenarioOutages(timeline);
     market.schedule(0);
     return market;
+  }
+
+  get feed(): MarketFeed {
+    return this.service.feed;
   }
 
   get marketAddress(): Address {
@@ -147,6 +179,60 @@ export class LiveMarket implements MarketService {
     return this.system.agentAt(address)?.online;
   }
 
+  /**
+   * Takes every provider in a region, or behind an upstream dependency, offline for `durationMs`
+   * of virtual time from now; undefined when no provider of the market is there.
+   */
+  async startOutage(request: OutageRequest): Promise<OutageJson | undefined> {
+    if (this.stopped) return undefined;
+    const affected = this.system.agents.filter((a) =>
+      "region" in request ? a.region === request.region : (this.dependsOn.get(a.group) ?? []).includes(request.dependency),
+    );
+    if (affected.length === 0) return undefined;
+    const id = this.outageBook.nextApiId();
+    const start = Math.max(this.targetTime, this.system.engine.now);
+    const end = start + request.durationMs;
+    for (const agent of affected) {
+      this.system.holdNode(agent.nodeId, `outage:${id}`, true, start);
+      this.system.holdNode(agent.nodeId, `outage:${id}`, false, end);
+    }
+    const scope = "region" in request ? { region: request.region } : { dependency: request.dependency };
+    const name = "region" in request ? `region ${request.region} offline` : `dependency ${request.dependency} offline`;
+    const outage = this.outageBook.add({ id, source: "api", name, scope, start, end, affected: affected.map((a) => a.address) });
+    this.kick();
+    return { ...outage, active: true };
+  }
+
+  /** Every outage window, the scenario's and the API's, as of now. */
+  outages(): { now: number; outages: OutageJson[] } {
+    const now = this.targetTime;
+    return { now, outages: this.outageBook.list(now) };
+  }
+
+  /** What a new subscriber of the feed sees first. */
+  snapshot(): FeedSnapshot {
+    const now = this.targetTime;
+    return {
+      now,
+      speed: this.speed,
+      live: true,
+      scenario: this.scenario.name,
+      providers: this.system.agents.map((a) => this.providerJson(a, a.online)),
+      outages: this.outageBook.list(now),
+    };
+  }
+
+  status(): MarketStatus {
+    return {
+      live: true,
+      running: !this.stopped,
+      scenario: this.scenario.name,
+      virtualTime: this.targetTime,
+      speed: this.speed,
+      error: this.failure === undefined ? null : "the live market stopped on an error; see the server's log",
+    };
+  }
+
   readEvents(filter?: LedgerFilter): Promise<LedgerEvent[]> {
     return this.service.readEvents(filter);
   }
@@ -161,8 +247,10 @@ export class LiveMarket implements MarketService {
       this.stopped = true;
       clearTimeout(this.timer);
       this.timer = undefined;
+      this.feed.close();
       await this.ticking;
       await this.system.stop();
+      await this.feedReads;
       await this.service.close();
     })());
   }
@@ -174,6 +262,52 @@ export class LiveMarket implements MarketService {
   /** The error that stopped the market, if one did. */
   get error(): unknown {
     return this.failure;
+  }
+
+  /** The scenario's outage windows, with the market's providers they take down. */
+  private bookScenarioOutages(timeline: FailureTimeline): void {
+    timeline.outageWindows().forEach((w, i) => {
+      const affected = w.affected.flatMap((nodeId) => {
+        const agent = this.byNode.get(nodeId);
+        return agent === undefined ? [] : [agent.address];
+      });
+      this.outageBook.add({ id: `scenario-${i + 1}`, source: "scenario", name: w.name, scope: w.scope, start: w.start, end: w.end, affected });
+    });
+  }
+
+  /** Turns the market's trace into the feed: blocks with their events, providers going up or down. */
+  private observe(record: TraceRecord): void {
+    if (record.type === "market.ProviderSlashed") {
+      const provider = record["provider"] as Address;
+      this.slashed.set(provider, (this.slashed.get(provider) ?? 0n) + (record["amount"] as bigint));
+    }
+    if (this.feed.size === 0) return;
+    if (record.type === "block") {
+      const block = { number: record["number"] as number, timestamp: record["timestamp"] as number, now: record.t, txs: record["txs"] as number };
+      this.feedReads = this.feedReads.then(() => publishBlock(this.feed, this.service, block));
+    } else if (record.type === "node.up" || record.type === "node.down") {
+      const agent = this.byNode.get(record["node"] as string);
+      // The trace comes before the agent's state changes: the record says what it becomes.
+      if (agent !== undefined) this.feed.publish({ type: "provider", data: this.providerJson(agent, record.type === "node.up") });
+    }
+  }
+
+  private announceOutages(now: number): void {
+    for (const outage of this.outageBook.changes(now)) this.feed.publish({ type: "outage", data: outage });
+  }
+
+  private providerJson(agent: ProviderAgent, online: boolean): LiveProviderJson {
+    return {
+      address: agent.address,
+      nodeId: agent.nodeId,
+      group: agent.group,
+      region: agent.region,
+      dependsOn: [...(this.dependsOn.get(agent.group) ?? [])],
+      online,
+      stake: (agent.stake - (this.slashed.get(agent.address) ?? 0n)).toString(),
+      capacity: agent.capacity,
+      running: agent.assignments.size,
+    };
   }
 
   private schedule(delayMs: number): void {
@@ -202,8 +336,11 @@ export class LiveMarket implements MarketService {
         if (this.stopped) return;
         const next = this.system.nextEventTime;
         if (next === undefined || next > target) break;
+        // Windows that open or close at this event's time are announced before its providers change.
+        this.announceOutages(next);
         if (!(await this.system.step())) break;
       }
+      this.announceOutages(target);
     } catch (error) {
       this.failure = error;
       this.stopped = true;

@@ -12,6 +12,7 @@ import { latestTimestamp, setNextBlockTimestamp } from "../sim/chain/time.js";
 import { actorAddress } from "../sim/ledger/actors.js";
 import { ChainLedger } from "../sim/ledger/chain-ledger.js";
 import type { Address, MarketAction } from "../sim/ledger/types.js";
+import { MarketFeed, publishBlock, type FeedSnapshot, type OutageJson } from "./market-feed.js";
 import { apiRequirementsRef } from "./task-ref.js";
 
 /** A task to post, validated. */
@@ -64,14 +65,45 @@ export interface MarketService {
   setProviderOnline?(address: Address, up: boolean): Promise<boolean>;
   /** A live market only: whether a provider is online; undefined for an address that is not one of its providers. */
   providerOnline?(address: Address): boolean | undefined;
+  /** What happens in the market as it happens (GET /api/stream). */
+  readonly feed: MarketFeed;
+  /** What a new subscriber of the feed sees first. */
+  snapshot(): FeedSnapshot;
+  /** Whether a live market runs, and where it is. */
+  status(): MarketStatus;
+  /** A live market only: takes a region or a dependency offline; undefined when no provider is there. */
+  startOutage?(request: OutageRequest): Promise<OutageJson | undefined>;
+  /** A live market only: every outage window as of now. */
+  outages?(): { now: number; outages: OutageJson[] };
+}
+
+/** An outage to inject: a region or an upstream dependency, for a span of virtual time. */
+export type OutageRequest = ({ region: string } | { dependency: string }) & { durationMs: number };
+
+export interface MarketStatus {
+  /** A live market (a scenario's providers) runs behind the API. */
+  live: boolean;
+  /** The live market is still stepping (false once stopped, or after an error stopped it). */
+  running: boolean;
+  scenario: string | null;
+  /** Virtual ms since the live market started; null without one. */
+  virtualTime: number | null;
+  speed: number | null;
+  /** Why the live market stopped, when an error stopped it. */
+  error: string | null;
 }
 
 export interface MarketServiceOptions {
+  /** Where committed blocks are published (default: a feed of its own). */
+  feed?: MarketFeed;
   /** Seconds a posted task is open for bids (default 30). */
   bidWindowSeconds?: number;
   /** Milliseconds health() waits for the chain (default 2000). */
   healthTimeoutMs?: number;
 }
+
+/** Ether given to the poster (dev chains only): far more than any run escrows, like ChainLedger's actors. */
+const POSTER_BALANCE = toBeHex(10n ** 30n);
 
 /** Gas of a postTask preflight call: ChainLedger sends it with 250,000. */
 const POST_GAS = 250_000n;
@@ -85,12 +117,15 @@ export class ChainMarketService implements MarketService {
   /** Writes one at a time: each is one block at latest + 1 s. */
   private writes: Promise<unknown> = Promise.resolve();
   private closed = false;
+  private posterFunded = false;
+  readonly feed: MarketFeed;
 
   constructor(
     readonly chain: Chain,
     readonly ledger: ChainLedger,
     options: MarketServiceOptions = {},
   ) {
+    this.feed = options.feed ?? new MarketFeed();
     this.bidWindowSeconds = options.bidWindowSeconds ?? 30;
     this.healthTimeoutMs = options.healthTimeoutMs ?? 2_000;
   }
@@ -116,6 +151,7 @@ export class ChainMarketService implements MarketService {
         executionBudget: input.deadlineBudget,
         mechanism: input.mechanism,
       };
+      await this.fundPoster();
       await this.preflight(action, timestamp);
       const block = await this.ledger.commitBlock(timestamp, [action]);
       const refused = block.refused[0];
@@ -127,8 +163,17 @@ export class ChainMarketService implements MarketService {
       const posted = block.events.find((e) => e.name === "TaskPosted");
       const transaction = block.raw?.transactions[0];
       if (posted === undefined || transaction === undefined) throw new ChainError("postTask was mined but emitted no TaskPosted event");
+      await publishBlock(this.feed, this, { number: block.blockNumber, timestamp, now: 0, txs: 1 });
       return { taskId: posted.taskId, transactionHash: transaction.hash, blockNumber: block.blockNumber };
     });
+  }
+
+  snapshot(): FeedSnapshot {
+    return { now: 0, speed: null, live: false, scenario: null, providers: [], outages: [] };
+  }
+
+  status(): MarketStatus {
+    return { live: false, running: false, scenario: null, virtualTime: null, speed: null, error: null };
   }
 
   readEvents(filter: LedgerFilter = {}): Promise<LedgerEvent[]> {
@@ -157,6 +202,7 @@ export class ChainMarketService implements MarketService {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.feed.close();
     // Let a write in progress finish before the chain goes away.
     await this.writes.catch(() => undefined);
     await this.ledger.close();
@@ -183,6 +229,18 @@ export class ChainMarketService implements MarketService {
     } catch (error) {
       throw decodeChainError(error, this.iface);
     }
+  }
+
+  /**
+   * Funds the poster before its first preflight. ChainLedger funds an actor only when it first
+   * sends, but the preflight's eth_call comes earlier and carries the escrow as value: anvil
+   * refuses such a call from an empty account ("insufficient funds", no revert data, so a 500),
+   * where Hardhat does not check the balance.
+   */
+  private async fundPoster(): Promise<void> {
+    if (this.posterFunded) return;
+    await this.chain.rpc("hardhat_setBalance", [this.posterAddress, POSTER_BALANCE]);
+    this.posterFunded = true;
   }
 
   private serialized<T>(write: () => Promise<T>): Promise<T> {

@@ -3,7 +3,7 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from "@asteasolutions/zod-to-openapi";
 import type { z } from "zod";
 import { ErrorResponse } from "./schemas.js";
-import type { RouteDef, RouteResponse } from "./routes.js";
+import type { RouteDef, RouteResponse } from "./route-spec.js";
 
 /** `/api/tasks/:id` → `/api/tasks/{id}`. */
 export function openApiPath(expressPath: string): string {

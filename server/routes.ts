@@ -1,11 +1,9 @@
 // The API's one route table: app.ts serves it and openapi.ts documents it, so the document
 // lists exactly the routes served.
 import { parseEther } from "ethers";
-import type { z } from "zod";
 import type { MechanismName } from "../sim/chain/market-enums.js";
 import { HttpError } from "./errors.js";
 import type { MarketService } from "./market-service.js";
-import type { ApiMetrics } from "./metrics.js";
 import {
   AddressParams,
   BidPage,
@@ -13,6 +11,7 @@ import {
   HealthResponse,
   LedgerBidsQuery,
   LedgerEventsQuery,
+  HtmlPage,
   MetricsText,
   NoQuery,
   OpenApiDocument,
@@ -29,65 +28,13 @@ import {
   type LedgerBidJson,
   type MechanismParam,
 } from "./schemas.js";
+import { json, route, type RouteDef } from "./route-spec.js";
+import { liveRoutes } from "./live-routes.js";
+import { simulationRoutes } from "./simulation-routes.js";
+import { DOCS_PAGE } from "./static.js";
 import { eventJson, newestFirst, paginate, providerDetail, providerStates, providerSummary, taskDetail, taskHistories, taskSummary } from "./views.js";
 
-/** What handlers may use. */
-export interface RouteContext {
-  market: MarketService;
-  metrics: ApiMetrics;
-  /** The OpenAPI document of these routes. */
-  openapi(): object;
-}
-
-/** A handler's answer: JSON, or text with its content type. */
-export type RouteResult = { status: number; json: unknown } | { status: number; text: string; contentType: string };
-
-/** A documented response of a route (error responses common to all routes are added by openapi.ts). */
-export interface RouteResponse {
-  description: string;
-  schema?: z.ZodType;
-  /** Default application/json. */
-  contentType?: string;
-}
-
-type Schema = z.ZodType;
-type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
-
-/** The parsed input of a request, as handlers receive it (also on res.locals.input). */
-export interface RouteInput<B, Q, P> {
-  body: Out<B>;
-  query: Out<Q>;
-  params: Out<P>;
-}
-
-export interface RouteSpec<B extends Schema | undefined, Q extends Schema, P extends Schema | undefined> {
-  method: "get" | "post";
-  /** Express path syntax, e.g. `/api/tasks/:id`. */
-  path: string;
-  summary: string;
-  description?: string;
-  tag: string;
-  /** Needs `Authorization: Bearer <token>` (every mutating route). */
-  auth: boolean;
-  body?: B;
-  query: Q;
-  params?: P;
-  responses: Record<number, RouteResponse>;
-  handler(input: RouteInput<B, Q, P>, ctx: RouteContext): Promise<RouteResult>;
-}
-
-/** A route with its types erased, as the table holds it. */
-export type RouteDef = RouteSpec<Schema | undefined, Schema, Schema | undefined>;
-
-function route<B extends Schema | undefined = undefined, Q extends Schema = typeof NoQuery, P extends Schema | undefined = undefined>(
-  spec: RouteSpec<B, Q, P>,
-): RouteDef {
-  return spec as unknown as RouteDef;
-}
-
 const MECHANISM_NAME: Record<MechanismParam, MechanismName> = { "first-price": "FirstPrice", "second-price": "SecondPrice" };
-
-const json = (status: number, body: unknown): RouteResult => ({ status, json: body });
 
 export const routes: readonly RouteDef[] = [
   route({
@@ -255,7 +202,7 @@ export const routes: readonly RouteDef[] = [
       const body = {
         status: chain.reachable ? "ok" : "unavailable",
         chain,
-        market: { address: market.marketAddress, deployBlock: market.deployBlock },
+        market: { address: market.marketAddress, deployBlock: market.deployBlock, ...market.status() },
       };
       return json(chain.reachable ? 200 : 503, body);
     },
@@ -284,6 +231,18 @@ export const routes: readonly RouteDef[] = [
     responses: { 200: { description: "The OpenAPI 3.1 document", schema: OpenApiDocument } },
     handler: async (_input, { openapi }) => json(200, openapi()),
   }),
+  route({
+    method: "get",
+    path: "/docs",
+    tag: "service",
+    summary: "This API's documentation page (Swagger UI over /openapi.json, served locally)",
+    auth: false,
+    query: NoQuery,
+    responses: { 200: { description: "An HTML page", schema: HtmlPage, contentType: "text/html" } },
+    handler: async () => ({ status: 200, text: DOCS_PAGE, contentType: "text/html; charset=utf-8" }),
+  }),
+  ...liveRoutes,
+  ...simulationRoutes,
 ];
 
 /** POST /api/providers/:address/offline or /online: fault injection into the live market. */

@@ -28,9 +28,9 @@ const EthAmount = z
   .openapi({ description: "ETH, as a decimal string (at most 18 decimals)", example: "0.01" });
 
 /** An amount in a response: wei as a decimal string. */
-const Wei = z.string().regex(/^-?\d+$/).openapi({ description: "wei, as a decimal string", example: "10000000000000000" });
+export const Wei = z.string().regex(/^-?\d+$/).openapi({ description: "wei, as a decimal string", example: "10000000000000000" });
 
-const AddressOut = z.string().regex(/^0x[0-9a-fA-F]{40}$/).openapi({ description: "a checksummed address", example: "0x5FbDB2315678afecb367f032d93F642f64180aa3" });
+export const AddressOut = z.string().regex(/^0x[0-9a-fA-F]{40}$/).openapi({ description: "a checksummed address", example: "0x5FbDB2315678afecb367f032d93F642f64180aa3" });
 
 /** An address in a request (any case; a mixed-case one must carry a valid checksum); parsed to its checksummed form. */
 const AddressIn = z
@@ -96,6 +96,15 @@ export const MARKET_EVENT_NAMES = [
 
 // ---------------------------------------------------------------- requests
 
+/** A region or dependency name: non-empty, at most `maxBytes` of UTF-8, no control characters. */
+export function NameIn(typeError: string, emptyError: string, maxBytes: number = MAX_REGION_BYTES) {
+  return z
+    .string({ error: typeError })
+    .min(1, emptyError)
+    .refine((value) => Buffer.byteLength(value, "utf8") <= maxBytes, `must be at most ${maxBytes} bytes (UTF-8)`)
+    .refine((value) => !/[\u0000-\u001f\u007f]/.test(value), "must not contain control characters");
+}
+
 export const PostTaskRequest = z
   .strictObject({
     size: z
@@ -110,12 +119,10 @@ export const PostTaskRequest = z
       .min(1, "must be at least 1 second")
       .max(MAX_DEADLINE_BUDGET, `must be at most ${MAX_DEADLINE_BUDGET} seconds`)
       .openapi({ description: "seconds the winning provider gets to deliver", example: 600 }),
-    region: z
-      .string({ error: 'expected a region name or "any"' })
-      .min(1, 'must not be empty: use "any" for any region')
-      .refine((value) => Buffer.byteLength(value, "utf8") <= MAX_REGION_BYTES, `must be at most ${MAX_REGION_BYTES} bytes (UTF-8)`)
-      .refine((value) => !/[\u0000-\u001f\u007f]/.test(value), "must not contain control characters")
-      .openapi({ description: `"any", or the region providers must be in (at most ${MAX_REGION_BYTES} bytes)`, example: "eu-west-1" }),
+    region: NameIn('expected a region name or "any"', 'must not be empty: use "any" for any region').openapi({
+      description: `"any", or the region providers must be in (at most ${MAX_REGION_BYTES} bytes)`,
+      example: "eu-west-1",
+    }),
     mechanism: MechanismParam,
   })
   .openapi("PostTaskRequest");
@@ -333,7 +340,16 @@ export const HealthResponse = z
       chainId: z.string(),
       blockNumber: z.number().int().nullable(),
     }),
-    market: z.object({ address: AddressOut, deployBlock: z.number().int() }),
+    market: z.object({
+      address: AddressOut,
+      deployBlock: z.number().int(),
+      live: z.boolean().openapi({ description: "a live market (a scenario's providers) runs behind the API" }),
+      running: z.boolean().openapi({ description: "the live market is stepping; false once it stopped" }),
+      scenario: z.string().nullable(),
+      virtualTime: z.number().int().nullable().openapi({ description: "virtual ms since the live market started" }),
+      speed: z.number().nullable().openapi({ description: "virtual seconds per real second" }),
+      error: z.string().nullable().openapi({ description: "why the live market stopped, if an error stopped it" }),
+    }),
   })
   .openapi("Health");
 
@@ -343,4 +359,5 @@ export const ProviderOnlineResponse = z
 
 export const OpenApiDocument = z.object({ openapi: z.string(), info: z.object({ title: z.string(), version: z.string() }) }).loose().openapi("OpenApiDocument");
 
+export const HtmlPage = z.string().openapi({ description: "An HTML document" });
 export const MetricsText = z.string().openapi({ description: "Prometheus text exposition format" });

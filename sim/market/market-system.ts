@@ -53,6 +53,12 @@ export class MarketSystem {
   private readonly byNode: Map<string, ProviderAgent>;
   private readonly byRegion = new Map<string, ProviderAgent[]>();
   private readonly chainTasks = new Map<number, ChainTask>();
+  /**
+   * What holds each node down: the failure timeline ("scenario"), an operator, an outage. A node
+   * is online when nothing holds it, so an outage ending does not revive a node the timeline
+   * still has down, nor the other way round.
+   */
+  private readonly downCauses = new Map<string, Set<string>>();
   // Live indexes, so a block never scans tasks that are done (insertion order = task id order).
   private readonly openIds = new Set<number>();
   private readonly awardedIds = new Set<number>();
@@ -144,11 +150,19 @@ export class MarketSystem {
     });
   }
 
-  /** Takes a node down or brings it up, now (before the next block). False for an unknown node. */
-  setNodeOnline(nodeId: string, up: boolean): boolean {
+  /**
+   * Holds a node down for `cause`, or releases that hold, at time `at` (default now, before the
+   * next block). The node is online when no cause holds it. False for an unknown node.
+   */
+  holdNode(nodeId: string, cause: string, down: boolean, at: number = this.engine.now): boolean {
     if (!this.byNode.has(nodeId)) return false;
-    this.engine.schedule(this.engine.now, { kind: "transition", nodeId, up }, PRIORITY.transition);
+    this.engine.schedule(Math.max(at, this.engine.now), { kind: "transition", nodeId, up: !down, cause }, PRIORITY.transition);
     return true;
+  }
+
+  /** An operator takes a node down or brings it up, now; other holds (the timeline, outages) stay. */
+  setNodeOnline(nodeId: string, up: boolean): boolean {
+    return this.holdNode(nodeId, "operator", !up);
   }
 
   /** The agent at `address`, if it is one of this market's providers. */
@@ -183,6 +197,11 @@ export class MarketSystem {
       case "transition": {
         const agent = this.byNode.get(event.nodeId);
         if (agent === undefined) return;
+        let causes = this.downCauses.get(event.nodeId);
+        if (causes === undefined) this.downCauses.set(event.nodeId, (causes = new Set()));
+        if (event.up) causes.delete(event.cause ?? "scenario");
+        else causes.add(event.cause ?? "scenario");
+        if (agent.online === (causes.size === 0)) return; // still held, or already up
         trace({ t: now, type: event.up ? "node.up" : "node.down", node: event.nodeId });
         agent.online = event.up;
         if (event.up) this.needsAction.add(agent.index);

@@ -68,7 +68,8 @@ export class PostRefusedError extends Error {
 }
 
 export type MarketSimEvent =
-  | { kind: "transition"; nodeId: string; up: boolean }
+  /** `cause` names what holds the node down (default "scenario": the failure timeline). */
+  | { kind: "transition"; nodeId: string; up: boolean; cause?: string }
   | { kind: "arrival"; task: WorkloadTask }
   | { kind: "done"; provider: number; taskId: number; epoch: number }
   | { kind: "block" };

@@ -32,6 +32,9 @@ function marketWith(overrides: Partial<MarketService>): MarketService {
     postTask: (input) => real.postTask(input),
     readEvents: (filter) => real.readEvents(filter),
     health: () => real.health(),
+    feed: real.feed,
+    snapshot: () => real.snapshot(),
+    status: () => real.status(),
     close: async () => undefined,
     ...overrides,
   };

@@ -265,7 +265,16 @@ describe("GET /api/health", () => {
     expect(HealthResponse.parse(res.body)).toEqual({
       status: "ok",
       chain: { reachable: true, kind: "embedded", chainId: "31337", blockNumber: await fx.market.chain.provider.getBlockNumber() },
-      market: { address: fx.market.marketAddress, deployBlock: fx.market.deployBlock },
+      market: {
+        address: fx.market.marketAddress,
+        deployBlock: fx.market.deployBlock,
+        live: false,
+        running: false,
+        scenario: null,
+        virtualTime: null,
+        speed: null,
+        error: null,
+      },
     });
   });
 
@@ -279,6 +288,9 @@ describe("GET /api/health", () => {
         postTask: (input) => real.postTask(input),
         readEvents: (filter) => real.readEvents(filter),
         health: async () => ({ reachable: false, kind: "rpc", chainId: "1", blockNumber: null }),
+        feed: real.feed,
+        snapshot: () => real.snapshot(),
+        status: () => real.status(),
         close: async () => undefined,
       },
       token: TOKEN,

@@ -6,6 +6,7 @@ import { latestTimestamp } from "../../sim/chain/time.js";
 import { actorAddress } from "../../sim/ledger/actors.js";
 import type { BlockResult, MarketAction } from "../../sim/ledger/types.js";
 import { createApp, type AppDeps, type BidmeshApp } from "../../server/app.js";
+import { MarketFeed } from "../../server/market-feed.js";
 import { createMarketService, type ChainMarketService, type MarketService } from "../../server/market-service.js";
 
 export const TOKEN = "test-token-5f0c1d2e3a4b5c6d7e8f";
@@ -73,6 +74,9 @@ export function unusedMarket(): MarketService {
     postTask: fail,
     readEvents: fail,
     health: fail,
+    feed: new MarketFeed(),
+    snapshot: fail,
+    status: fail,
     close: async () => undefined,
   };
 }

@@ -1,0 +1,124 @@
+// The live feed behind GET /api/stream: what happens in the market, as it happens, fanned out to
+// every subscriber. Publishing never waits for a subscriber; a slow one is the stream's problem
+// (the route ends a stream that falls too far behind).
+import type { LedgerEvent, LedgerFilter } from "../sim/chain/ledger-reader.js";
+import type { LedgerEventJson } from "./schemas.js";
+import { eventJson } from "./views.js";
+
+/** A live-market provider as the dashboard shows it. */
+export interface LiveProviderJson {
+  address: string;
+  nodeId: string;
+  group: string;
+  region: string;
+  dependsOn: string[];
+  online: boolean;
+  /** Wei, decimal: registration stake less slashes. */
+  stake: string;
+  capacity: number;
+  /** Assignments it holds now. */
+  running: number;
+}
+
+/** An outage window: from the scenario's failure timeline, or posted through the API. */
+export interface OutageJson {
+  id: string;
+  source: "scenario" | "api";
+  name: string;
+  scope: { region: string } | { dependency: string } | { providers: string[] };
+  /** Virtual ms from the market's start. */
+  start: number;
+  end: number;
+  active: boolean;
+  /** Addresses of the providers it takes down. */
+  affected: string[];
+}
+
+export interface BlockJson {
+  number: number;
+  timestamp: number;
+  /** Virtual ms of the block. */
+  now: number;
+  txs: number;
+}
+
+/** One message of the feed; `type` is the SSE event name. */
+export type FeedMessage =
+  | { type: "block"; data: BlockJson }
+  | { type: "event"; data: LedgerEventJson }
+  | { type: "provider"; data: LiveProviderJson }
+  | { type: "outage"; data: OutageJson };
+
+/** What a new subscriber gets first. */
+export interface FeedSnapshot {
+  /** Virtual ms; 0 without a live market. */
+  now: number;
+  speed: number | null;
+  live: boolean;
+  scenario: string | null;
+  providers: LiveProviderJson[];
+  outages: OutageJson[];
+}
+
+export type FeedListener = (message: FeedMessage) => void;
+
+export class MarketFeed {
+  private readonly listeners = new Set<FeedListener>();
+  private readonly closers = new Set<() => void>();
+  private closed = false;
+
+  /** Subscribers now. */
+  get size(): number {
+    return this.listeners.size;
+  }
+
+  /**
+   * Adds a listener; `onClose` runs when the feed closes (the server is shutting down).
+   * Returns the unsubscribe function.
+   */
+  subscribe(listener: FeedListener, onClose: () => void): () => void {
+    if (this.closed) {
+      onClose();
+      return () => undefined;
+    }
+    this.listeners.add(listener);
+    this.closers.add(onClose);
+    return () => {
+      this.listeners.delete(listener);
+      this.closers.delete(onClose);
+    };
+  }
+
+  publish(message: FeedMessage): void {
+    for (const listener of [...this.listeners]) listener(message);
+  }
+
+  /** Ends every subscription (streams end, so the HTTP server can close). */
+  close(): void {
+    this.closed = true;
+    const closers = [...this.closers];
+    this.listeners.clear();
+    this.closers.clear();
+    for (const close of closers) close();
+  }
+}
+
+/**
+ * Publishes a committed block and its market events, read back from the chain so they have the
+ * shape of GET /api/ledger/events. A failed read drops the block from the feed, never the market.
+ */
+export async function publishBlock(
+  feed: MarketFeed,
+  reader: { readEvents(filter: LedgerFilter): Promise<LedgerEvent[]> },
+  block: BlockJson,
+): Promise<void> {
+  if (feed.size === 0) return;
+  let events: LedgerEvent[];
+  try {
+    events = await reader.readEvents({ fromBlock: block.number, toBlock: block.number });
+  } catch {
+    return;
+  }
+  feed.publish({ type: "block", data: block });
+  for (const event of events) feed.publish({ type: "event", data: eventJson(event) });
+}

@@ -1,0 +1,223 @@
+// The requests and responses of the background simulation routes (simulation-routes.ts), as zod
+// schemas: requests are parsed with them (strict: unknown fields are 400s with their path), and
+// openapi.ts documents them from the same objects.
+import { z } from "zod";
+import { listBuiltinScenarios, loadScenario } from "../sim/scenario/load.js";
+import { scenarioErrorMap } from "../sim/scenario/issues.js";
+import { ScenarioSchema, type Scenario } from "../sim/scenario/schema.js";
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, pagedOf } from "./schemas.js";
+
+// ---------------------------------------------------------------- limits
+//
+// A request may name a built-in scenario or carry one inline (the 64 kB body limit bounds its
+// text). What a scenario asks of the machine is bounded too, by ledger, so one request cannot
+// hold the single worker slot for hours: the number of blocks the run may mine (its horizon,
+// duration + 2 × deadline, over the block interval), an estimate of the tasks it posts (the base
+// rate at its diurnal peak over the duration, plus what bursts add), and the providers. The
+// built-ins are far inside the chain limits (the largest, steady, mines at most 1,800 blocks for
+// about 340 tasks and runs in about 5 s on the chain). The job manager also stops any run at a
+// wall-clock limit (simulation-jobs.ts).
+
+export const SIMULATION_LIMITS = {
+  chain: { blocks: 20_000, tasks: 10_000, providers: 500 },
+  memory: { blocks: 200_000, tasks: 100_000, providers: 2_000 },
+} as const;
+
+export type LedgerKind = "chain" | "memory";
+
+/** Simulated ms the run may last: blocks go on after the last arrival until every task ends, within this (as sim/run/simulate.ts). */
+export function simulationHorizon(scenario: Scenario): number {
+  return scenario.duration + 2 * scenario.workload.deadline;
+}
+
+/** The most blocks a run may mine. */
+export function maxBlocks(scenario: Scenario): number {
+  return Math.floor(simulationHorizon(scenario) / scenario.blockInterval) + 1;
+}
+
+/** The tasks a run is expected to post, at the diurnal peak (an upper estimate of the mean). */
+export function estimatedTasks(scenario: Scenario): number {
+  const { arrivals } = scenario.workload;
+  const peak = 1 + (arrivals.diurnal?.amplitude ?? 0);
+  const burstMs = arrivals.bursts.reduce((sum, b) => sum + b.duration * Math.max(0, b.multiplier - 1), 0);
+  return Math.ceil((arrivals.ratePerMinute * peak * (scenario.duration + burstMs)) / 60_000);
+}
+
+// ---------------------------------------------------------------- requests
+
+let builtinNames: string[] | undefined;
+/** The built-in scenarios' names (read once: they ship with the code). */
+export function builtinScenarioNames(): string[] {
+  return (builtinNames ??= listBuiltinScenarios().map((s) => s.name));
+}
+
+/**
+ * The scenario of a request: a built-in's name (never a path: the API reads no file a client
+ * names), or a scenario object validated by the project's scenario schema, every problem
+ * reported at its field (e.g. `scenario.providers.0.count`).
+ */
+const ScenarioField = z
+  .union([z.string(), z.record(z.string(), z.unknown())], { error: "expected the name of a built-in scenario, or a scenario object" })
+  .transform((value, ctx): Scenario => {
+    if (typeof value === "string") {
+      const names = builtinScenarioNames();
+      if (!names.includes(value)) {
+        ctx.addIssue({ code: "custom", message: `unknown built-in scenario ${JSON.stringify(value.slice(0, 100))}; built-ins: ${names.join(", ")} (or send a scenario object)` });
+        return z.NEVER;
+      }
+      return loadScenario(value);
+    }
+    const parsed = ScenarioSchema.safeParse(value, { error: scenarioErrorMap });
+    if (parsed.success) return parsed.data;
+    for (const issue of parsed.error.issues) {
+      // An unknown key is named in the path, with the scenario schema's list of allowed keys.
+      const paths = issue.code === "unrecognized_keys" ? issue.keys.map((key) => [...issue.path, key]) : [issue.path];
+      for (const path of paths) ctx.addIssue({ code: "custom", path: path.map((p) => (typeof p === "symbol" ? String(p) : p)), message: issue.message });
+    }
+    return z.NEVER;
+  })
+  .openapi({
+    description: 'A built-in scenario\'s name (an unknown name is answered 400 with the list of built-ins), or a scenario object in the scenario file\'s format (durations like "10m", amounts in ETH as strings)',
+    example: "steady",
+  });
+
+export const SimulationRequest = z
+  .strictObject({
+    scenario: ScenarioField,
+    seed: z
+      .number({ error: "expected a whole number" })
+      .int("expected a whole number")
+      .min(0, "must be at least 0")
+      .max(Number.MAX_SAFE_INTEGER, `must be at most ${Number.MAX_SAFE_INTEGER}`)
+      .optional()
+      .openapi({ description: "replaces the scenario's seed" }),
+    ledger: z
+      .enum(["chain", "memory"])
+      .optional()
+      .default("chain")
+      .openapi({ description: 'chain (default): the contracts on a fresh embedded EVM chain; memory: the in-memory reference model (same outcomes, no final block hash)' }),
+  })
+  .superRefine((body, ctx) => {
+    const limits = SIMULATION_LIMITS[body.ledger];
+    const scenario = body.scenario;
+    const over = (what: string, value: number, max: number, path: PropertyKey[], hint: string) => {
+      if (value > max) ctx.addIssue({ code: "custom", path: ["scenario", ...path], message: `the run would ${what} ${value.toLocaleString("en")}, over the ${body.ledger} ledger's limit of ${max.toLocaleString("en")}: ${hint}` });
+    };
+    over("mine up to", maxBlocks(scenario), limits.blocks, ["blockInterval"], "shorten duration or workload.deadline, or lengthen blockInterval");
+    over("post about", estimatedTasks(scenario), limits.tasks, ["workload", "arrivals", "ratePerMinute"], "lower the arrival rate or shorten duration");
+    const providers = scenario.providers.reduce((sum, p) => sum + p.count, 0);
+    over("register", providers, limits.providers, ["providers"], "use fewer providers");
+  })
+  .openapi("SimulationRequest");
+export type SimulationRequest = z.output<typeof SimulationRequest>;
+
+/** A whole number in a query string. */
+function wholeNumber(min: number, max: number, description: string) {
+  return z
+    .string()
+    .regex(/^\d{1,16}$/, "expected a whole number")
+    .transform(Number)
+    .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`))
+    .openapi({ type: "integer", minimum: min, maximum: max, description });
+}
+
+export const SimulationStatus = z.enum(["queued", "running", "done", "failed"]).openapi("SimulationStatus", {
+  description: "queued: waiting for the worker slot; running; done: metrics and report ready; failed: see error",
+});
+export type SimulationStatus = z.infer<typeof SimulationStatus>;
+
+export const SimulationListQuery = z.strictObject({
+  status: SimulationStatus.optional(),
+  page: wholeNumber(1, 1_000_000, "page number, from 1 (default 1)").optional().default(1),
+  pageSize: wholeNumber(1, MAX_PAGE_SIZE, `items per page (default ${DEFAULT_PAGE_SIZE})`).optional().default(DEFAULT_PAGE_SIZE),
+});
+
+export const SimulationIdParams = z.strictObject({
+  id: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, "expected a simulation id (letters, digits and '-')").openapi({ description: "the id POST /api/simulations answered" }),
+});
+
+// ---------------------------------------------------------------- responses
+
+export const SimulationProgress = z
+  .object({
+    time: z.number().int().openapi({ description: "simulated ms reached" }),
+    horizon: z.number().int().openapi({ description: "simulated ms the run may last at most (duration + 2 × deadline); it ends earlier once every task has ended" }),
+    fraction: z.number().min(0).max(1).openapi({ description: "time / horizon while queued or running; 1 once done" }),
+    blocks: z.number().int(),
+    tasksPosted: z.number().int(),
+    tasksDone: z.number().int().openapi({ description: "tasks completed or refunded" }),
+  })
+  .openapi("SimulationProgress");
+export type SimulationProgress = z.infer<typeof SimulationProgress>;
+
+const LatencyMs = z.number().nullable();
+export const SystemMetrics = z
+  .object({
+    tasksPosted: z.number().int(),
+    tasksCompleted: z.number().int(),
+    tasksRefunded: z.number().int(),
+    tasksUnfinished: z.number().int(),
+    completionRate: z.number(),
+    onTimeRate: z.number().openapi({ description: "share completed within their deadline" }),
+    latencyMs: z.object({ p50: LatencyMs, p95: LatencyMs, p99: LatencyMs, mean: LatencyMs }),
+    pricePerCompletedTaskWei: z.string().nullable(),
+    totalPaidWei: z.string(),
+    computeSecondsLost: z.number(),
+    reroutes: z.number().int(),
+    reauctions: z.number().int(),
+    slashes: z.number().int(),
+    slashedWei: z.string(),
+    gasUsed: z.string().nullable(),
+    gasPerCompletedTask: z.string().nullable(),
+    blocks: z.number().int(),
+    availability: z.array(z.object({ start: z.number(), tasks: z.number().int(), onTime: z.number().int(), share: z.number().nullable() })),
+    completionsOverTime: z.array(z.object({ time: z.number(), completed: z.number().int() })),
+    latenciesMs: z.array(z.number()).openapi({ description: "post-to-result latency of every completed task, sorted" }),
+  })
+  .openapi("SystemMetrics", { description: "One system's metrics, as metrics.json holds them: times in ms, money in wei strings" });
+
+export const RunMetrics = z
+  .object({
+    scenario: z.string(),
+    seed: z.number().int(),
+    ledger: z.enum(["chain", "memory"]),
+    systems: z.object({ market: SystemMetrics, centralized: SystemMetrics, multiCloud: SystemMetrics }),
+  })
+  .openapi("RunMetrics", { description: "The run's metrics.json: the market and both baselines on the same workload and failures" });
+
+const SimulationFields = {
+  id: z.string(),
+  status: SimulationStatus,
+  scenario: z.string().openapi({ description: "the scenario's name" }),
+  seed: z.number().int(),
+  ledger: z.enum(["chain", "memory"]),
+  progress: SimulationProgress,
+  finalBlockHash: z.string().nullable().optional().openapi({ description: "once done: the last block's hash (chain ledger); null for the memory ledger" }),
+  error: z.string().optional().openapi({ description: "once failed: why" }),
+  submittedAt: z.string().openapi({ description: "ISO 8601 wall-clock time" }),
+  finishedAt: z.string().optional().openapi({ description: "ISO 8601 wall-clock time, once done or failed" }),
+};
+
+export const SimulationSummary = z.object(SimulationFields).openapi("SimulationSummary", { description: "A run without its metrics (see GET /api/simulations/{id})" });
+export type SimulationSummaryJson = z.infer<typeof SimulationSummary>;
+
+export const Simulation = z
+  .object({ ...SimulationFields, metrics: RunMetrics.optional().openapi({ description: "once done" }) })
+  .openapi("Simulation");
+export type SimulationJson = z.infer<typeof Simulation>;
+
+export const SimulationPage = pagedOf(SimulationSummary, "SimulationPage");
+
+export const SimulationAccepted = z
+  .object({
+    id: z.string(),
+    status: SimulationStatus,
+    links: z.object({
+      self: z.string().openapi({ description: "GET it for progress, then metrics", example: "/api/simulations/0b6c…" }),
+      report: z.string().openapi({ description: "the HTML report, once done", example: "/api/simulations/0b6c…/report" }),
+    }),
+  })
+  .openapi("SimulationAccepted");
+export type SimulationAcceptedJson = z.infer<typeof SimulationAccepted>;
+
+export const SimulationReportHtml = z.string().openapi({ description: "The run's report.html, as `bidmesh simulate` writes it (charts inlined, no external resources)" });
