@@ -46,6 +46,9 @@ export interface LiveMarketOptions {
   clock?: () => number;
 }
 
+/** Market events after which a provider's running tasks or stake differ. */
+const PROVIDER_CHANGES = new Set(["market.TaskAwarded", "market.ResultSubmitted", "market.TaskRerouted", "market.ProviderSlashed"]);
+
 /** The longest the pacing loop sleeps (ms) before it looks again. */
 const MAX_SLEEP_MS = 1_000;
 
@@ -66,6 +69,8 @@ export class LiveMarket implements MarketService {
   private readonly dependsOn: ReadonlyMap<string, readonly string[]>;
   /** Wei slashed from each provider so far (from the market's events). */
   private readonly slashed = new Map<Address, bigint>();
+  /** Providers the current block's events touched, published after its events. */
+  private touched = new Set<Address>();
   /** Reads of committed blocks' events for the feed, in block order. */
   private feedReads: Promise<void> = Promise.resolve();
 
@@ -284,7 +289,20 @@ export class LiveMarket implements MarketService {
     if (this.feed.size === 0) return;
     if (record.type === "block") {
       const block = { number: record["number"] as number, timestamp: record["timestamp"] as number, now: record.t, txs: record["txs"] as number };
-      this.feedReads = this.feedReads.then(() => publishBlock(this.feed, this.service, block));
+      // The block's events are traced (and handled) right after this record, synchronously: by
+      // the time this read runs, the providers they touched are marked and up to date.
+      const touched = (this.touched = new Set<Address>());
+      this.feedReads = this.feedReads
+        .then(() => publishBlock(this.feed, this.service, block))
+        .then(() => {
+          for (const address of touched) {
+            const agent = this.system.agentAt(address);
+            if (agent !== undefined) this.feed.publish({ type: "provider", data: this.providerJson(agent, agent.online) });
+          }
+        });
+    } else if (record.type.startsWith("market.") && PROVIDER_CHANGES.has(record.type) && typeof record["provider"] === "string") {
+      // An award, a result, a reroute or a slash changes a provider's running tasks or stake.
+      this.touched.add(record["provider"]);
     } else if (record.type === "node.up" || record.type === "node.down") {
       const agent = this.byNode.get(record["node"] as string);
       // The trace comes before the agent's state changes: the record says what it becomes.

@@ -7,6 +7,7 @@ import type { RouteContext, RouteDef } from "./route-spec.js";
 import { json, route } from "./route-spec.js";
 import { NoQuery } from "./schemas.js";
 import {
+  ScenarioList,
   Simulation,
   SimulationAccepted,
   SimulationIdParams,
@@ -18,6 +19,7 @@ import {
 } from "./simulation-schemas.js";
 import { SimulationRefused, type SimulationJobs } from "./simulations/simulation-jobs.js";
 import { paginate } from "./views.js";
+import { listBuiltinScenarios } from "../sim/scenario/load.js";
 
 const TAG = "simulations";
 
@@ -29,6 +31,16 @@ function jobsOf(ctx: RouteContext): SimulationJobs {
 const notFound = (id: string): HttpError => new HttpError(404, { error: `simulation ${id} not found (finished runs are kept only while they are among the newest)` });
 
 export const simulationRoutes: readonly RouteDef[] = [
+  route({
+    method: "get",
+    path: "/api/scenarios",
+    tag: TAG,
+    summary: "The built-in scenarios a simulation can run by name",
+    auth: false,
+    query: NoQuery,
+    responses: { 200: { description: "Every built-in scenario, by name", schema: ScenarioList } },
+    handler: async () => json(200, listBuiltinScenarios()),
+  }),
   route({
     method: "post",
     path: "/api/simulations",

@@ -221,3 +221,7 @@ export const SimulationAccepted = z
 export type SimulationAcceptedJson = z.infer<typeof SimulationAccepted>;
 
 export const SimulationReportHtml = z.string().openapi({ description: "The run's report.html, as `bidmesh simulate` writes it (charts inlined, no external resources)" });
+
+export const ScenarioList = z
+  .array(z.object({ name: z.string().openapi({ example: "aws-us-east-1-2025-10-20" }), description: z.string() }))
+  .openapi("ScenarioList");

@@ -155,13 +155,19 @@ describe("GET /api/stream", () => {
       const taskPosted = await stream.next((e) => e.event === "event" && (e.data as { name: string }).name === "TaskPosted");
       expect(taskPosted.data).toMatchObject({ taskId: posted.body.taskId, blockNumber: posted.body.blockNumber, transactionHash: posted.body.transactionHash });
       await stream.next((e) => e.event === "event" && (e.data as { name: string; taskId: number }).name === "BidPlaced");
+      // The award's provider is sent again with its new running count.
+      const award = await stream.next((e) => e.event === "event" && (e.data as { name: string }).name === "TaskAwarded");
+      const winner = (award.data as { args: { provider: string } }).args.provider;
+      const busy = await stream.next((e) => e.event === "provider" && (e.data as LiveProviderJson).address === winner);
+      expect(busy.data).toMatchObject({ online: true, running: 1 });
 
       const us = await inRegion("us-east-1");
       const res = await request(app).post("/api/outages").set(AUTH).send({ region: "us-east-1", duration: 60 });
       expect(res.status).toBe(201);
       const started = await stream.next((e) => e.event === "outage" && (e.data as OutageJson).id === res.body.id);
       expect(started.data).toMatchObject({ active: true, affected: us });
-      const down = [await stream.next((e) => e.event === "provider"), await stream.next((e) => e.event === "provider")];
+      const wentDown = (e: SseEvent): boolean => e.event === "provider" && !(e.data as LiveProviderJson).online;
+      const down = [await stream.next(wentDown), await stream.next(wentDown)];
       expect(down.map((e) => [(e.data as LiveProviderJson).address, (e.data as LiveProviderJson).online])).toEqual(us.map((a) => [a, false]));
       const ended = await stream.next((e) => e.event === "outage" && (e.data as OutageJson).id === res.body.id);
       expect(ended.data).toMatchObject({ active: false });

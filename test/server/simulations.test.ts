@@ -136,6 +136,15 @@ describe("POST /api/simulations: refusals", () => {
   });
 });
 
+describe("GET /api/scenarios", () => {
+  it("lists every built-in scenario with its description, the names POST accepts", async () => {
+    const res = await request(fixture.app).get("/api/scenarios");
+    expect(res.status).toBe(200);
+    expect(res.body.map((s: { name: string }) => s.name)).toEqual(["aws-us-east-1-2025-10-20", "azure-front-door-2025-10-29", "cloudflare-2025-11-18", "hidden-dependency", "steady"]);
+    expect(res.body.every((s: { description: string }) => s.description.length > 0)).toBe(true);
+  });
+});
+
 describe("reads of unknown runs", () => {
   it("404 for an unknown id, on the run and on its report; 400 for a malformed id", async () => {
     for (const path of ["/api/simulations/no-such-run", "/api/simulations/no-such-run/report"]) {
