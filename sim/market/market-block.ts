@@ -77,6 +77,8 @@ export function buildBlockActions(s: BlockInputs, ts: number): MarketAction[] {
         const agent = pool[s.attentionRng.int(0, pool.length - 1)]!;
         const roundKey = `${taskId}/${c.round}`;
         if (!agent.online || agent.failedTasks.has(taskId) || agent.bidRounds.has(roundKey)) continue;
+        // Slashed below minStake, it may not bid at all (the contract's InsufficientStake): it knows, and saves the gas.
+        if (agent.stake - agent.slashed < scenario.market.minStake) continue;
         const budget = budgetLeft.get(agent.index) ?? agent.bidBudget();
         if (budget <= 0) continue;
         const cost = agent.costPerSecond * BigInt(Math.ceil(c.size / 1_000));

@@ -391,6 +391,7 @@ export class MarketSystem {
       case "ProviderSlashed":
         metrics.slashes += 1;
         metrics.slashedWei += event.amount;
+        byAddress.get(event.provider)!.slashed += event.amount;
         break;
       case "TaskReopened": {
         const c = chainTasks.get(event.taskId)!;

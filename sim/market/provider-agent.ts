@@ -29,6 +29,8 @@ export class ProviderAgent {
   readonly bidRounds = new Set<string>();
   /** Tasks it failed: the contract bars it from them. */
   readonly failedTasks = new Set<number>();
+  /** Wei slashed from its stake so far: below the market's minStake the contract refuses its bids. */
+  slashed = 0n;
 
   constructor(
     /** Node id in the failure timeline: `${group}#${i}`. */
