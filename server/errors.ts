@@ -70,6 +70,8 @@ export function errorResponse(error: unknown, log: ErrorLogger): { status: numbe
   if (error instanceof ChainError && error.errorName !== undefined) {
     return { status: 409, body: { error: error.errorName, args: jsonArgs(error.errorArgs ?? {}) } };
   }
+  // Express's router cannot decode a path parameter with a malformed %-escape: a URIError.
+  if (error instanceof URIError) return { status: 400, body: { error: "malformed percent-encoding in the URL path" } };
   const parserError = bodyParserError(error);
   if (parserError !== undefined) return parserError;
   log(error);

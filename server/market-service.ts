@@ -3,7 +3,7 @@
 import { toBeHex, type Interface } from "ethers";
 import { ComputeMarket__factory } from "../types/ethers-contracts/index.js";
 import { connectChain, type Chain } from "../sim/chain/connect.js";
-import { DEFAULT_MARKET_CONFIG, type MarketConfig } from "../sim/chain/deploy.js";
+import { DEFAULT_MARKET_CONFIG, DEFAULT_REGISTRY_FILE, type MarketConfig } from "../sim/chain/deploy.js";
 import { ChainError, decodeChainError } from "../sim/chain/errors.js";
 import { readLedgerEvents, type LedgerEvent, type LedgerFilter } from "../sim/chain/ledger-reader.js";
 import { MECHANISM, type MechanismName } from "../sim/chain/market-enums.js";
@@ -254,13 +254,20 @@ export class ChainMarketService implements MarketService {
 export interface CreateMarketServiceOptions extends MarketServiceOptions {
   /** A JSON-RPC node; omit for the embedded chain. */
   rpcUrl?: string;
-  /** Market parameters (default DEFAULT_MARKET_CONFIG). */
+  /** Market parameters of a newly deployed market (default DEFAULT_MARKET_CONFIG). */
   config?: MarketConfig;
+  /**
+   * `rpcUrl` only: the deployment registry that remembers the market per chain (default
+   * DEFAULT_REGISTRY_FILE, relative to the working directory).
+   */
+  registryFile?: string;
 }
 
 /**
- * Connects to the embedded chain (or `rpcUrl`), deploys a market at the current wall-clock
- * second and wraps it.
+ * Connects to the embedded chain (or `rpcUrl`) and wraps a market. The embedded chain is new
+ * each time, so it gets a new market at the current wall-clock second. An RPC node may outlive
+ * the server (a persisted anvil): the market the registry remembers for that chain is reused,
+ * with everything on it, and one is deployed and remembered only if there is none.
  * @example
  * const market = await createMarketService();
  * await market.postTask({ sizeMs: 60_000, maxPrice: parseEther("0.01"), deadlineBudget: 300, region: "any", mechanism: "FirstPrice" });
@@ -268,7 +275,12 @@ export interface CreateMarketServiceOptions extends MarketServiceOptions {
 export async function createMarketService(options: CreateMarketServiceOptions = {}): Promise<ChainMarketService> {
   const chain = await connectChain({ rpcUrl: options.rpcUrl });
   try {
-    const ledger = await ChainLedger.create(chain, options.config ?? DEFAULT_MARKET_CONFIG, Math.floor(Date.now() / 1000));
+    const config = options.config ?? DEFAULT_MARKET_CONFIG;
+    const now = Math.floor(Date.now() / 1000);
+    const ledger =
+      chain.kind === "rpc"
+        ? (await ChainLedger.findOrCreate(chain, config, now, { registryFile: options.registryFile ?? DEFAULT_REGISTRY_FILE })).ledger
+        : await ChainLedger.create(chain, config, now);
     return new ChainMarketService(chain, ledger, options);
   } catch (error) {
     await chain.close();

@@ -1,7 +1,7 @@
-import { getAddress, toBeHex, type Interface } from "ethers";
+import { getAddress, JsonRpcSigner, toBeHex, type Interface } from "ethers";
 import { ComputeMarket__factory } from "../../types/ethers-contracts/index.js";
 import type { Chain } from "../chain/connect.js";
-import type { MarketConfig } from "../chain/deploy.js";
+import { findOrDeployMarket, type MarketConfig } from "../chain/deploy.js";
 import { ChainError, decodeChainError } from "../chain/errors.js";
 import { decodeLog } from "../chain/ledger-reader.js";
 import { MECHANISM } from "../chain/market-enums.js";
@@ -19,6 +19,14 @@ const MAX_FEE_PER_GAS = toBeHex(10n ** 12n);
 
 /** Gas for deploying the market (it needs about 2.93 M). */
 const DEPLOY_GAS = 5_000_000n;
+
+/**
+ * Tries of one JSON-RPC call when its answer does not come back (a dropped connection, a lost
+ * response), and the pause before the n-th retry (n × RETRY_PAUSE_MS). A node that is gone fails
+ * every try quickly, so the run ends with a clear ChainError within a second.
+ */
+const RPC_TRIES = 4;
+const RETRY_PAUSE_MS = 50;
 
 /** Ether given to each impersonated actor: far more than any run spends. */
 const ACTOR_BALANCE = toBeHex(10n ** 30n);
@@ -83,25 +91,50 @@ export class ChainLedger implements Ledger {
     return new ChainLedger(chain, config, getAddress(receipt.contractAddress), Number(receipt.blockNumber), deployAt + 1);
   }
 
+  /**
+   * For a long-lived node (`serve --rpc-url` against a persisted anvil): attaches to the market
+   * the deployment registry remembers for this chain, so every task, bid and result already on
+   * chain is kept; else deploys one with `config` (mined at the node's clock) and remembers it.
+   * A reused market keeps its own config. Turns automine off afterwards, like `create`.
+   */
+  static async findOrCreate(
+    chain: Chain,
+    config: MarketConfig,
+    startTimestamp: number,
+    options: { registryFile?: string } = {},
+  ): Promise<{ ledger: ChainLedger; reused: boolean }> {
+    const deployer = actorAddress("deployer");
+    await impersonate(chain, deployer);
+    // findOrDeployMarket waits for its deployment to be mined: the node must automine meanwhile
+    // (an earlier server on the same node may have left automine off).
+    await setAutomine(chain, true);
+    const found = await findOrDeployMarket(chain, new JsonRpcSigner(chain.provider, deployer), { registryFile: options.registryFile, config });
+    await setAutomine(chain, false);
+    const start = Math.max(startTimestamp, (await latestTimestamp(chain)) + 1);
+    const ledger = new ChainLedger(chain, found.config, getAddress(found.address), found.blockNumber, start);
+    return { ledger, reused: found.reused };
+  }
+
   async commitBlock(timestamp: number, actions: readonly MarketAction[]): Promise<BlockResult> {
-    const sent: Array<{ action: MarketAction; hash: string }> = [];
+    // hash is undefined when the node took the transaction but its answer was lost: found after mining.
+    const sent: Array<{ action: MarketAction; nonce: number; hash: string | undefined }> = [];
     for (const action of actions) {
       const tx = this.encode(action);
-      const hash = (await this.chain.rpc("eth_sendTransaction", [
-        {
-          from: action.from,
-          to: this.marketAddress,
-          data: tx.data,
-          value: toBeHex(tx.value),
-          gas: toBeHex(tx.gas),
-          nonce: toBeHex(await this.nextNonce(action.from)),
-          maxFeePerGas: MAX_FEE_PER_GAS,
-          maxPriorityFeePerGas: "0x0",
-        },
-      ])) as string;
-      sent.push({ action, hash });
+      const nonce = await this.nextNonce(action.from);
+      const hash = await this.sendOnce(action.from, nonce, {
+        from: action.from,
+        to: this.marketAddress,
+        data: tx.data,
+        value: toBeHex(tx.value),
+        gas: toBeHex(tx.gas),
+        nonce: toBeHex(nonce),
+        maxFeePerGas: MAX_FEE_PER_GAS,
+        maxPriorityFeePerGas: "0x0",
+      });
+      sent.push({ action, nonce, hash });
     }
-    await mineBlockAt(this.chain, timestamp);
+    await this.mineOnce(timestamp);
+    if (sent.some((s) => s.hash === undefined)) await this.findLostHashes(sent, timestamp);
 
     const transactions: ChainBlockRecord["transactions"] = [];
     const events: MarketEvent[] = [];
@@ -109,8 +142,9 @@ export class ChainLedger implements Ledger {
     let gasUsed = 0n;
     let blockNumber = -1;
     let blockHash: string | null = null;
-    for (const { action, hash } of sent) {
-      const receipt = (await this.chain.rpc("eth_getTransactionReceipt", [hash])) as RpcReceipt | null;
+    for (const { action, hash: sentHash } of sent) {
+      const hash = sentHash!;
+      const receipt = await this.read<RpcReceipt | null>("eth_getTransactionReceipt", [hash]);
       if (receipt === null) {
         throw new ChainError(`transaction ${hash} was not mined in the block at ${timestamp}`, {
           details: "the block gas limit is too low for this many actions",
@@ -149,10 +183,11 @@ export class ChainLedger implements Ledger {
       }
     }
     if (sent.length === 0) {
-      const block = (await this.chain.rpc("eth_getBlockByNumber", ["latest", false])) as { number: string; hash: string };
+      const block = await this.read<{ number: string; hash: string }>("eth_getBlockByNumber", ["latest", false]);
       blockNumber = Number(block.number);
       blockHash = block.hash;
     }
+    this.lastMined = blockNumber;
     const raw: ChainBlockRecord = { number: blockNumber, hash: blockHash ?? "", timestamp, transactions };
     return { blockNumber, timestamp, events, refused, gasUsed, hash: blockHash, raw };
   }
@@ -179,8 +214,8 @@ export class ChainLedger implements Ledger {
   private async nextNonce(address: Address): Promise<number> {
     let nonce = this.nonces.get(address);
     if (nonce === undefined) {
-      await impersonate(this.chain, address);
-      nonce = Number(await this.chain.rpc("eth_getTransactionCount", [address, "pending"]));
+      await this.withRetries("hardhat_impersonateAccount", () => impersonate(this.chain, address));
+      nonce = await this.pendingNonce(address);
     }
     this.nonces.set(address, nonce + 1);
     return nonce;
@@ -188,6 +223,80 @@ export class ChainLedger implements Ledger {
 
   async close(): Promise<void> {
     await this.chain.close();
+  }
+
+  // ---------------------------------------------------------------- sending when answers get lost
+  // A JSON-RPC answer can be lost after the node acted on the request. Reads are simply retried.
+  // A transaction is never sent twice: before a retry the node is asked whether it already took
+  // it (the sender's pending nonce), and a retry reuses the nonce, so the node refuses a second
+  // copy anyway. A block is never mined twice: before a retry the latest block is re-read.
+
+  /** Block number of the last block this ledger mined (the deployment's until the first). */
+  private lastMined: number | undefined;
+
+  /**
+   * Sends one transaction exactly once. Returns its hash, or undefined when the node took it but
+   * the answer was lost (`findLostHashes` finds it in the mined block by sender and nonce).
+   */
+  private async sendOnce(from: Address, nonce: number, tx: Record<string, string>): Promise<string | undefined> {
+    return this.withRetries(`eth_sendTransaction from ${from}`, async (retry) => {
+      // One raw read per try: this loop is the retry, and its ChainError names the send.
+      if (retry > 0 && Number(await this.chain.rpc("eth_getTransactionCount", [from, "pending"])) > nonce) return undefined;
+      return (await this.chain.rpc("eth_sendTransaction", [tx])) as string;
+    });
+  }
+
+  /** Mines the block at `timestamp` exactly once: a retry first checks whether it was mined. */
+  private async mineOnce(timestamp: number): Promise<void> {
+    const before = this.lastMined ?? this.deployBlock;
+    await this.withRetries(`evm_mine at ${timestamp}`, async (retry) => {
+      if (retry > 0) {
+        const latest = (await this.chain.rpc("eth_getBlockByNumber", ["latest", false])) as { number: string; timestamp: string };
+        if (Number(latest.number) > before && Number(BigInt(latest.timestamp)) === timestamp) return;
+      }
+      await mineBlockAt(this.chain, timestamp);
+    });
+  }
+
+  /** Fills in the hashes whose send answers were lost, from the block just mined. */
+  private async findLostHashes(sent: Array<{ action: MarketAction; nonce: number; hash: string | undefined }>, timestamp: number): Promise<void> {
+    const block = await this.read<{ transactions: Array<{ hash: string; from: string; nonce: string }> }>("eth_getBlockByNumber", ["latest", true]);
+    for (const s of sent) {
+      if (s.hash !== undefined) continue;
+      const from = s.action.from.toLowerCase();
+      const tx = block.transactions.find((t) => t.from.toLowerCase() === from && Number(t.nonce) === s.nonce);
+      if (tx === undefined) throw new ChainError(`the ${s.action.kind} transaction of ${s.action.from} (nonce ${s.nonce}) is not in the block at ${timestamp}`);
+      s.hash = tx.hash;
+    }
+  }
+
+  /** The sender's nonce counting the transactions the node holds but has not mined. */
+  private async pendingNonce(address: Address): Promise<number> {
+    return Number(await this.read<string>("eth_getTransactionCount", [address, "pending"]));
+  }
+
+  /** A read (or any call that is harmless to repeat), retried when its answer is lost. */
+  private read<T>(method: string, params: unknown[]): Promise<T> {
+    return this.withRetries(method, async () => (await this.chain.rpc(method, params)) as T);
+  }
+
+  /**
+   * Runs `attempt(retry)` until it succeeds, at most RPC_TRIES times, pausing between tries.
+   * @throws ChainError naming the call, the endpoint and the last error, after the last try.
+   */
+  private async withRetries<T>(what: string, attempt: (retry: number) => Promise<T>): Promise<T> {
+    let lastError: unknown;
+    for (let retry = 0; retry < RPC_TRIES; retry += 1) {
+      if (retry > 0) await new Promise((resolve) => setTimeout(resolve, retry * RETRY_PAUSE_MS));
+      try {
+        return await attempt(retry);
+      } catch (error) {
+        lastError = error;
+      }
+    }
+    const where = this.chain.url === undefined ? "the embedded chain" : `the JSON-RPC node at ${this.chain.url}`;
+    const reason = lastError instanceof Error ? ((lastError as { shortMessage?: string }).shortMessage ?? lastError.message) : String(lastError);
+    throw new ChainError(`${where} did not complete ${what} after ${RPC_TRIES} tries (last error: ${reason.split("\n")[0]})`, { cause: lastError });
   }
 
   private encode(action: MarketAction): { data: string; value: bigint; gas: bigint } {
@@ -231,10 +340,10 @@ export class ChainLedger implements Ledger {
 
   /** The custom error a mined, failed transaction reverted with, read from its trace. */
   private async revertReason(hash: string): Promise<{ error: string; args: Record<string, unknown> }> {
-    const trace = (await this.chain.rpc("debug_traceTransaction", [
+    const trace = await this.read<{ returnValue?: string }>("debug_traceTransaction", [
       hash,
       { disableStorage: true, disableMemory: true, disableStack: true },
-    ])) as { returnValue?: string };
+    ]);
     const data = trace.returnValue === undefined || trace.returnValue === "" ? "0x" : `0x${trace.returnValue.replace(/^0x/, "")}`;
     const decoded = decodeChainError({ data }, this.iface);
     return { error: decoded.errorName ?? "UnknownRevert", args: decoded.errorArgs ?? {} };

@@ -124,5 +124,12 @@ function parseYaml(text: string, where: string): unknown {
     const at = pos === undefined ? "" : ` at line ${pos.line}, column ${pos.col}`;
     throw new InputError("scenario", `YAML syntax error in ${where}${at}: ${reason}${frame.trimEnd() === "" ? "" : `\n${frame.trimEnd()}`}`);
   }
-  return doc.toJS() as unknown;
+  try {
+    // toJS resolves aliases and nesting: a file that abuses them (an alias bomb, nesting past
+    // the stack) fails here, and is as much bad input as a syntax error.
+    return doc.toJS() as unknown;
+  } catch (error) {
+    const reason = error instanceof RangeError ? "it nests too deeply" : error instanceof Error ? error.message : String(error);
+    throw new InputError("scenario", `cannot read the YAML in ${where}: ${reason}`);
+  }
 }
