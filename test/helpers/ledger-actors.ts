@@ -566,26 +566,7 @@ export class ContractDriver {
   }
 
   async getTask(taskId: number): Promise<TaskView> {
-    const t = await this.market.getTask(taskId);
-    return {
-      poster: t.poster,
-      maxPrice: t.maxPrice,
-      provider: t.provider,
-      payment: t.payment,
-      requirementsHash: t.requirementsHash,
-      region: decodeRegion(t.region),
-      bidWindowEnd: Number(t.bidWindowEnd),
-      deadline: Number(t.deadline),
-      executionBudget: Number(t.executionBudget),
-      mechanism: enumName(MECHANISM, t.mechanism),
-      status: enumName(TASK_STATUS, t.status),
-      bidWindowLength: Number(t.bidWindowLength),
-      epoch: Number(t.epoch),
-      reroutes: Number(t.reroutes),
-      round: Number(t.round),
-      fallbackCursor: Number(t.fallbackCursor),
-      fallbackCount: Number(t.fallbackCount),
-    };
+    return taskViewOf(await this.market.getTask(taskId));
   }
 
   async getFallbacks(taskId: number): Promise<FallbackBid[]> {
@@ -593,18 +574,7 @@ export class ContractDriver {
   }
 
   async getProvider(address: string): Promise<ProviderView> {
-    const p = await this.market.getProvider(address);
-    return {
-      stake: p.stake,
-      region: decodeRegion(p.region),
-      capacity: Number(p.capacity),
-      unbonding: p.unbonding,
-      unbondingReadyAt: Number(p.unbondingReadyAt),
-      activeAssignments: Number(p.activeAssignments),
-      slashCount: Number(p.slashCount),
-      registered: p.registered,
-      slashedTotal: p.slashedTotal,
-    };
+    return providerViewOf(await this.market.getProvider(address));
   }
 
   async totals(): Promise<LedgerTotals> {
@@ -699,4 +669,89 @@ export function distinctConfigs(configs: readonly MarketConfig[]): MarketConfig[
   const out: MarketConfig[] = [];
   for (const c of configs) if (!out.some((o) => sameConfig(o, c))) out.push(c);
   return out;
+}
+
+/** A task as the contract's getTask returns it, in the memory ledger's TaskView shape. */
+export function taskViewOf(t: {
+  poster: string;
+  maxPrice: bigint;
+  provider: string;
+  payment: bigint;
+  requirementsHash: string;
+  region: string;
+  bidWindowEnd: bigint;
+  deadline: bigint;
+  executionBudget: bigint;
+  mechanism: bigint;
+  status: bigint;
+  bidWindowLength: bigint;
+  epoch: bigint;
+  reroutes: bigint;
+  round: bigint;
+  fallbackCursor: bigint;
+  fallbackCount: bigint;
+}): TaskView {
+  return {
+    poster: t.poster,
+    maxPrice: t.maxPrice,
+    provider: t.provider,
+    payment: t.payment,
+    requirementsHash: t.requirementsHash,
+    region: decodeRegion(t.region),
+    bidWindowEnd: Number(t.bidWindowEnd),
+    deadline: Number(t.deadline),
+    executionBudget: Number(t.executionBudget),
+    mechanism: enumName(MECHANISM, t.mechanism),
+    status: enumName(TASK_STATUS, t.status),
+    bidWindowLength: Number(t.bidWindowLength),
+    epoch: Number(t.epoch),
+    reroutes: Number(t.reroutes),
+    round: Number(t.round),
+    fallbackCursor: Number(t.fallbackCursor),
+    fallbackCount: Number(t.fallbackCount),
+  };
+}
+
+/**
+ * The times at which something changes in the market, from `now` on, ascending: open tasks'
+ * bid-window ends, awarded tasks' deadlines (and the second after), unbonding stakes' ready times.
+ * Time jumps aimed at them reach the boundaries where refusals flip.
+ */
+export function timeEdgesAhead(ledger: MemoryLedger, actors: Pick<Actors, "providers">, now: number): number[] {
+  const edges: number[] = [];
+  for (let id = 1; id <= ledger.taskCount(); id += 1) {
+    const t = ledger.getTask(id);
+    if (t.status === "Open") edges.push(t.bidWindowEnd);
+    if (t.status === "Awarded") edges.push(t.deadline, t.deadline + 1);
+  }
+  for (const v of actors.providers) {
+    const p = ledger.getProvider(v);
+    if (p.unbonding > 0n) edges.push(p.unbondingReadyAt);
+  }
+  return edges.filter((e) => e >= now).sort((a, b) => a - b);
+}
+
+/** A provider as the contract's getProvider returns it, in the memory ledger's ProviderView shape. */
+export function providerViewOf(p: {
+  stake: bigint;
+  region: string;
+  capacity: bigint;
+  unbonding: bigint;
+  unbondingReadyAt: bigint;
+  activeAssignments: bigint;
+  slashCount: bigint;
+  registered: boolean;
+  slashedTotal: bigint;
+}): ProviderView {
+  return {
+    stake: p.stake,
+    region: decodeRegion(p.region),
+    capacity: Number(p.capacity),
+    unbonding: p.unbonding,
+    unbondingReadyAt: Number(p.unbondingReadyAt),
+    activeAssignments: Number(p.activeAssignments),
+    slashCount: Number(p.slashCount),
+    registered: p.registered,
+    slashedTotal: p.slashedTotal,
+  };
 }

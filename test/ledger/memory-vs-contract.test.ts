@@ -17,6 +17,7 @@ import {
   ledgerScripts,
   memoryActors,
   memoryView,
+  timeEdgesAhead,
   UINT96_MAX,
   type Actors,
   type Script,
@@ -227,17 +228,7 @@ function stakeOf(choice: number, minStake: bigint): bigint {
 /** The next time step: `now` plus seconds, or a boundary after `now` ± 1 (never before `now`). */
 function nextTime(step: TimeStep, ledger: MemoryLedger, actors: Actors, now: number): number {
   if ("dt" in step) return now + step.dt;
-  const edges: number[] = [];
-  for (let id = 1; id <= ledger.taskCount(); id += 1) {
-    const t = ledger.getTask(id);
-    if (t.status === "Open") edges.push(t.bidWindowEnd);
-    if (t.status === "Awarded") edges.push(t.deadline, t.deadline + 1);
-  }
-  for (const v of actors.providers) {
-    const p = ledger.getProvider(v);
-    if (p.unbonding > 0n) edges.push(p.unbondingReadyAt);
-  }
-  const ahead = edges.filter((e) => e >= now).sort((a, b) => a - b);
+  const ahead = timeEdgesAhead(ledger, actors, now);
   if (ahead.length === 0) return now + 1;
   return Math.max(now, ahead[step.edge % Math.min(ahead.length, 3)]! + step.offset);
 }
