@@ -47,7 +47,7 @@ import {
 
 const SEED = Number(process.env["BIDMESH_FC_SEED"] ?? 20_251_121);
 const PATH = process.env["BIDMESH_FC_PATH"];
-const RUNS = Number(process.env["BIDMESH_SOAK_RUNS"] ?? 150);
+const RUNS = Number(process.env["BIDMESH_SOAK_RUNS"] ?? 200);
 const MAX_COMMANDS = 40;
 
 // The test config (depth 3, two rounds) and a harsh one (depth 1, three rounds, full slash, no
