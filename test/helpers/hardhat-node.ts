@@ -32,10 +32,11 @@ export async function startHardhatNode(): Promise<HardhatNode> {
   );
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  // Killed by a signal, a child's exitCode stays null (signalCode is set): the exit event is the
+  // one sure sign, so every stop() awaits the same promise of it.
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const stop = async () => {
-    if (child.exitCode !== null) return;
-    const exited = new Promise((resolve) => child.once("exit", resolve));
-    child.kill("SIGTERM");
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
     await exited;
   };
   const deadline = Date.now() + 30_000;
