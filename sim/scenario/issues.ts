@@ -104,8 +104,14 @@ export function toScenarioIssues(issues: readonly z.core.$ZodIssue[]): ScenarioI
  */
 export function formatScenarioIssues(issues: readonly z.core.$ZodIssue[] | readonly ScenarioIssue[]): string {
   const list = issues.length > 0 && "field" in issues[0]! ? (issues as readonly ScenarioIssue[]) : toScenarioIssues(issues as readonly z.core.$ZodIssue[]);
-  return list.map((i) => `${i.field}: ${i.problem}`).join("\n");
+  // A file wrong in a thousand places needs its first screenful, not all of it.
+  const shown = list.slice(0, MAX_ISSUES_SHOWN).map((i) => `${i.field}: ${i.problem}`);
+  if (list.length > MAX_ISSUES_SHOWN) shown.push(`… and ${list.length - MAX_ISSUES_SHOWN} more problems`);
+  return shown.join("\n");
 }
+
+/** Issues printed at most, per message. */
+export const MAX_ISSUES_SHOWN = 20;
 
 function describeValue(value: unknown): string {
   if (value === null) return "null";

@@ -120,7 +120,9 @@ function parseYaml(text: string, where: string): unknown {
   if (error !== undefined) {
     const pos = error.linePos?.[0];
     // The message is "<reason> at line L, column C:\n\n<code frame>"; keep the reason and the frame.
-    const [reason = error.message, frame = ""] = error.message.split(/ at line \d+, column \d+:\n/);
+    const [parsed = error.message, frame = ""] = error.message.split(/ at line \d+, column \d+:\n/);
+    // The parser recurses per level: nesting past the stack shows as its RangeError's message.
+    const reason = /Maximum call stack/.test(parsed) ? "it nests too deeply" : parsed;
     const at = pos === undefined ? "" : ` at line ${pos.line}, column ${pos.col}`;
     throw new InputError("scenario", `YAML syntax error in ${where}${at}: ${reason}${frame.trimEnd() === "" ? "" : `\n${frame.trimEnd()}`}`);
   }

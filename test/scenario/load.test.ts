@@ -103,4 +103,12 @@ describe("formatScenarioIssues", () => {
       ]),
     ).toBe(["market.a: unknown field; allowed: bidWindow", "market.b: unknown field; allowed: bidWindow", "providers.2.strategy.kind: unknown kind", "scenario: empty"].join("\n"));
   });
+
+  it("shows the first 20 problems of a file wrong in many places, then how many more", () => {
+    const issues = Array.from({ length: 1_000 }, (_, i) => ({ field: `providers.${i}.group`, problem: "duplicate group name" }));
+    const lines = formatScenarioIssues(issues).split("\n");
+    expect(lines).toHaveLength(21);
+    expect(lines[19]).toBe("providers.19.group: duplicate group name");
+    expect(lines[20]).toBe("… and 980 more problems");
+  });
 });
