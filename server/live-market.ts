@@ -222,6 +222,7 @@ export class LiveMarket implements MarketService {
       speed: this.speed,
       live: true,
       scenario: this.scenario.name,
+      chainTimeZero: this.system.baseTimestamp,
       providers: this.system.agents.map((a) => this.providerJson(a, a.online)),
       outages: this.outageBook.list(now),
     };

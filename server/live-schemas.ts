@@ -63,7 +63,7 @@ export const LiveProvider = z
 /** Documents the stream's events (the body itself is text/event-stream). */
 export const EventStreamText = z.string().openapi({
   description: [
-    "Server-sent events. First `snapshot`: {now, speed, live, scenario, providers: LiveProvider[], outages: Outage[]}.",
+    "Server-sent events. First `snapshot`: {now, speed, live, scenario, chainTimeZero (the chain timestamp of virtual time 0), providers: LiveProvider[], outages: Outage[]}.",
     "Then, as they happen: `block` {number, timestamp, now, txs}; `event`: a LedgerEvent (as in /api/ledger/events);",
     "`provider`: a LiveProvider whose online state changed; `outage`: an Outage when it starts (active) and ends.",
     "A comment line every 15 s keeps the connection open.",

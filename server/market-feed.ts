@@ -56,6 +56,8 @@ export interface FeedSnapshot {
   speed: number | null;
   live: boolean;
   scenario: string | null;
+  /** Chain timestamp (s) of virtual time 0, so chain times (deadlines, bid windows) read as virtual ones; null without a live market. */
+  chainTimeZero: number | null;
   providers: LiveProviderJson[];
   outages: OutageJson[];
 }

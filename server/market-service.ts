@@ -169,7 +169,7 @@ export class ChainMarketService implements MarketService {
   }
 
   snapshot(): FeedSnapshot {
-    return { now: 0, speed: null, live: false, scenario: null, providers: [], outages: [] };
+    return { now: 0, speed: null, live: false, scenario: null, chainTimeZero: null, providers: [], outages: [] };
   }
 
   status(): MarketStatus {

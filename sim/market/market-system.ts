@@ -170,6 +170,11 @@ export class MarketSystem {
     return this.byAddress.get(address);
   }
 
+  /** Chain timestamp (s) of simulated time 0. */
+  get baseTimestamp(): number {
+    return this.options.baseTimestamp;
+  }
+
   private chainTime(t: number): number {
     return this.options.baseTimestamp + Math.floor(t / 1_000);
   }

@@ -147,7 +147,7 @@ describe("GET /api/stream", () => {
       expect(contentType).toMatch(/^text\/event-stream/);
       const snapshot = (await stream.next()) as SseEvent & { data: { live: boolean; providers: unknown[]; outages: unknown[]; scenario: string } };
       expect(snapshot.event).toBe("snapshot");
-      expect(snapshot.data).toMatchObject({ live: true, scenario: "live-regions", speed: SPEED });
+      expect(snapshot.data).toMatchObject({ live: true, scenario: "live-regions", speed: SPEED, chainTimeZero: market.system.baseTimestamp });
       expect(snapshot.data.providers).toHaveLength(4);
 
       const posted = await request(app).post("/api/tasks").set(AUTH).send(taskBody({ size: 30, region: "any" }));
@@ -215,7 +215,7 @@ describe("without a live market", () => {
     await new Promise<void>((resolve) => bareServer.listen(0, "127.0.0.1", resolve));
     const { stream } = await openSse(`http://127.0.0.1:${(bareServer.address() as AddressInfo).port}/api/stream`);
     try {
-      expect((await stream.next()).data).toMatchObject({ live: false, providers: [], outages: [] });
+      expect((await stream.next()).data).toMatchObject({ live: false, chainTimeZero: null, providers: [], outages: [] });
       const posted = await request(bareApp).post("/api/tasks").set(AUTH).send(taskBody());
       expect(posted.status).toBe(201);
       expect((await stream.next((e) => e.event === "event")).data).toMatchObject({ name: "TaskPosted", taskId: posted.body.taskId });

@@ -100,7 +100,7 @@ function timeline(task) {
       h("li", { class: `ev ${kind}`, "data-kind": kind, title: `block ${e.blockNumber} · tx ${e.transactionHash}`, ...attrs }, h("span", { class: "ev-label" }, label), text);
     switch (e.name) {
       case "TaskPosted":
-        lines.push(line("posted", "posted", `block ${e.blockNumber} by ${shortAddress(a.poster)} · bids close ${formatChainTime(a.bidWindowEnd)} UTC`));
+        lines.push(line("posted", "posted", `block ${e.blockNumber} by ${shortAddress(a.poster)} · bids close ${formatChainTime(a.bidWindowEnd)}`));
         break;
       case "TaskAwarded":
         lines.push(
@@ -258,11 +258,11 @@ function renderDetail(t) {
     h("h4", {}, `Bids (${t.bids.length})`),
     table(["provider", "price", "round", "block"], t.bids.map((b) => [who(b.provider), eth(b.price), String(b.round), String(b.blockNumber)])),
     h("h4", {}, "Awards"),
-    table(["provider", "bid", "payment", "epoch", "deadline (chain, UTC)", "block"], t.awards.map((a) => [who(a.provider), eth(a.bidPrice), eth(a.payment), String(a.epoch), formatChainTime(a.deadline), String(a.blockNumber)])),
+    table(["provider", "bid", "payment", "epoch", "deadline", "block"], t.awards.map((a) => [who(a.provider), eth(a.bidPrice), eth(a.payment), String(a.epoch), formatChainTime(a.deadline), String(a.blockNumber)])),
     t.skipped.length > 0 && [h("h4", {}, "Skipped fallbacks"), table(["provider", "reason", "block"], t.skipped.map((s) => [who(s.provider), s.reason, String(s.blockNumber)]))],
     h("h4", {}, "Reroutes"),
     table(["provider", "reason", "slashed", "block"], t.reroutes.map((r) => [who(r.provider), r.reason, eth(r.slashed), String(r.blockNumber)])),
-    t.reopens.length > 0 && [h("h4", {}, "Reopened"), table(["round", "bid window end (chain, UTC)", "block"], t.reopens.map((r) => [String(r.round), formatChainTime(r.bidWindowEnd), String(r.blockNumber)]))],
+    t.reopens.length > 0 && [h("h4", {}, "Reopened"), table(["round", "bid window end", "block"], t.reopens.map((r) => [String(r.round), formatChainTime(r.bidWindowEnd), String(r.blockNumber)]))],
     h("h4", {}, "Outcome"),
     t.result
       ? h("p", { "data-testid": "task-detail-result" }, `Completed by ${who(t.result.provider)} in block ${t.result.blockNumber}: paid ${eth(t.result.payment)}, ${eth(t.result.posterRefund)} back to the poster.`)

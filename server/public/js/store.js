@@ -7,6 +7,8 @@ export const store = {
   scenario: null,
   /** Virtual seconds per real second. */
   speed: null,
+  /** Chain timestamp (s) of virtual time 0: chain times read as T+…; null without a live market. */
+  chainTimeZero: null,
   /** Virtual ms at the last block or snapshot, and when (performance.now()) it was seen. */
   now: null,
   nowSeenAt: 0,

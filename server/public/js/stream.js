@@ -71,6 +71,7 @@ export function connectStream() {
     store.live = Boolean(snap.live);
     store.scenario = snap.scenario ?? null;
     store.speed = snap.speed ?? null;
+    store.chainTimeZero = snap.chainTimeZero ?? null;
     setClock(snap.now);
     store.providers = new Map((snap.providers ?? []).map((p) => [p.address, { ...p }]));
     store.outages = new Map((snap.outages ?? []).map((o) => [o.id, o]));

@@ -1,5 +1,6 @@
 // Small helpers shared by the dashboard's modules: building elements, formatting amounts,
 // addresses and virtual time. No framework: the page is plain DOM.
+import { store } from "./store.js";
 
 /**
  * Creates an element. `attrs`: properties and attributes (`class`, `dataset`, `on*` listeners,
@@ -114,9 +115,13 @@ export function showMessage(el, lines, tone = "") {
   el.hidden = list.length === 0 || (list.length === 1 && list[0] === "");
 }
 
-/** A chain timestamp (seconds) as the time of day it names, UTC: "14:36:37". */
+/**
+ * A chain timestamp (seconds) in the live market's virtual time ("T+0:04:10") when the stream
+ * has said where virtual time 0 is, else as the time of day it names, UTC ("14:36:37 UTC").
+ */
 export function formatChainTime(seconds) {
   const n = Number(seconds);
   if (!Number.isFinite(n)) return String(seconds);
-  return new Date(n * 1000).toISOString().slice(11, 19);
+  if (store.chainTimeZero !== null) return formatVirtual((n - store.chainTimeZero) * 1000);
+  return `${new Date(n * 1000).toISOString().slice(11, 19)} UTC`;
 }
