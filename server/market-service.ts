@@ -5,7 +5,8 @@ import { ComputeMarket__factory } from "../types/ethers-contracts/index.js";
 import { connectChain, type Chain } from "../sim/chain/connect.js";
 import { DEFAULT_MARKET_CONFIG, DEFAULT_REGISTRY_FILE, type MarketConfig } from "../sim/chain/deploy.js";
 import { ChainError, decodeChainError } from "../sim/chain/errors.js";
-import { readLedgerEvents, type LedgerEvent, type LedgerFilter } from "../sim/chain/ledger-reader.js";
+import { LedgerEventCache } from "../sim/chain/ledger-cache.js";
+import type { LedgerEvent, LedgerFilter } from "../sim/chain/ledger-reader.js";
 import { MECHANISM, type MechanismName } from "../sim/chain/market-enums.js";
 import { encodeRegion } from "../sim/chain/region.js";
 import { latestTimestamp, setNextBlockTimestamp } from "../sim/chain/time.js";
@@ -108,7 +109,10 @@ const POSTER_BALANCE = toBeHex(10n ** 30n);
 /** Gas of a postTask preflight call: ChainLedger sends it with 250,000. */
 const POST_GAS = 250_000n;
 
-/** A MarketService over a ChainLedger: writes go through it, reads come from the chain's logs. */
+/**
+ * A MarketService over a ChainLedger: writes go through it, reads come from the chain's logs,
+ * kept in a LedgerEventCache so a request reads only the blocks added since the last one.
+ */
 export class ChainMarketService implements MarketService {
   readonly posterAddress: Address = actorAddress("poster", 0);
   private readonly iface: Interface = ComputeMarket__factory.createInterface();
@@ -118,6 +122,7 @@ export class ChainMarketService implements MarketService {
   private writes: Promise<unknown> = Promise.resolve();
   private closed = false;
   private posterFunded = false;
+  private readonly events: LedgerEventCache;
   readonly feed: MarketFeed;
 
   constructor(
@@ -128,6 +133,7 @@ export class ChainMarketService implements MarketService {
     this.feed = options.feed ?? new MarketFeed();
     this.bidWindowSeconds = options.bidWindowSeconds ?? 30;
     this.healthTimeoutMs = options.healthTimeoutMs ?? 2_000;
+    this.events = new LedgerEventCache(chain, ledger.marketAddress, ledger.deployBlock);
   }
 
   get marketAddress(): Address {
@@ -176,11 +182,9 @@ export class ChainMarketService implements MarketService {
     return { live: false, running: false, scenario: null, virtualTime: null, speed: null, error: null };
   }
 
+  /** From the cache: it holds the events from the deployment block on, so nothing earlier is read. */
   readEvents(filter: LedgerFilter = {}): Promise<LedgerEvent[]> {
-    return readLedgerEvents(this.chain, this.marketAddress, {
-      ...filter,
-      fromBlock: Math.max(this.deployBlock, filter.fromBlock ?? 0),
-    });
+    return this.events.read(filter);
   }
 
   async health(): Promise<MarketHealth> {

@@ -53,13 +53,27 @@ export async function readLedgerEvents(chain: Chain, marketAddress: string, filt
   const latest = await chain.provider.getBlockNumber();
   const from = Math.max(0, filter.fromBlock ?? 0);
   const to = Math.min(latest, filter.toBlock ?? latest);
+  return readEventRange(chain, marketAddress, from, to, eventMatcher(filter));
+}
+
+/**
+ * Reads and decodes the market's events in blocks `from`..`to` (inclusive), oldest first,
+ * keeping those `keep` accepts (all by default). The caller bounds `to` by the latest block.
+ */
+export async function readEventRange(
+  chain: Chain,
+  marketAddress: string,
+  from: number,
+  to: number,
+  keep: (event: LedgerEvent) => boolean = () => true,
+): Promise<LedgerEvent[]> {
   const events: LedgerEvent[] = [];
   for (let start = from; start <= to; start += LOG_CHUNK_BLOCKS) {
     const end = Math.min(to, start + LOG_CHUNK_BLOCKS - 1);
     const logs = await chain.provider.getLogs({ address: marketAddress, fromBlock: start, toBlock: end });
     for (const log of logs) {
       const event = decodeLog(log);
-      if (event !== undefined && matches(event, filter)) events.push(event);
+      if (event !== undefined && keep(event)) events.push(event);
     }
   }
   return events;
@@ -100,11 +114,17 @@ function decodeValue(name: string, value: unknown): unknown {
   }
 }
 
-function matches(event: LedgerEvent, filter: LedgerFilter): boolean {
-  if (filter.taskId !== undefined && event.taskId !== filter.taskId) return false;
-  if (filter.account !== undefined && !event.accounts.includes(getAddress(filter.account))) return false;
-  if (filter.names !== undefined && !filter.names.includes(event.name)) return false;
-  return true;
+/**
+ * Whether an event passes `filter`'s task, account and names (its blocks are the reader's
+ * range). The account is checksummed once here, not once per event: an invalid one throws.
+ */
+export function eventMatcher(filter: LedgerFilter): (event: LedgerEvent) => boolean {
+  const { taskId, names } = filter;
+  const account = filter.account === undefined ? undefined : getAddress(filter.account);
+  return (event) =>
+    (taskId === undefined || event.taskId === taskId) &&
+    (account === undefined || event.accounts.includes(account)) &&
+    (names === undefined || names.includes(event.name));
 }
 
 /** A task's whole history, rebuilt from events. */

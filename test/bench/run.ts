@@ -1,7 +1,8 @@
 // Runs every benchmark and prints its figures: a table by default, one JSON object with --json.
 // To add a benchmark, append it to `benchmarks`: its figures merge into the same JSON object, so
-// give them names that cannot collide.
+// give them names that cannot collide. `--only NAME` (repeatable) runs only the benchmarks named.
 import { parseArgs } from "node:util";
+import { benchApiReads } from "./api-reads.bench.js";
 import { benchEngine, benchHold } from "./engine.bench.js";
 import { benchChainBids, benchMemoryRun } from "./market.bench.js";
 
@@ -64,6 +65,25 @@ const benchmarks: Benchmark[] = [
       { figure: "gas per bid inside a batch of 50", ours: f.gasPerBatchedBid! },
     ],
   },
+  {
+    name: "api reads",
+    run: benchApiReads,
+    rows: (f) => [
+      {
+        figure: `API reads, ${format(f.apiReadsTasks)} tasks / ${format(f.apiReadsEvents)} events / ${format(f.apiReadsBlocks)} blocks: median ms, event cache vs re-read per request`,
+        ours: f.apiReadsAllMs!,
+        baseline: f.apiReadsBaselineAllMs!,
+      },
+      { figure: "  GET /api/tasks/:id median ms", ours: f.apiReadsTaskMs!, baseline: f.apiReadsBaselineTaskMs! },
+      { figure: "  GET /api/ledger/bids?task= median ms", ours: f.apiReadsBidsMs!, baseline: f.apiReadsBaselineBidsMs! },
+      { figure: "  GET /api/tasks?page=1 median ms", ours: f.apiReadsTasksMs!, baseline: f.apiReadsBaselineTasksMs! },
+      { figure: "  GET /api/providers median ms", ours: f.apiReadsProvidersMs!, baseline: f.apiReadsBaselineProvidersMs! },
+      { figure: "API reads speed-up (baseline median / ours)", ours: f.apiReadsBaselineAllMs! / f.apiReadsAllMs! },
+      { figure: "API requests timed", ours: f.apiReadsRequests!, baseline: f.apiReadsBaselineRequests! },
+      { figure: "API first read, filling the cache: ms", ours: f.apiReadsCacheFillMs! },
+      { figure: "API bench setup: seconds", ours: f.apiReadsSetupSeconds! },
+    ],
+  },
 ];
 
 function format(value: number | undefined): string {
@@ -90,10 +110,12 @@ function printTable(rows: Row[]): void {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ args: process.argv.slice(2), options: { json: { type: "boolean" } }, strict: true });
+  const { values } = parseArgs({ args: process.argv.slice(2), options: { json: { type: "boolean" }, only: { type: "string", multiple: true } }, strict: true });
+  const unknown = (values.only ?? []).filter((name) => !benchmarks.some((b) => b.name === name));
+  if (unknown.length > 0) throw new Error(`no benchmark named ${unknown.join(", ")}; there are: ${benchmarks.map((b) => b.name).join(", ")}`);
   const merged: Record<string, number> = {};
   const rows: Row[] = [];
-  for (const benchmark of benchmarks) {
+  for (const benchmark of benchmarks.filter((b) => values.only === undefined || values.only.includes(b.name))) {
     if (!values.json) console.error(`running ${benchmark.name}…`);
     const figures = await benchmark.run();
     Object.assign(merged, figures);
