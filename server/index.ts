@@ -10,7 +10,7 @@ import { loadScenario } from "../sim/scenario/load.js";
 import type { Scenario } from "../sim/scenario/schema.js";
 import { createApp } from "./app.js";
 import { LiveMarket } from "./live-market.js";
-import { createMarketService, type MarketService } from "./market-service.js";
+import { ChainMarketService, createMarketService, type MarketService } from "./market-service.js";
 import { SimulationJobs } from "./simulations/simulation-jobs.js";
 
 export interface ServeOptions {
@@ -20,6 +20,11 @@ export interface ServeOptions {
   host?: string;
   /** A JSON-RPC node; omit for the embedded chain. */
   rpcUrl?: string;
+  /**
+   * `rpcUrl` only: the deployment registry, which remembers the market per chain and market
+   * config so a restart finds it again (default DEFAULT_REGISTRY_FILE, relative to the working directory).
+   */
+  registryFile?: string;
   /**
    * Run a live market from this scenario (a built-in name, a file, or a parsed scenario): its
    * providers bid on every task, API tasks included. Without it the API posts tasks into a bare
@@ -100,8 +105,8 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   const scenario = typeof options.scenario === "string" ? loadScenario(options.scenario) : options.scenario;
   const market: MarketService =
     scenario === undefined
-      ? await createMarketService({ rpcUrl: options.rpcUrl })
-      : await LiveMarket.start({ scenario, rpcUrl: options.rpcUrl, speed: options.speed, workload: options.workload });
+      ? await createMarketService({ rpcUrl: options.rpcUrl, registryFile: options.registryFile })
+      : await LiveMarket.start({ scenario, rpcUrl: options.rpcUrl, registryFile: options.registryFile, speed: options.speed, workload: options.workload });
   // Background simulation runs (worker threads); closed before the market on shutdown.
   const simulations = new SimulationJobs();
   let server: Server;
@@ -128,7 +133,11 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   const address = server.address() as AddressInfo;
   const url = `http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
   if (generated) print(`API token (generated: set BIDMESH_API_TOKEN to choose one): ${token}`);
-  print(`bidmesh API listening on ${url} (market ${market.marketAddress}, ${options.rpcUrl === undefined ? "embedded chain" : options.rpcUrl})`);
+  // On an RPC node the market comes from the deployment registry, or is deployed and remembered
+  // there. (test/reliability/api-serve-process.ts reads the address up to the comma after it.)
+  const reused = market instanceof LiveMarket || market instanceof ChainMarketService ? market.reused : false;
+  const origin = options.rpcUrl === undefined ? "" : reused ? "reused from the registry, " : "deployed and remembered in the registry, ";
+  print(`bidmesh API listening on ${url} (market ${market.marketAddress}, ${origin}${options.rpcUrl === undefined ? "embedded chain" : options.rpcUrl})`);
   if (scenario !== undefined) {
     print(`live market: scenario ${scenario.name} at ${options.speed ?? 1}x, ${options.workload === false ? "API tasks only" : "with its workload"}`);
   }

@@ -2,7 +2,10 @@
 // The scenario's providers register in the first block, bid on every task (the scenario's
 // workload, if on, and the API's), execute for virtual time and fail when told; the keeper
 // closes auctions and reroutes missed deadlines. Only the pacing loop below reads the clock.
+// On an --rpc-url node the market is found in the deployment registry and resumed from its
+// events (see sim/market/resume.ts); the embedded chain is new each start and gets a new market.
 import { connectChain } from "../sim/chain/connect.js";
+import { DEFAULT_REGISTRY_FILE } from "../sim/chain/deploy.js";
 import { ChainError } from "../sim/chain/errors.js";
 import type { LedgerEvent, LedgerFilter } from "../sim/chain/ledger-reader.js";
 import { RandomStream } from "../sim/engine/rng.js";
@@ -11,8 +14,10 @@ import { ChainLedger } from "../sim/ledger/chain-ledger.js";
 import type { Address } from "../sim/ledger/types.js";
 import type { ProviderAgent } from "../sim/market/provider-agent.js";
 import { MarketSystem, PostRefusedError, type TraceRecord } from "../sim/market/market-system.js";
+import { readResumeState, type ResumeState } from "../sim/market/resume.js";
 import { buildFailureTimeline, type FailureTimeline } from "../sim/model/failures.js";
-import { generateWorkload } from "../sim/model/workload.js";
+import { parseRequirementsRef } from "../sim/model/task-ref.js";
+import { generateWorkload, type WorkloadTask } from "../sim/model/workload.js";
 import { toMarketConfig, type Scenario } from "../sim/scenario/schema.js";
 import { MarketFeed, publishBlock, type FeedSnapshot, type LiveProviderJson, type OutageJson } from "./market-feed.js";
 import {
@@ -25,7 +30,7 @@ import {
   type PostTaskResult,
 } from "./market-service.js";
 import { OutageBook } from "./outage-book.js";
-import { apiRequirementsRef } from "./task-ref.js";
+import { apiRequirementsRef, parseApiRequirementsRef } from "./task-ref.js";
 
 export interface LiveMarketOptions {
   scenario: Scenario;
@@ -44,6 +49,11 @@ export interface LiveMarketOptions {
   onError?: (error: unknown) => void;
   /** The wall clock in ms (default Date.now); tests may pass their own. */
   clock?: () => number;
+  /**
+   * `rpcUrl` only: the deployment registry that remembers the market per chain and market
+   * config (default DEFAULT_REGISTRY_FILE, relative to the working directory).
+   */
+  registryFile?: string;
 }
 
 /** Market events after which a provider's running tasks or stake differ. */
@@ -67,8 +77,6 @@ export class LiveMarket implements MarketService {
   private readonly outageBook = new OutageBook();
   private readonly byNode: ReadonlyMap<string, ProviderAgent>;
   private readonly dependsOn: ReadonlyMap<string, readonly string[]>;
-  /** Wei slashed from each provider so far (from the market's events). */
-  private readonly slashed = new Map<Address, bigint>();
   /** Providers the current block's events touched, published after its events. */
   private touched = new Set<Address>();
   /** Reads of committed blocks' events for the feed, in block order. */
@@ -79,6 +87,8 @@ export class LiveMarket implements MarketService {
     readonly system: MarketSystem,
     readonly scenario: Scenario,
     private readonly options: LiveMarketOptions,
+    /** The market was found in the deployment registry and resumed, not deployed by this start. */
+    readonly reused: boolean,
   ) {
     this.speed = options.speed ?? 1;
     this.clock = options.clock ?? Date.now;
@@ -87,21 +97,35 @@ export class LiveMarket implements MarketService {
     this.dependsOn = new Map(scenario.providers.map((g) => [g.group, g.dependsOn]));
   }
 
-  /** Connects the chain, deploys a market with the scenario's parameters and starts the clock. */
+  /**
+   * Connects the chain and starts the clock over a market with the scenario's parameters: on the
+   * embedded chain a new one; on an RPC node the one the registry remembers for this chain and
+   * config, resumed from its events (its virtual time starts after the chain's latest block),
+   * else a new one, remembered.
+   */
   static async start(options: LiveMarketOptions): Promise<LiveMarket> {
     const speed = options.speed ?? 1;
     if (!(Number.isFinite(speed) && speed > 0)) throw new RangeError(`speed ${speed} is not a positive number`);
     const { scenario } = options;
+    const root = RandomStream.root(scenario.seed);
+    const tasks = options.workload === false ? [] : generateWorkload(scenario, root.fork("workload"));
     const chain = await connectChain({ rpcUrl: options.rpcUrl });
     let ledger: ChainLedger;
+    let resume: ResumeState | undefined;
     try {
-      ledger = await ChainLedger.create(chain, toMarketConfig(scenario), Math.floor((options.clock ?? Date.now)() / 1000));
+      const config = toMarketConfig(scenario);
+      const now = Math.floor((options.clock ?? Date.now)() / 1000);
+      if (chain.kind === "rpc") {
+        const found = await ChainLedger.findOrCreate(chain, config, now, { registryFile: options.registryFile ?? DEFAULT_REGISTRY_FILE });
+        ledger = found.ledger;
+        if (found.reused) resume = await readResumeState(chain, ledger.marketAddress, ledger.deployBlock, (ref) => resumedTaskSize(ref, scenario, tasks));
+      } else {
+        ledger = await ChainLedger.create(chain, config, now);
+      }
     } catch (error) {
       await chain.close();
       throw error;
     }
-    const root = RandomStream.root(scenario.seed);
-    const tasks = options.workload === false ? [] : generateWorkload(scenario, root.fork("workload"));
     // The market is built after the system, and the system traces from its first block on.
     let market: LiveMarket | undefined;
     const trace = options.trace ?? (() => undefined);
@@ -117,12 +141,13 @@ export class LiveMarket implements MarketService {
         market?.observe(record);
       },
       endless: true,
+      resume,
     });
     const timeline = buildFailureTimeline(scenario, root);
     system.scheduleWorkload();
     system.scheduleTimeline(timeline);
     system.start();
-    market = new LiveMarket(new ChainMarketService(chain, ledger, { feed: new MarketFeed() }), system, scenario, options);
+    market = new LiveMarket(new ChainMarketService(chain, ledger, { feed: new MarketFeed() }), system, scenario, options, resume !== undefined);
     market.bookScenarioOutages(timeline);
     market.schedule(0);
     return market;
@@ -283,10 +308,6 @@ export class LiveMarket implements MarketService {
 
   /** Turns the market's trace into the feed: blocks with their events, providers going up or down. */
   private observe(record: TraceRecord): void {
-    if (record.type === "market.ProviderSlashed") {
-      const provider = record["provider"] as Address;
-      this.slashed.set(provider, (this.slashed.get(provider) ?? 0n) + (record["amount"] as bigint));
-    }
     if (this.feed.size === 0) return;
     if (record.type === "block") {
       const block = { number: record["number"] as number, timestamp: record["timestamp"] as number, now: record.t, txs: record["txs"] as number };
@@ -323,7 +344,8 @@ export class LiveMarket implements MarketService {
       region: agent.region,
       dependsOn: [...(this.dependsOn.get(agent.group) ?? [])],
       online,
-      stake: (agent.stake - (this.slashed.get(agent.address) ?? 0n)).toString(),
+      // The agent's slashes come from the market's events, a resumed market's earlier ones included.
+      stake: (agent.stake - agent.slashed).toString(),
       capacity: agent.capacity,
       running: agent.assignments.size,
     };
@@ -372,4 +394,16 @@ export class LiveMarket implements MarketService {
     const dueAt = this.wallStart + next / this.speed;
     this.schedule(Math.min(MAX_SLEEP_MS, Math.max(0, Math.ceil(dueAt - this.clock()))));
   }
+}
+
+/**
+ * The size (compute-ms) of a task resumed from the chain, which holds only its requirements
+ * reference: an API task's reference encodes its size; a workload task's encodes its index in
+ * the scenario's workload, which this start regenerated from the same seed (when its workload
+ * is on); any other task (posted by another client, or a workload that is off now) gets the
+ * scenario's median task size, a guess that only sets how long a provider of ours runs it.
+ */
+function resumedTaskSize(ref: string, scenario: Scenario, tasks: readonly WorkloadTask[]): number {
+  const workloadIndex = parseRequirementsRef(ref);
+  return parseApiRequirementsRef(ref) ?? (workloadIndex === undefined ? undefined : tasks[workloadIndex]?.size) ?? scenario.workload.taskSize.median;
 }

@@ -95,6 +95,8 @@ export interface MarketStatus {
 }
 
 export interface MarketServiceOptions {
+  /** The market was found in the deployment registry rather than deployed now (an RPC node). */
+  reused?: boolean;
   /** Where committed blocks are published (default: a feed of its own). */
   feed?: MarketFeed;
   /** Seconds a posted task is open for bids (default 30). */
@@ -124,6 +126,8 @@ export class ChainMarketService implements MarketService {
   private posterFunded = false;
   private readonly events: LedgerEventCache;
   readonly feed: MarketFeed;
+  /** Found in the deployment registry rather than deployed by this service. */
+  readonly reused: boolean;
 
   constructor(
     readonly chain: Chain,
@@ -131,6 +135,7 @@ export class ChainMarketService implements MarketService {
     options: MarketServiceOptions = {},
   ) {
     this.feed = options.feed ?? new MarketFeed();
+    this.reused = options.reused ?? false;
     this.bidWindowSeconds = options.bidWindowSeconds ?? 30;
     this.healthTimeoutMs = options.healthTimeoutMs ?? 2_000;
     this.events = new LedgerEventCache(chain, ledger.marketAddress, ledger.deployBlock);
@@ -281,11 +286,9 @@ export async function createMarketService(options: CreateMarketServiceOptions = 
   try {
     const config = options.config ?? DEFAULT_MARKET_CONFIG;
     const now = Math.floor(Date.now() / 1000);
-    const ledger =
-      chain.kind === "rpc"
-        ? (await ChainLedger.findOrCreate(chain, config, now, { registryFile: options.registryFile ?? DEFAULT_REGISTRY_FILE })).ledger
-        : await ChainLedger.create(chain, config, now);
-    return new ChainMarketService(chain, ledger, options);
+    if (chain.kind !== "rpc") return new ChainMarketService(chain, await ChainLedger.create(chain, config, now), options);
+    const found = await ChainLedger.findOrCreate(chain, config, now, { registryFile: options.registryFile ?? DEFAULT_REGISTRY_FILE });
+    return new ChainMarketService(chain, found.ledger, { ...options, reused: found.reused });
   } catch (error) {
     await chain.close();
     throw error;

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { parseEther, type Signer } from "ethers";
+import { id, parseEther, toQuantity, type Signer } from "ethers";
 import { ComputeMarket__factory, type ComputeMarket } from "../../types/ethers-contracts/index.js";
 import { maskImmutables, readArtifact } from "./artifacts.js";
 import type { Chain } from "./connect.js";
@@ -91,18 +91,44 @@ export async function readMarketConfig(market: ComputeMarket): Promise<MarketCon
   };
 }
 
-/** Where deployments are remembered between runs, per chain. */
+/** Where deployments are remembered between runs, per chain and market config. */
 export const DEFAULT_REGISTRY_FILE = ".bidmesh/deployments.json";
 
 interface RegistryEntry {
   address: string;
   blockNumber: number;
+  /** Hash of the deployment block; entries written before it was recorded lack it (it is added when they are reused). */
+  blockHash?: string;
 }
 
 /**
- * Finds the market this registry remembers for the chain (keyed by chain id and genesis hash,
- * so a fresh chain with the same id does not match a stale entry), or deploys one and
- * remembers it. Used by long-lived chains: `serve --rpc-url` against a persisted anvil.
+ * A short fingerprint of a market config: the first 16 hex digits of the keccak-256 of its
+ * fields in a fixed order. 64 bits are plenty to tell apart the few configs one registry holds.
+ */
+export function configFingerprint(config: MarketConfig): string {
+  const fields = [config.minStake, config.unbondingDelay, config.slashBps, config.abandonSlashBps, config.maxRounds, config.fallbackDepth];
+  return id(fields.join("/")).slice(2, 18);
+}
+
+/**
+ * Finds the market this registry remembers for the chain and the config asked for, or deploys
+ * one and remembers it. Used by long-lived chains: `serve --rpc-url` against a persisted anvil.
+ *
+ * An entry's key is `${chainId}:${genesisHash}:${configFingerprint}`: the genesis hash, so a
+ * fresh chain with the same id does not match a stale entry; the config, so the bare market
+ * (DEFAULT_MARKET_CONFIG) and each live scenario's config (toMarketConfig) keep a market of
+ * their own on one chain, and a market is only reused with the parameters it was asked for.
+ * An entry whose contract is gone, is another version, or reports another config is replaced.
+ *
+ * The genesis hash alone does not always name a chain again: anvil 1.7 (`--state FILE`) makes a
+ * new genesis block at each start and dumps it next to the loaded one, so from the second
+ * restart on, the block 0 it reports is either. So an entry of the same chain id and config
+ * under another genesis hash is also taken when the node still has its deployment block (same
+ * number, same hash, which commits to the whole history before it), and moved to the current key.
+ *
+ * Registries written before the config was in the key hold `${chainId}:${genesisHash}` (only
+ * the bare market wrote them). Such an entry is still found: if its contract reports the config
+ * asked for, it is reused and moved to the new key; otherwise it is left for the config it has.
  */
 export async function findOrDeployMarket(
   chain: Chain,
@@ -110,26 +136,44 @@ export async function findOrDeployMarket(
   options: { registryFile?: string; config?: Partial<MarketConfig> } = {},
 ): Promise<MarketDeployment & { reused: boolean }> {
   const file = options.registryFile ?? DEFAULT_REGISTRY_FILE;
-  const key = await chainKey(chain);
+  const config: MarketConfig = { ...DEFAULT_MARKET_CONFIG, ...options.config };
+  const fingerprint = configFingerprint(config);
+  const legacyKey = await chainKey(chain);
+  const key = `${legacyKey}:${fingerprint}`;
   const registry = readRegistry(file);
-  const entry = registry[key];
-  if (entry !== undefined) {
+  const moved = Object.keys(registry).filter((k) => k !== key && k.startsWith(`${chain.chainId}:`) && k.endsWith(`:${fingerprint}`));
+  for (const candidate of [key, legacyKey, ...moved]) {
+    const entry = registry[candidate];
+    if (entry === undefined) continue;
+    if (moved.includes(candidate) && (entry.blockHash === undefined || (await blockHashAt(chain, entry.blockNumber)) !== entry.blockHash)) continue;
+    let found: MarketDeployment;
     try {
-      return { ...(await attachMarket(chain, entry.address, deployer, entry.blockNumber)), reused: true };
+      found = await attachMarket(chain, entry.address, deployer, entry.blockNumber);
     } catch (error) {
       if (!(error instanceof ChainError)) throw error;
-      // The remembered contract is gone or outdated: fall through and deploy a new one.
+      continue; // the remembered contract is gone or outdated: try the next, else deploy
     }
+    if (configFingerprint(found.config) !== fingerprint) continue;
+    if (candidate !== key || entry.blockHash === undefined) {
+      delete registry[candidate];
+      registry[key] = { ...entry, blockHash: entry.blockHash ?? (await blockHashAt(chain, entry.blockNumber)) };
+      writeRegistry(file, registry);
+    }
+    return { ...found, reused: true };
   }
-  const deployment = await deployMarket(chain, deployer, options.config);
-  registry[key] = { address: deployment.address, blockNumber: deployment.blockNumber };
+  const deployment = await deployMarket(chain, deployer, config);
+  registry[key] = { address: deployment.address, blockNumber: deployment.blockNumber, blockHash: await blockHashAt(chain, deployment.blockNumber) };
   writeRegistry(file, registry);
   return { ...deployment, reused: false };
 }
 
 async function chainKey(chain: Chain): Promise<string> {
-  const genesis = (await chain.provider.send("eth_getBlockByNumber", ["0x0", false])) as { hash: string };
-  return `${chain.chainId}:${genesis.hash}`;
+  return `${chain.chainId}:${await blockHashAt(chain, 0)}`;
+}
+
+async function blockHashAt(chain: Chain, blockNumber: number): Promise<string | undefined> {
+  const block = (await chain.provider.send("eth_getBlockByNumber", [toQuantity(blockNumber), false])) as { hash: string } | null;
+  return block?.hash;
 }
 
 function readRegistry(file: string): Record<string, RegistryEntry> {

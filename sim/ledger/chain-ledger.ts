@@ -93,9 +93,10 @@ export class ChainLedger implements Ledger {
 
   /**
    * For a long-lived node (`serve --rpc-url` against a persisted anvil): attaches to the market
-   * the deployment registry remembers for this chain, so every task, bid and result already on
+   * the deployment registry remembers for this chain and `config` (findOrDeployMarket reuses a
+   * market only when its on-chain config is `config`), so every task, bid and result already on
    * chain is kept; else deploys one with `config` (mined at the node's clock) and remembers it.
-   * A reused market keeps its own config. Turns automine off afterwards, like `create`.
+   * Turns automine off afterwards, like `create`.
    */
   static async findOrCreate(
     chain: Chain,

@@ -1,6 +1,6 @@
-// One block's actions: registrations (first block), posts, the providers' bids, results and
-// abandons, and the keeper's closes and reroutes. Split from market-system.ts; it mutates the
-// agents' and tasks' bid bookkeeping exactly as the block will see it.
+// One block's actions: registrations (first block, of providers not yet registered), posts, the
+// providers' bids, results and abandons, and the keeper's closes and reroutes. Split from
+// market-system.ts; it mutates the agents' and tasks' bid bookkeeping exactly as the block will see it.
 import type { RandomStream } from "../engine/rng.js";
 import type { Address, MarketAction } from "../ledger/types.js";
 import { requirementsRef, resultRef } from "../model/task-ref.js";
@@ -14,6 +14,8 @@ export interface BlockInputs {
   scenario: Scenario;
   agents: readonly ProviderAgent[];
   registered: boolean;
+  /** Providers the market already has (a resumed market): the first block does not register them. */
+  preRegistered: ReadonlySet<Address>;
   pendingPosts: readonly PendingPost[];
   posters: readonly Address[];
   /** Seconds. */
@@ -35,6 +37,7 @@ export function buildBlockActions(s: BlockInputs, ts: number): MarketAction[] {
     const actions: MarketAction[] = [];
     if (!s.registered) {
       for (const agent of s.agents) {
+        if (s.preRegistered.has(agent.address)) continue;
         actions.push({ kind: "register", from: agent.address, region: agent.region, capacity: agent.capacity, stake: agent.stake });
       }
     }

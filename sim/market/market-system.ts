@@ -7,6 +7,7 @@ import type { FailureTimeline } from "../model/failures.js";
 import type { WorkloadTask } from "../model/workload.js";
 import type { Scenario } from "../scenario/schema.js";
 import { buildAgents, keepPrice } from "./market-agents.js";
+import type { ResumeState } from "./resume.js";
 import { buildBlockActions } from "./market-block.js";
 import {
   ATTENTION_PER_KEPT_BID,
@@ -72,6 +73,8 @@ export class MarketSystem {
   private postedCount = 0;
   private doneCount = 0;
   private registered = false;
+  /** Providers the market already had when the system started (a resumed market). */
+  private readonly preRegistered = new Set<Address>();
   private stopped = false;
   private blockQueue: Promise<void> = Promise.resolve();
 
@@ -103,6 +106,77 @@ export class MarketSystem {
     const windowBlocks = Math.max(1, Math.ceil(scenario.market.bidWindow / scenario.blockInterval));
     this.offersPerBlock = Math.ceil((ATTENTION_PER_KEPT_BID * scenario.market.fallbackDepth) / windowBlocks);
     this.engine.onEvent((event, e) => this.handle(event, e.now));
+    if (options.resume !== undefined) this.resume(options.resume);
+  }
+
+  /**
+   * Takes over a market from the chain's events, before the first block: the registered
+   * providers, their slashes, and every task still Open or Awarded with its round, window,
+   * kept bids, epoch and deadline. Our agents remember the rounds they bid in and the tasks
+   * they failed, as the contract does. An Open task goes on with its auction (the keeper closes
+   * it when its window ends). An Awarded task assigned to one of our agents was running in the
+   * process that stopped: that work is lost, so the agent holds the assignment with no
+   * execution, and the block logic abandons it while its deadline has not passed (a small
+   * slash; the task goes to its next fallback), or the keeper reroutes it after the deadline.
+   * A task assigned to a provider that is not one of ours waits for it, or for the keeper.
+   */
+  private resume(state: ResumeState): void {
+    const depth = this.scenario.market.fallbackDepth;
+    for (const agent of this.agents) {
+      // A provider registered by an earlier run keeps its on-chain region, capacity and stake,
+      // even if the scenario now says otherwise: it cannot register twice.
+      if (state.registered.has(agent.address)) this.preRegistered.add(agent.address);
+      agent.slashed = state.slashed.get(agent.address) ?? 0n;
+    }
+    let lost = 0;
+    for (const t of state.tasks) {
+      const c: ChainTask = {
+        simId: null,
+        size: t.size,
+        region: t.region,
+        maxPrice: t.maxPrice,
+        status: t.status,
+        bidWindowEnd: t.bidWindowEnd,
+        round: t.round,
+        kept: [],
+        bidders: [],
+        epoch: t.epoch,
+        deadline: t.deadline,
+      };
+      for (const bid of t.bids) {
+        const agent = this.byAddress.get(bid.provider);
+        agent?.bidRounds.add(`${t.taskId}/${bid.round}`);
+        if (t.status !== "Open" || bid.round !== t.round) continue;
+        if (c.bestSeen === undefined || bid.price < c.bestSeen) c.bestSeen = bid.price;
+        keepPrice(c.kept, bid.price, depth);
+        if (agent !== undefined) {
+          agent.outstandingBids.add(t.taskId);
+          c.bidders.push(agent.index);
+        }
+      }
+      for (const provider of t.failed) this.byAddress.get(provider)?.failedTasks.add(t.taskId);
+      this.chainTasks.set(t.taskId, c);
+      if (t.status === "Open") {
+        this.openIds.add(t.taskId);
+        continue;
+      }
+      this.awardedIds.add(t.taskId);
+      const agent = t.assignee === undefined ? undefined : this.byAddress.get(t.assignee);
+      if (agent === undefined) continue;
+      c.provider = agent.index;
+      agent.assignments.set(t.taskId, { taskId: t.taskId, epoch: t.epoch, deadline: t.deadline });
+      this.needsAction.add(agent.index);
+      this.trace({ t: this.engine.now, type: "resume.lost", provider: agent.nodeId, task: t.taskId, epoch: t.epoch });
+      lost += 1;
+    }
+    this.trace({
+      t: this.engine.now,
+      type: "resume",
+      registered: this.preRegistered.size,
+      open: this.openIds.size,
+      awarded: this.awardedIds.size,
+      lost,
+    });
   }
 
   /** Schedules the workload's arrivals. */
@@ -270,6 +344,7 @@ export class MarketSystem {
         scenario: this.scenario,
         agents: this.agents,
         registered: this.registered,
+        preRegistered: this.preRegistered,
         pendingPosts: this.pendingPosts,
         posters: this.posters,
         bidWindow: this.bidWindow,
@@ -359,14 +434,16 @@ export class MarketSystem {
       }
       case "TaskAwarded": {
         const c = chainTasks.get(event.taskId)!;
-        const agent = byAddress.get(event.provider)!;
+        // Not one of ours on a market others use too (an --rpc-url node, a resumed market).
+        const agent = byAddress.get(event.provider);
         this.clearBids(event.taskId, c);
         c.status = "Awarded";
         openIds.delete(event.taskId);
         awardedIds.add(event.taskId);
-        c.provider = agent.index;
+        c.provider = agent?.index;
         c.epoch = event.epoch;
         c.deadline = event.deadline;
+        if (agent === undefined) break;
         const assignment: Assignment = { taskId: event.taskId, epoch: event.epoch, deadline: event.deadline };
         agent.assignments.set(event.taskId, assignment);
         if (agent.online) {
@@ -382,21 +459,21 @@ export class MarketSystem {
       }
       case "TaskRerouted": {
         const c = chainTasks.get(event.taskId)!;
-        const agent = byAddress.get(event.provider)!;
-        const a = agent.assignments.get(event.taskId);
-        if (a !== undefined) this.loseWork(agent, a, now);
-        agent.assignments.delete(event.taskId);
-        agent.failedTasks.add(event.taskId);
+        const agent = byAddress.get(event.provider);
+        const a = agent?.assignments.get(event.taskId);
+        if (a !== undefined) this.loseWork(agent!, a, now);
+        agent?.assignments.delete(event.taskId);
+        agent?.failedTasks.add(event.taskId);
         c.status = "Open"; // until the TaskAwarded, TaskReopened or TaskRefunded that follows
         awardedIds.delete(event.taskId);
         c.provider = undefined;
-        if (c.simId !== null) metrics.rerouted(c.simId, now, agent.nodeId, null);
+        if (c.simId !== null) metrics.rerouted(c.simId, now, agent?.nodeId ?? event.provider, null);
         break;
       }
       case "ProviderSlashed":
         metrics.slashes += 1;
         metrics.slashedWei += event.amount;
-        byAddress.get(event.provider)!.slashed += event.amount;
+        if (byAddress.has(event.provider)) byAddress.get(event.provider)!.slashed += event.amount;
         break;
       case "TaskReopened": {
         const c = chainTasks.get(event.taskId)!;
@@ -412,7 +489,7 @@ export class MarketSystem {
       }
       case "ResultSubmitted": {
         const c = chainTasks.get(event.taskId)!;
-        byAddress.get(event.provider)!.assignments.delete(event.taskId);
+        byAddress.get(event.provider)?.assignments.delete(event.taskId);
         c.status = "Done";
         awardedIds.delete(event.taskId);
         this.doneCount += 1;

@@ -5,6 +5,7 @@ import type { Address, Ledger, RefusedAction } from "../ledger/types.js";
 import type { FailureTimeline } from "../model/failures.js";
 import type { WorkloadTask } from "../model/workload.js";
 import type { Scenario } from "../scenario/schema.js";
+import type { ResumeState } from "./resume.js";
 
 /** A record of trace.jsonl: one simulation event. */
 export type TraceRecord = { t: number; type: string } & Record<string, unknown>;
@@ -32,6 +33,12 @@ export interface MarketSystemOptions {
   onProgress?: (progress: MarketProgress) => void;
   /** Mine a block every blockInterval for as long as the system runs, past the scenario's duration (a live market). */
   endless?: boolean;
+  /**
+   * The market was reused from an earlier run (a live market on a persisted node): carry on from
+   * what its events say. Providers already registered do not register again, and the tasks that
+   * have not ended join the market (not the metrics: simId null, like external tasks).
+   */
+  resume?: ResumeState;
 }
 
 export interface MarketRunOptions extends Omit<MarketSystemOptions, "endless"> {

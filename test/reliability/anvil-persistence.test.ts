@@ -138,6 +138,7 @@ describe("anvil --state and bidmesh serve --rpc-url, stopped and restarted", () 
     expect((before["/api/ledger/bids?pageSize=100"] as { items: unknown[] }).items).toHaveLength(4);
     const lastBlock = await chain.provider.getBlockNumber();
     const firstMarket = server.marketAddress;
+    expect(server.output().stdout).toContain(`market ${firstMarket}, deployed and remembered in the registry,`);
 
     // ---- stop: the server exits 0, anvil dumps the chain into the (new) state file on SIGINT
     expect(existsSync(stateFile)).toBe(false);
@@ -147,6 +148,7 @@ describe("anvil --state and bidmesh serve --rpc-url, stopped and restarted", () 
     // ---- second life: the same state file
     ({ anvil, server } = await startAll());
     expect(server.marketAddress).toBe(firstMarket);
+    expect(server.output().stdout).toContain(`market ${firstMarket}, reused from the registry,`);
     // Attaching mines nothing: a new deployment would have added a block.
     const health = await api(server, "/api/health");
     expect(health.status).toBe(200);

@@ -4,7 +4,15 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { freePort } from "../helpers/hardhat-node.js";
 
-const ANVIL = new URL("../../node_modules/.bin/anvil", import.meta.url).pathname;
+/**
+ * The platform package's binary, not node_modules/.bin/anvil: that is a node wrapper which, on
+ * SIGTERM/SIGINT, passes the signal on and exits at once, before anvil has finished writing its
+ * state file — a test reading the file after "exit" would find it half written.
+ */
+const ANVIL = new URL(
+  `../../node_modules/@foundry-rs/anvil-${process.platform === "win32" ? "win32" : process.platform}-${process.arch === "x64" ? "amd64" : process.arch}/bin/anvil`,
+  import.meta.url,
+).pathname;
 
 export interface Anvil {
   url: string;

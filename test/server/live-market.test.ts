@@ -10,7 +10,7 @@ import { createApp, type BidmeshApp } from "../../server/app.js";
 import { LiveMarket } from "../../server/live-market.js";
 import { PostTaskResponse, ProviderDetail, TaskDetail, type TaskDetailJson } from "../../server/schemas.js";
 import { loadScenario } from "../../sim/scenario/load.js";
-import { AUTH, TOKEN, taskBody } from "./server-fixture.js";
+import { AUTH, pollUntil, TOKEN, taskBody } from "./server-fixture.js";
 
 const SCENARIO = fileURLToPath(new URL("./fixtures/live-small.yaml", import.meta.url));
 const SPEED = 200;
@@ -20,15 +20,7 @@ let app: BidmeshApp;
 const logged: unknown[] = [];
 
 /** Polls GET `path` until `done(body)`, at most `timeoutMs`. */
-async function until<T>(path: string, done: (body: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const res = await request(app).get(path);
-    if (res.status === 200 && done(res.body as T)) return res.body as T;
-    if (Date.now() > end) throw new Error(`${path}: condition not met in ${timeoutMs} ms; last ${res.status} ${JSON.stringify(res.body).slice(0, 2000)}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+const until = <T>(path: string, done: (body: T) => boolean, timeoutMs?: number): Promise<T> => pollUntil(app, path, done, timeoutMs);
 
 async function post(body: Record<string, unknown>): Promise<number> {
   const res = await request(app).post("/api/tasks").set(AUTH).send(body);

@@ -2,6 +2,7 @@
 // on the market directly (providers register, bid, deliver) where the API has no route yet.
 import { expect } from "vitest";
 import { keccak256, parseEther, toUtf8Bytes } from "ethers";
+import request from "supertest";
 import { latestTimestamp } from "../../sim/chain/time.js";
 import { actorAddress } from "../../sim/ledger/actors.js";
 import type { BlockResult, MarketAction } from "../../sim/ledger/types.js";
@@ -15,6 +16,17 @@ export const eth = (value: string): bigint => parseEther(value);
 
 export const provider = (i: number): string => actorAddress("provider", i);
 export const KEEPER = actorAddress("keeper", 0);
+
+/** Polls GET `path` on `app` until `done(body)`, at most `timeoutMs`: how the live-market tests wait for the market. */
+export async function pollUntil<T>(app: BidmeshApp, path: string, done: (body: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await request(app).get(path);
+    if (res.status === 200 && done(res.body as T)) return res.body as T;
+    if (Date.now() > end) throw new Error(`${path}: condition not met in ${timeoutMs} ms; last ${res.status} ${JSON.stringify(res.body).slice(0, 2000)}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
 
 /** A valid POST /api/tasks body; override fields per test. */
 export function taskBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
