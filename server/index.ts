@@ -124,6 +124,9 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
     });
     server.on("request", app);
     await listen(server, port, host);
+    // Fill the event cache now, so the first reader does not wait for the whole history; a
+    // failure here is the first request's to report.
+    market.readEvents({ names: [] }).catch(() => undefined);
   } catch (error) {
     await simulations.close();
     await market.close();

@@ -58,11 +58,12 @@ program
   .option("--port <n>", "TCP port (0 picks a free one)", parsePort, 3000)
   .option("--host <host>", "address to listen on", parseHost, "127.0.0.1")
   .option("--rpc-url <url>", "an external EVM JSON-RPC node (default: the embedded chain)")
-  .action(async (opts: { port: number; host: string; rpcUrl?: string; scenario: string; speed: number; workload: boolean; market: boolean }) => {
+  .option("--registry <file>", "with --rpc-url: where deployments are remembered, to reuse the market after a restart", ".bidmesh/deployments.json")
+  .action(async (opts: { port: number; host: string; rpcUrl?: string; registry: string; scenario: string; speed: number; workload: boolean; market: boolean }) => {
     // Loaded on demand: the other commands do not need express.
     const { serve } = await import("../../server/index.js");
-    const { market, scenario, ...rest } = opts;
-    await serve({ ...rest, scenario: market ? scenario : undefined });
+    const { market, scenario, registry, ...rest } = opts;
+    await serve({ ...rest, registryFile: registry, scenario: market ? scenario : undefined });
   });
 
 program
