@@ -40,7 +40,7 @@ const AddressIn = z
   .openapi({ type: "string", pattern: "^0x[0-9a-fA-F]{40}$", example: "0x5FbDB2315678afecb367f032d93F642f64180aa3" });
 
 /** A whole number in a query string or path. */
-function wholeNumber(min: number, max: number, description: string) {
+export function wholeNumber(min: number, max: number, description: string) {
   return z
     .string()
     .regex(/^\d{1,16}$/, "expected a whole number")

@@ -5,7 +5,7 @@ import { z } from "zod";
 import { listBuiltinScenarios, loadScenario } from "../sim/scenario/load.js";
 import { scenarioErrorMap } from "../sim/scenario/issues.js";
 import { ScenarioSchema, type Scenario } from "../sim/scenario/schema.js";
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, pagedOf } from "./schemas.js";
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, pagedOf, wholeNumber } from "./schemas.js";
 
 // ---------------------------------------------------------------- limits
 //
@@ -110,16 +110,6 @@ export const SimulationRequest = z
   })
   .openapi("SimulationRequest");
 export type SimulationRequest = z.output<typeof SimulationRequest>;
-
-/** A whole number in a query string. */
-function wholeNumber(min: number, max: number, description: string) {
-  return z
-    .string()
-    .regex(/^\d{1,16}$/, "expected a whole number")
-    .transform(Number)
-    .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`))
-    .openapi({ type: "integer", minimum: min, maximum: max, description });
-}
 
 export const SimulationStatus = z.enum(["queued", "running", "done", "failed"]).openapi("SimulationStatus", {
   description: "queued: waiting for the worker slot; running; done: metrics and report ready; failed: see error",
