@@ -7,8 +7,7 @@ import { DEFAULT_MARKET_CONFIG, DEFAULT_REGISTRY_FILE, type MarketConfig } from 
 import { ChainError, decodeChainError } from "../sim/chain/errors.js";
 import { LedgerEventCache } from "../sim/chain/ledger-cache.js";
 import type { LedgerEvent, LedgerFilter } from "../sim/chain/ledger-reader.js";
-import { MECHANISM, type MechanismName } from "../sim/chain/market-enums.js";
-import { encodeRegion } from "../sim/chain/region.js";
+import type { MechanismName } from "../sim/chain/market-enums.js";
 import { latestTimestamp, setNextBlockTimestamp } from "../sim/chain/time.js";
 import { actorAddress } from "../sim/ledger/actors.js";
 import { ChainLedger } from "../sim/ledger/chain-ledger.js";
@@ -107,9 +106,6 @@ export interface MarketServiceOptions {
 
 /** Ether given to the poster (dev chains only): far more than any run escrows, like ChainLedger's actors. */
 const POSTER_BALANCE = toBeHex(10n ** 30n);
-
-/** Gas of a postTask preflight call: ChainLedger sends it with 250,000. */
-const POST_GAS = 250_000n;
 
 /**
  * A MarketService over a ChainLedger: writes go through it, reads come from the chain's logs,
@@ -222,17 +218,12 @@ export class ChainMarketService implements MarketService {
    * decoded) before anything is sent: a refused request leaves no transaction and no block.
    */
   private async preflight(action: Extract<MarketAction, { kind: "post" }>, timestamp: number): Promise<void> {
-    const data = this.iface.encodeFunctionData("postTask", [
-      action.requirementsHash,
-      encodeRegion(action.region),
-      action.bidWindowEnd,
-      action.executionBudget,
-      MECHANISM.indexOf(action.mechanism),
-    ]);
+    // The very transaction the ledger would send, so the preflight judges what will be mined.
+    const tx = this.ledger.encodeAction(action);
     await setNextBlockTimestamp(this.chain, timestamp);
     try {
       await this.chain.rpc("eth_call", [
-        { from: action.from, to: this.marketAddress, data, value: toBeHex(action.maxPrice), gas: toBeHex(POST_GAS) },
+        { from: action.from, to: this.marketAddress, data: tx.data, value: toBeHex(tx.value), gas: toBeHex(tx.gas) },
         "pending",
       ]);
     } catch (error) {

@@ -120,7 +120,7 @@ export class ChainLedger implements Ledger {
     // hash is undefined when the node took the transaction but its answer was lost: found after mining.
     const sent: Array<{ action: MarketAction; nonce: number; hash: string | undefined }> = [];
     for (const action of actions) {
-      const tx = this.encode(action);
+      const tx = this.encodeAction(action);
       const nonce = await this.nextNonce(action.from);
       const hash = await this.sendOnce(action.from, nonce, {
         from: action.from,
@@ -300,7 +300,8 @@ export class ChainLedger implements Ledger {
     throw new ChainError(`${where} did not complete ${what} after ${RPC_TRIES} tries (last error: ${reason.split("\n")[0]})`, { cause: lastError });
   }
 
-  private encode(action: MarketAction): { data: string; value: bigint; gas: bigint } {
+  /** The transaction of an action: calldata, value and the fixed gas this ledger sends it with. */
+  encodeAction(action: MarketAction): { data: string; value: bigint; gas: bigint } {
     const f = this.iface;
     switch (action.kind) {
       case "register":
