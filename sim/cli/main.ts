@@ -22,9 +22,10 @@ program
   .option("--seed <n>", "override the scenario's seed", parseSeed)
   .addOption(new Option("--ledger <kind>", "where the market runs: chain (full fidelity) or memory (large sweeps)").default("chain").argParser(parseLedgerKind))
   .option("--rpc-url <url>", "an external EVM JSON-RPC node for --ledger chain (default: the embedded chain)")
-  .option("--out <dir>", "output folder (default runs/<scenario>-<seed>)")
+  .option("--out <dir>", "output folder: a new or empty one (default runs/<scenario>-<seed>, where a previous run of the same scenario and seed is replaced)")
+  .option("--force", "replace --out if it holds a previous bidmesh run (its run.json and only a run's files); anything else is never replaced")
   .option("--no-progress", "no progress bar")
-  .action(async (opts: { scenario: string; seed?: number; ledger: "chain" | "memory"; rpcUrl?: string; out?: string; progress: boolean }) => {
+  .action(async (opts: { scenario: string; seed?: number; ledger: "chain" | "memory"; rpcUrl?: string; out?: string; force?: boolean; progress: boolean }) => {
     await simulateCommand(opts);
   });
 
