@@ -45,6 +45,13 @@ export interface ServeOptions {
   handleSignals?: boolean;
   /** Milliseconds in-flight requests get after a signal before the process exits 1 (default 10,000). */
   shutdownTimeoutMs?: number;
+  /**
+   * A background simulation's resident-memory limit in MB, its chain's native memory included
+   * (default 8192): over it, its child process is killed and the run fails saying so.
+   */
+  simulationMemoryMb?: number;
+  /** A background simulation's JavaScript heap limit in MB (default 2048). */
+  simulationHeapMb?: number;
 }
 
 export interface RunningServer {
@@ -107,8 +114,8 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
     scenario === undefined
       ? await createMarketService({ rpcUrl: options.rpcUrl, registryFile: options.registryFile })
       : await LiveMarket.start({ scenario, rpcUrl: options.rpcUrl, registryFile: options.registryFile, speed: options.speed, workload: options.workload });
-  // Background simulation runs (worker threads); closed before the market on shutdown.
-  const simulations = new SimulationJobs();
+  // Background simulation runs (a child process each); closed before the market on shutdown.
+  const simulations = new SimulationJobs({ maxResidentMb: options.simulationMemoryMb, maxHeapMb: options.simulationHeapMb });
   let server: Server;
   // Responses in flight, so a shutdown can tell their clients not to reuse the connection.
   const inFlight = new Set<ServerResponse>();
@@ -149,12 +156,15 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
     (closing ??= (async () => {
       // Event streams never finish by themselves: end them first, or the server waits on them.
       market.feed.close();
+      // The simulations close alongside the server, not after it: a request that takes its time
+      // must not keep a run's child (and its chain's memory) alive.
+      const simulationsClosed = simulations.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         for (const res of inFlight) if (!res.headersSent) res.setHeader("Connection", "close");
         server.closeIdleConnections();
       });
-      await simulations.close();
+      await simulationsClosed;
       await market.close();
     })());
 

@@ -9,12 +9,13 @@ import { SimulationJobs } from "../../server/simulations/simulation-jobs.js";
 import { simulate } from "../../sim/run/simulate.js";
 import { loadScenario, parseScenario } from "../../sim/scenario/load.js";
 import type { Scenario } from "../../sim/scenario/schema.js";
+import { alive, simulationChildPids } from "./processes.js";
 import { AUTH, createApiFixture, TOKEN, unusedMarket, type ApiFixture } from "./server-fixture.js";
 
-// Background simulations through the API: each run in its own worker thread (the worker entry is
+// Background simulations through the API: each run in its own child process (the child's entry is
 // a .mjs that registers tsx, so these tests also check it loads under vitest), one at a time.
 // The fixture scenario is small: a memory run takes well under a second of simulation, a chain
-// run about two (mostly booting the worker's own chain).
+// run about two (mostly booting the child and its own chain).
 
 const root = new URL("../../", import.meta.url).pathname;
 const FIXTURE = `${root}test/server/fixtures/sim-small.yaml`;
@@ -238,7 +239,7 @@ describe("a run on the chain ledger", () => {
       if (run.status === "done" || run.status === "failed") break;
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
-    // The chain run (its chain's boot included) is in another thread: the API's own loop stays
+    // The chain run (its chain's boot included) is in another process: the API's own loop stays
     // free. Generous for a shared two-core machine; a run on the API's thread blocks for seconds.
     expect(healthMs.length).toBeGreaterThan(5);
     expect(Math.max(...healthMs)).toBeLessThan(750);
@@ -306,6 +307,25 @@ describe("the queue", () => {
     }
   });
 
+  it("accepts five runs (one running, four waiting) and answers the sixth 503, as the README and the OpenAPI document say", async () => {
+    const jobs = new SimulationJobs({ logError: (error) => logged.push(error) });
+    const app = createApp({ market: unusedMarket(), simulations: jobs, token: TOKEN });
+    try {
+      const answers = [];
+      for (let i = 0; i < 6; i++) answers.push(await post(app, { scenario: fixtureObject(), seed: i, ledger: "memory" }));
+      expect(answers.map((a) => a.status)).toEqual([202, 202, 202, 202, 202, 503]);
+      expect(answers.slice(0, 5).map((a) => a.body.status)).toEqual(["running", "queued", "queued", "queued", "queued"]);
+      expect(answers[5]!.body).toEqual({ error: "the simulation queue is full (1 running, 4 waiting): retry once one finishes" });
+      const doc = (await request(app).get("/openapi.json")).body as { paths: Record<string, { post?: { description: string; responses: Record<string, { description: string }> } }> };
+      const operation = doc.paths["/api/simulations"]!.post!;
+      expect(operation.description).toMatch(/one at a time, and four more may wait: a sixth is answered 503/);
+      expect(operation.responses["503"]!.description).toMatch(/one running and four waiting/);
+      expect(readFileSync(`${root}README.md`, "utf8")).toMatch(/Runs go one at a time \(four may wait; a full queue answers 503\)/);
+    } finally {
+      await jobs.close();
+    }
+  });
+
   it("a run over the time limit is stopped and fails", async () => {
     const timed = new SimulationJobs({ timeLimitMs: 200 });
     try {
@@ -345,7 +365,7 @@ describe("the queue", () => {
 });
 
 describe("bidmesh serve", () => {
-  it("runs simulations in workers under the CLI; on SIGTERM stops a running one and exits 0", async () => {
+  it("runs simulations in child processes under the CLI; on SIGTERM kills a running one's process and exits 0", async () => {
     const token = "serve-test-token-0123456789";
     const env: NodeJS.ProcessEnv = { ...process.env, BIDMESH_API_TOKEN: token };
     delete env["NODE_OPTIONS"];
@@ -380,11 +400,15 @@ describe("bidmesh serve", () => {
 
       const slow = await submit({ scenario: "steady" });
       while ((await get(slow.id)).status !== "running") await new Promise((resolve) => setTimeout(resolve, 50));
+      // The run is a child process of the server's (the quick run's is gone: one child at a time).
+      const runs = simulationChildPids(child.pid!);
+      expect(runs).toHaveLength(1);
       const signalledAt = Date.now();
       child.kill("SIGTERM");
       expect(await exit).toEqual({ code: 0, signal: null });
-      // The worker and its chain are stopped, not waited for.
+      // The run's process and its chain are killed, not waited for.
       expect(Date.now() - signalledAt).toBeLessThan(5_000);
+      expect(alive(runs[0]!)).toBe(false);
       expect(stderr).toBe("");
     } finally {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
