@@ -9,6 +9,7 @@ import { InputError } from "../sim/input-error.js";
 import { loadScenario } from "../sim/scenario/load.js";
 import type { Scenario } from "../sim/scenario/schema.js";
 import { createApp } from "./app.js";
+import { httpServerOptions, type HttpTimeouts } from "./http-timeouts.js";
 import { LiveMarket } from "./live-market.js";
 import { ChainMarketService, createMarketService, type MarketService } from "./market-service.js";
 import { SimulationJobs } from "./simulations/simulation-jobs.js";
@@ -52,6 +53,8 @@ export interface ServeOptions {
   simulationMemoryMb?: number;
   /** A background simulation's JavaScript heap limit in MB (default 2048). */
   simulationHeapMb?: number;
+  /** How long a client may take to send a request (default DEFAULT_HTTP_TIMEOUTS: 15 s, headers 10 s, keep-alive 5 s). */
+  timeouts?: Partial<HttpTimeouts>;
 }
 
 export interface RunningServer {
@@ -109,6 +112,8 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   const generated = token === undefined;
   token ??= randomBytes(32).toString("base64url");
 
+  // Checked before the chain starts, so a bad bound costs nothing.
+  const serverOptions = httpServerOptions(options.timeouts);
   const scenario = typeof options.scenario === "string" ? loadScenario(options.scenario) : options.scenario;
   const market: MarketService =
     scenario === undefined
@@ -122,7 +127,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   let closing: Promise<void> | undefined;
   try {
     const app = createApp({ market, simulations, token, testResponseDelayMs: env.BIDMESH_TEST_RESPONSE_DELAY_MS });
-    server = createServer();
+    server = createServer(serverOptions);
     // Before the app, so the header is set before any response can start.
     server.on("request", (_req, res: ServerResponse) => {
       if (closing !== undefined) res.setHeader("Connection", "close");
