@@ -5,6 +5,7 @@ import { rateLimit } from "express-rate-limit";
 import helmet from "helmet";
 import type { z } from "zod";
 import { requireBearer } from "./auth.js";
+import { allowedHostNames, requireAllowedHost } from "./host-allowlist.js";
 import { defaultErrorLogger, errorHandler, HttpError, notFoundHandler, RequestInputError, type ErrorLogger, type InputLocation } from "./errors.js";
 import type { MarketService } from "./market-service.js";
 import { createMetrics, type ApiMetrics } from "./metrics.js";
@@ -27,6 +28,11 @@ export interface AppDeps {
   bodyLimit?: string;
   /** Where unexpected errors are logged (default stderr); they are never sent to clients. */
   logError?: ErrorLogger;
+  /**
+   * Host names the app answers (DNS-rebinding guard), on the port a request came in on; any
+   * other Host gets 421. Default: the loopback names (see allowedHostNames).
+   */
+  allowedHosts?: readonly string[];
   /** Test only: every request waits this long before it is handled (the shutdown test's slow request). */
   testResponseDelayMs?: number;
 }
@@ -59,6 +65,7 @@ export function createApp(deps: AppDeps): BidmeshApp {
       contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
     }),
   );
+  app.use(requireAllowedHost(deps.allowedHosts ?? allowedHostNames(undefined)));
   app.use(metrics.middleware);
   const limits = deps.rateLimit ?? DEFAULT_RATE_LIMIT;
   app.use(
