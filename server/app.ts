@@ -5,6 +5,7 @@ import { rateLimit } from "express-rate-limit";
 import helmet from "helmet";
 import type { z } from "zod";
 import { requireBearer } from "./auth.js";
+import { allowedHostNames, requireAllowedHost } from "./host-allowlist.js";
 import { defaultErrorLogger, errorHandler, HttpError, notFoundHandler, RequestInputError, type ErrorLogger, type InputLocation } from "./errors.js";
 import type { MarketService } from "./market-service.js";
 import { createMetrics, type ApiMetrics } from "./metrics.js";
@@ -27,6 +28,11 @@ export interface AppDeps {
   bodyLimit?: string;
   /** Where unexpected errors are logged (default stderr); they are never sent to clients. */
   logError?: ErrorLogger;
+  /**
+   * Host names the app answers (DNS-rebinding guard), on the port a request came in on; any
+   * other Host gets 421. Default: the loopback names (see allowedHostNames).
+   */
+  allowedHosts?: readonly string[];
   /** Test only: every request waits this long before it is handled (the shutdown test's slow request). */
   testResponseDelayMs?: number;
 }
@@ -59,6 +65,7 @@ export function createApp(deps: AppDeps): BidmeshApp {
       contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
     }),
   );
+  app.use(requireAllowedHost(deps.allowedHosts ?? allowedHostNames(undefined)));
   app.use(metrics.middleware);
   const limits = deps.rateLimit ?? DEFAULT_RATE_LIMIT;
   app.use(
@@ -117,15 +124,38 @@ export function createApp(deps: AppDeps): BidmeshApp {
   return Object.assign(app, { metrics });
 }
 
-/** 415 for a body that is not JSON; a request with no body at all goes on (its schema says what is missing). */
+/**
+ * 415 for a body that is not UTF-8 JSON; a request with no body at all goes on (its schema says
+ * what is missing). The body parser would decode any charset iconv knows (utf-7, latin1, …)
+ * before validation, so text the schemas checked is not the bytes the client sent: only UTF-8
+ * (the default for JSON) passes.
+ */
 const requireJsonBody: RequestHandler = (req, _res, next) => {
   const empty = req.get("content-length") === "0";
   if (!empty && req.is("application/json") === false) {
     next(new HttpError(415, { error: "unsupported media type: send Content-Type: application/json" }));
     return;
   }
+  const charset = charsetOf(req.get("content-type"));
+  if (!empty && charset !== undefined && charset !== "utf-8") {
+    next(new HttpError(415, { error: `unsupported charset ${JSON.stringify(charset.slice(0, 40))}: send JSON in UTF-8 (Content-Type: application/json, or application/json; charset=utf-8)` }));
+    return;
+  }
   next();
 };
+
+/** The charset parameter of a Content-Type header, lowercased and unquoted; undefined when there is none. */
+function charsetOf(contentType: string | undefined): string | undefined {
+  let found: string | undefined;
+  for (const param of (contentType ?? "").split(";").slice(1)) {
+    const eq = param.indexOf("=");
+    if (eq < 0 || param.slice(0, eq).trim().toLowerCase() !== "charset") continue;
+    // A second charset parameter that disagrees is as unsupported as a wrong one.
+    const value = param.slice(eq + 1).trim().replace(/^"(.*)"$/, "$1").toLowerCase();
+    found = found === undefined || found === value ? value : `${found},${value}`;
+  }
+  return found;
+}
 
 /** Parses every part of a request by the route's schemas; all the problems are reported at once. */
 function parseInput(route: RouteDef, params: unknown, query: unknown, body: unknown): RouteInput<z.ZodType | undefined, z.ZodType, z.ZodType | undefined> {

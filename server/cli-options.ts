@@ -26,3 +26,14 @@ export function parseSpeed(value: string): number {
   }
   return speed;
 }
+
+/**
+ * Parses one `--allowed-host` (repeatable): a host name or IP address the API answers in the
+ * Host header, without a port (the server's own port applies); collected into `previous`.
+ */
+export function parseAllowedHost(value: string, previous: string[] = []): string[] {
+  if (!/^(\[[0-9A-Fa-f:.]+\]|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*|[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9.])?)$/.test(value)) {
+    throw new InputError("allowed-host", `"${value}" is not a host name or IP address (give the name without a port or a scheme, e.g. --allowed-host bidmesh.lan)`);
+  }
+  return [...previous, value];
+}

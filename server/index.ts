@@ -9,6 +9,7 @@ import { InputError } from "../sim/input-error.js";
 import { loadScenario } from "../sim/scenario/load.js";
 import type { Scenario } from "../sim/scenario/schema.js";
 import { createApp } from "./app.js";
+import { allowedHostNames } from "./host-allowlist.js";
 import { httpServerOptions, type HttpTimeouts } from "./http-timeouts.js";
 import { LiveMarket } from "./live-market.js";
 import { ChainMarketService, createMarketService, type MarketService } from "./market-service.js";
@@ -19,6 +20,8 @@ export interface ServeOptions {
   port?: number;
   /** Default 127.0.0.1: reachable from this machine only. */
   host?: string;
+  /** Host names the API answers besides the loopback names and `host` (DNS-rebinding guard; `serve --allowed-host`). */
+  allowedHosts?: readonly string[];
   /** A JSON-RPC node; omit for the embedded chain. */
   rpcUrl?: string;
   /**
@@ -126,7 +129,8 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   const inFlight = new Set<ServerResponse>();
   let closing: Promise<void> | undefined;
   try {
-    const app = createApp({ market, simulations, token, testResponseDelayMs: env.BIDMESH_TEST_RESPONSE_DELAY_MS });
+    const allowedHosts = allowedHostNames(host, options.allowedHosts);
+    const app = createApp({ market, simulations, token, allowedHosts, testResponseDelayMs: env.BIDMESH_TEST_RESPONSE_DELAY_MS });
     server = createServer(serverOptions);
     // Before the app, so the header is set before any response can start.
     server.on("request", (_req, res: ServerResponse) => {

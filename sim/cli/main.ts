@@ -1,7 +1,7 @@
 // The bidmesh command line. Every command prints a plain message and exits 2 on bad input,
 // 1 when a run fails; never a stack trace.
 import { Command, CommanderError, Option } from "commander";
-import { parseHost, parsePort, parseSpeed } from "../../server/cli-options.js";
+import { parseAllowedHost, parseHost, parsePort, parseSpeed } from "../../server/cli-options.js";
 import { InputError } from "../input-error.js";
 import { listBuiltinScenarios } from "../scenario/load.js";
 import { auditCommand } from "./audit-command.js";
@@ -58,13 +58,14 @@ program
   .option("--no-market", "no live market: the API posts into a bare market with no providers")
   .option("--port <n>", "TCP port (0 picks a free one)", parsePort, 3000)
   .option("--host <host>", "address to listen on", parseHost, "127.0.0.1")
+  .option("--allowed-host <name>", "a host name the API answers besides the loopback names and --host (repeatable; any other Host header gets 421)", parseAllowedHost)
   .option("--rpc-url <url>", "an external EVM JSON-RPC node (default: the embedded chain)")
   .option("--registry <file>", "with --rpc-url: where deployments are remembered, to reuse the market after a restart", ".bidmesh/deployments.json")
-  .action(async (opts: { port: number; host: string; rpcUrl?: string; registry: string; scenario: string; speed: number; workload: boolean; market: boolean }) => {
+  .action(async (opts: { port: number; host: string; allowedHost?: string[]; rpcUrl?: string; registry: string; scenario: string; speed: number; workload: boolean; market: boolean }) => {
     // Loaded on demand: the other commands do not need express.
     const { serve } = await import("../../server/index.js");
-    const { market, scenario, registry, ...rest } = opts;
-    await serve({ ...rest, registryFile: registry, scenario: market ? scenario : undefined });
+    const { market, scenario, registry, allowedHost, ...rest } = opts;
+    await serve({ ...rest, allowedHosts: allowedHost, registryFile: registry, scenario: market ? scenario : undefined });
   });
 
 program
