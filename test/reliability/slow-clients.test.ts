@@ -77,7 +77,7 @@ describe("slow clients", () => {
     const body = JSON.stringify({ size: 120, maxPrice: "0.01", deadlineBudget: 600, region: "any", mechanism: "first-price" });
     const head = [
       "POST /api/tasks HTTP/1.1",
-      "Host: 127.0.0.1",
+      `Host: 127.0.0.1:${port}`,
       `Authorization: Bearer ${TOKEN}`,
       "Content-Type: application/json",
       `Content-Length: ${body.length}`,
@@ -102,7 +102,7 @@ describe("slow clients", () => {
   it("headers that trickle in are cut within the headers bound", async () => {
     const start = Date.now();
     const client = await rawClient(start);
-    trickle(client.socket, "GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + "a".repeat(100) + "\r\n\r\n", 100);
+    trickle(client.socket, "GET /api/health HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nX-Slow: " + "a".repeat(100) + "\r\n\r\n", 100);
     const ms = await client.closed;
     expect(ms).toBeLessThan(HEADERS_MS + SLACK_MS);
     expect(client.received()).toMatch(/^(HTTP\/1\.1 408 |$)/);
@@ -112,7 +112,7 @@ describe("slow clients", () => {
     const client = await rawClient(Date.now());
     let closed = false;
     void client.closed.then(() => (closed = true));
-    client.socket.write("GET /api/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n");
+    client.socket.write("GET /api/stream HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nAccept: text/event-stream\r\n\r\n");
     await new Promise((resolve) => setTimeout(resolve, 3 * REQUEST_MS));
     expect(closed).toBe(false);
     expect(client.received()).toMatch(/^HTTP\/1\.1 200 /);
