@@ -27,6 +27,12 @@ export interface SimulateOptions {
   trace?: (record: TraceRecord) => void;
   /** Where raw chain blocks go; by default they are collected into `result.chainLog`. */
   chainLog?: (block: ChainBlockRecord) => void;
+  /**
+   * What the report's reproduce command passes as `--scenario`: the file a person can run it
+   * with (for a scenario file, its copy in the run folder). By default the scenario's name,
+   * which is right for a built-in.
+   */
+  scenarioArg?: string;
 }
 
 /** Everything a run produces, before it is written out. */
@@ -121,9 +127,19 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
       outages: timeline.outageWindows().map((w) => ({ name: w.name, start: w.start, end: w.end, scope: describeScope(w.scope) })),
       reroutes,
       finalBlockHash: lastHash,
-      generatedBy: `bidmesh simulate --scenario ${scenario.name} --seed ${scenario.seed} --ledger ${options.ledger}`,
+      generatedBy: reproduceCommand(options.scenarioArg ?? scenario.name, scenario.seed, options.ledger),
     },
   };
+}
+
+/** The command that runs the same scenario and seed on the same kind of ledger again. */
+export function reproduceCommand(scenarioArg: string, seed: number, ledger: "chain" | "memory"): string {
+  return `bidmesh simulate --scenario ${shellWord(scenarioArg)} --seed ${seed} --ledger ${ledger}`;
+}
+
+/** `word` as a POSIX shell reads it back: as is when it is plain, single-quoted otherwise. */
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
 function describeScope(scope: unknown): string {
