@@ -5,6 +5,7 @@ import { ChainLedger } from "../ledger/chain-ledger.js";
 import { MemoryLedger } from "../ledger/memory-ledger.js";
 import type { ChainBlockRecord, Ledger } from "../ledger/types.js";
 import type { MarketProgress, TraceRecord } from "../market/market-types.js";
+import { providerNodes } from "../market/provider-nodes.js";
 import { runMarket } from "../market/run-market.js";
 import { buildFailureTimeline } from "../model/failures.js";
 import { generateWorkload } from "../model/workload.js";
@@ -49,7 +50,12 @@ export interface SimulationResult {
   chainLog: ChainBlockRecord[];
   /** The market contract and its deployment block (chain ledger only), for `audit` and `ledger`. */
   chain: { rpcUrl: string | null; marketAddress: string; deployBlock: number } | null;
+  /** Every provider's account, with its node name, group and region, in scenario order. */
+  providers: ProviderDirectory;
 }
+
+/** Provider accounts by address: which node of which group each one is. */
+export type ProviderDirectory = Record<string, { node: string; group: string; region: string }>;
 
 /**
  * Runs the market and both baselines on one workload and one failure timeline, all drawn
@@ -118,6 +124,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
     baseTimestamp,
     finalBlockHash: lastHash,
     chain: chainInfo,
+    providers: Object.fromEntries(providerNodes(scenario).map((p) => [p.address, { node: p.node, group: p.group.group, region: p.group.region }])),
     report: {
       metrics,
       description: scenario.description,

@@ -128,6 +128,7 @@ export class RunWriter {
         baseTimestamp: result.baseTimestamp,
         finalBlockHash: result.finalBlockHash,
         chain: result.chain,
+        providers: result.providers,
       };
       writeFileSync(join(this.staging, "metrics.json"), `${toJson(result.metrics, 2)}\n`);
       writeFileSync(join(this.staging, "run.json"), `${toJson(info, 2)}\n`);
