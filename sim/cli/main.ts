@@ -1,17 +1,22 @@
 // The bidmesh command line. Every command prints a plain message and exits 2 on bad input,
 // 1 when a run fails; never a stack trace.
+import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import { parseAllowedHost, parseHost, parsePort, parseSpeed } from "../../server/cli-options.js";
 import { InputError } from "../input-error.js";
-import { listBuiltinScenarios } from "../scenario/load.js";
 import { auditCommand } from "./audit-command.js";
 import { ledgerCommand } from "./ledger-command.js";
-import { parseAddress, parseLedgerKind, parseSeed, parseTaskId } from "./options.js";
+import { parseLedgerKind, parseSeed, parseTaskId } from "./options.js";
+import { scenariosCommand } from "./scenarios-command.js";
 import { simulateCommand } from "./simulate-command.js";
+
+/** The version in package.json: the one place it is written. */
+const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
 
 const program = new Command()
   .name("bidmesh")
   .description("A decentralised compute market on an EVM chain, replaying the 2025 cloud outages against centralised and multi-cloud baselines.")
+  .version(version, "-V, --version", "print the version")
   .exitOverride()
   .showHelpAfterError(false);
 
@@ -33,11 +38,12 @@ program
   .command("ledger")
   .description("Print a task's or a provider's on-chain history.")
   .option("--task <id>", "a task id", parseTaskId)
-  .option("--provider <address>", "a provider address", parseAddress)
+  .option("--provider <address|node>", "a provider: its address, or with --run its node name (e.g. colo-use1#3, as in run.json)")
   .option("--run <dir>", "a chain run's folder (reads its exported chain log)")
   .option("--rpc-url <url>", "read from this JSON-RPC node instead (with --market)")
   .option("--market <address>", "the market contract on --rpc-url")
-  .action(async (opts: { task?: bigint; provider?: string; run?: string; rpcUrl?: string; market?: string }) => {
+  .option("--json", "print one JSON document (every event, with block times and node names; wei as decimal strings) instead of the table")
+  .action(async (opts: { task?: bigint; provider?: string; run?: string; rpcUrl?: string; market?: string; json?: boolean }) => {
     await ledgerCommand(opts);
   });
 
@@ -70,9 +76,10 @@ program
 
 program
   .command("scenarios")
-  .description("List the built-in scenarios.")
-  .action(() => {
-    for (const s of listBuiltinScenarios()) console.log(`${s.name.padEnd(30)} ${s.description}`);
+  .description("List the built-in scenarios, or print one's YAML (to save, change and run with --scenario FILE).")
+  .option("--show <name>", "print this built-in's YAML")
+  .action((opts: { show?: string }) => {
+    scenariosCommand(opts);
   });
 
 try {

@@ -34,6 +34,9 @@ export async function simulateCommand(options: SimulateCommandOptions): Promise<
     progress.stop();
     writer.abort();
   });
+  // A file is remembered by its absolute path, a built-in by its name, so `audit` can reload it.
+  const isFile = existsSync(options.scenario);
+  const scenarioRef = isFile ? resolve(options.scenario) : options.scenario;
   let result;
   try {
     result = await simulate({
@@ -43,6 +46,8 @@ export async function simulateCommand(options: SimulateCommandOptions): Promise<
       onProgress: progress.update,
       trace: writer.traceSink,
       chainLog: writer.chainSink,
+      // The report's reproduce command runs the copy kept in the run folder.
+      scenarioArg: isFile ? writer.scenarioCopy(scenarioRef) : undefined,
     });
   } catch (error) {
     stopWatching();
@@ -51,10 +56,9 @@ export async function simulateCommand(options: SimulateCommandOptions): Promise<
   } finally {
     progress.stop();
   }
-  // A file is remembered by its absolute path, a built-in by its name, so `audit` can reload it.
   // commit is synchronous: no signal handler can run in the middle of it.
   try {
-    writer.commit(result, existsSync(options.scenario) ? resolve(options.scenario) : options.scenario);
+    writer.commit(result, scenarioRef);
   } finally {
     stopWatching();
   }

@@ -102,6 +102,11 @@ export class RunWriter {
     }
   }
 
+  /** Where `commit` copies a scenario file given by `scenarioRef`, so the run folder keeps it. */
+  scenarioCopy(scenarioRef: string): string {
+    return join(this.outDir, scenarioCopyName(scenarioRef));
+  }
+
   /** A sink for trace records. */
   readonly traceSink = (record: TraceRecord): void => this.trace.write(record);
 
@@ -114,7 +119,7 @@ export class RunWriter {
   commit(result: SimulationResult, scenarioRef: string): void {
     try {
       // A scenario file is copied in, so `audit` does not depend on it staying where it was.
-      if (existsSync(scenarioRef)) copyFileSync(scenarioRef, join(this.staging, `scenario${extname(scenarioRef).toLowerCase()}`));
+      if (existsSync(scenarioRef)) copyFileSync(scenarioRef, join(this.staging, scenarioCopyName(scenarioRef)));
       this.closed = true;
       this.trace.close();
       this.chainLog?.close();
@@ -123,6 +128,7 @@ export class RunWriter {
         baseTimestamp: result.baseTimestamp,
         finalBlockHash: result.finalBlockHash,
         chain: result.chain,
+        providers: result.providers,
       };
       writeFileSync(join(this.staging, "metrics.json"), `${toJson(result.metrics, 2)}\n`);
       writeFileSync(join(this.staging, "run.json"), `${toJson(info, 2)}\n`);
@@ -181,6 +187,11 @@ export class RunWriter {
     }
     rmSync(aside, { recursive: true, force: true });
   }
+}
+
+/** The name of a scenario file's copy in its run folder (audit looks for it there). */
+function scenarioCopyName(scenarioRef: string): string {
+  return `scenario${extname(scenarioRef).toLowerCase()}`;
 }
 
 /** The folders from `first` down to `last` (which lies inside it), outermost first. */
