@@ -45,6 +45,11 @@ export interface ServeOptions {
   handleSignals?: boolean;
   /** Milliseconds in-flight requests get after a signal before the process exits 1 (default 10,000). */
   shutdownTimeoutMs?: number;
+  /**
+   * Milliseconds the chain work of one request (a post, a ledger read) and each JSON-RPC call may
+   * take; past it the request answers 503 (default DEFAULT_CHAIN_TIMEOUT_MS, 5 s).
+   */
+  chainTimeoutMs?: number;
 }
 
 export interface RunningServer {
@@ -105,8 +110,15 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   const scenario = typeof options.scenario === "string" ? loadScenario(options.scenario) : options.scenario;
   const market: MarketService =
     scenario === undefined
-      ? await createMarketService({ rpcUrl: options.rpcUrl, registryFile: options.registryFile })
-      : await LiveMarket.start({ scenario, rpcUrl: options.rpcUrl, registryFile: options.registryFile, speed: options.speed, workload: options.workload });
+      ? await createMarketService({ rpcUrl: options.rpcUrl, registryFile: options.registryFile, chainTimeoutMs: options.chainTimeoutMs })
+      : await LiveMarket.start({
+          scenario,
+          rpcUrl: options.rpcUrl,
+          registryFile: options.registryFile,
+          speed: options.speed,
+          workload: options.workload,
+          chainTimeoutMs: options.chainTimeoutMs,
+        });
   // Background simulation runs (worker threads); closed before the market on shutdown.
   const simulations = new SimulationJobs();
   let server: Server;
