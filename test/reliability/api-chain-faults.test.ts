@@ -8,7 +8,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseChainTimeout } from "../../server/cli-options.js";
 import { openSse, type SseEvent, type SseStream } from "../server/sse-client.js";
+import { bidmesh } from "../sim/e2e.js";
 import { startAnvil, type Anvil } from "./anvil.js";
 import { startServeProcess, type ServeProcess } from "./api-serve-process.js";
 
@@ -209,4 +211,21 @@ describe("the node dies (SIGKILL) and comes back on its state file", () => {
     for (const state of states) if (state === story[at]) at += 1;
     expect(at, `chain events: ${states.join(", ")}`).toBe(story.length);
   }, 90_000);
+});
+
+describe("serve --chain-timeout", () => {
+  it.each(["5", "0s", "50ms", "2m", "soon", "-1s"])("refuses %j with exit 2 and one line naming the option and what is allowed", (value) => {
+    const result = bidmesh(["serve", "--no-market", "--port", "0", "--chain-timeout", value]);
+    expect(result.status).toBe(2);
+    expect(result.stderr.trim()).toBe(`bidmesh: chain-timeout: "${value}" is not a chain timeout (a duration with its unit, from 100ms to 60s, e.g. 5s or 2500ms)`);
+  });
+
+  it.each([
+    ["100ms", 100],
+    ["2500ms", 2_500],
+    ["5s", 5_000],
+    ["1m", 60_000],
+  ])("takes %s as %i ms", (value, ms) => {
+    expect(parseChainTimeout(value)).toBe(ms);
+  });
 });
