@@ -1,6 +1,7 @@
 // Option parsers of `bidmesh serve`, kept apart from index.ts so the CLI can load them without
 // loading express and the chain.
 import { InputError } from "../sim/input-error.js";
+import { parseDuration } from "../sim/scenario/duration.js";
 
 /** Parses `--port`: 0 (any free port) to 65535. */
 export function parsePort(value: string): number {
@@ -36,4 +37,17 @@ export function parseAllowedHost(value: string, previous: string[] = []): string
     throw new InputError("allowed-host", `"${value}" is not a host name or IP address (give the name without a port or a scheme, e.g. --allowed-host bidmesh.lan)`);
   }
   return [...previous, value];
+}
+
+/** Bounds of `--chain-timeout`: long enough for a busy local node, short enough to answer a person. */
+export const CHAIN_TIMEOUT_MIN_MS = 100;
+export const CHAIN_TIMEOUT_MAX_MS = 60_000;
+
+/** Parses `--chain-timeout`: a duration with its unit (250ms, 5s), from 100ms to 60s. */
+export function parseChainTimeout(value: string): number {
+  const parsed = parseDuration(value);
+  if (!parsed.ok || !/[a-z]\s*$/.test(value) || parsed.ms < CHAIN_TIMEOUT_MIN_MS || parsed.ms > CHAIN_TIMEOUT_MAX_MS) {
+    throw new InputError("chain-timeout", `"${value}" is not a chain timeout (a duration with its unit, from 100ms to 60s, e.g. 5s or 2500ms)`);
+  }
+  return parsed.ms;
 }

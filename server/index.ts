@@ -58,6 +58,11 @@ export interface ServeOptions {
   simulationHeapMb?: number;
   /** How long a client may take to send a request (default DEFAULT_HTTP_TIMEOUTS: 15 s, headers 10 s, keep-alive 5 s). */
   timeouts?: Partial<HttpTimeouts>;
+  /**
+   * Milliseconds the chain work of one request (a post, a ledger read) and each JSON-RPC call may
+   * take; past it the request answers 503 (default DEFAULT_CHAIN_TIMEOUT_MS, 5 s).
+   */
+  chainTimeoutMs?: number;
 }
 
 export interface RunningServer {
@@ -120,8 +125,15 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   const scenario = typeof options.scenario === "string" ? loadScenario(options.scenario) : options.scenario;
   const market: MarketService =
     scenario === undefined
-      ? await createMarketService({ rpcUrl: options.rpcUrl, registryFile: options.registryFile })
-      : await LiveMarket.start({ scenario, rpcUrl: options.rpcUrl, registryFile: options.registryFile, speed: options.speed, workload: options.workload });
+      ? await createMarketService({ rpcUrl: options.rpcUrl, registryFile: options.registryFile, chainTimeoutMs: options.chainTimeoutMs })
+      : await LiveMarket.start({
+          scenario,
+          rpcUrl: options.rpcUrl,
+          registryFile: options.registryFile,
+          speed: options.speed,
+          workload: options.workload,
+          chainTimeoutMs: options.chainTimeoutMs,
+        });
   // Background simulation runs (a child process each); closed before the market on shutdown.
   const simulations = new SimulationJobs({ maxResidentMb: options.simulationMemoryMb, maxHeapMb: options.simulationHeapMb });
   let server: Server;

@@ -4,7 +4,10 @@
 // closes auctions and reroutes missed deadlines. Only the pacing loop below reads the clock.
 // On an --rpc-url node the market is found in the deployment registry and resumed from its
 // events (see sim/market/resume.ts); the embedded chain is new each start and gets a new market.
-import { connectChain } from "../sim/chain/connect.js";
+// There the node may also stop answering, die, or come back: the market watches it, and when a
+// block fails on it, reconnects with backoff and resumes from the chain's state as a restart
+// would (a new session of the system over the same market), telling the feed as it goes.
+import { connectChain, type Chain } from "../sim/chain/connect.js";
 import { DEFAULT_REGISTRY_FILE } from "../sim/chain/deploy.js";
 import { ChainError } from "../sim/chain/errors.js";
 import type { LedgerEvent, LedgerFilter } from "../sim/chain/ledger-reader.js";
@@ -13,15 +16,20 @@ import { actorAddress } from "../sim/ledger/actors.js";
 import { ChainLedger } from "../sim/ledger/chain-ledger.js";
 import type { Address } from "../sim/ledger/types.js";
 import type { ProviderAgent } from "../sim/market/provider-agent.js";
-import { MarketSystem, PostRefusedError, type TraceRecord } from "../sim/market/market-system.js";
+import { MarketSystem, PostInterruptedError, PostRefusedError, type TraceRecord } from "../sim/market/market-system.js";
 import { readResumeState, type ResumeState } from "../sim/market/resume.js";
 import { buildFailureTimeline, type FailureTimeline } from "../sim/model/failures.js";
 import { parseRequirementsRef } from "../sim/model/task-ref.js";
 import { generateWorkload, type WorkloadTask } from "../sim/model/workload.js";
 import { toMarketConfig, type Scenario } from "../sim/scenario/schema.js";
-import { MarketFeed, publishBlock, type FeedSnapshot, type LiveProviderJson, type OutageJson } from "./market-feed.js";
+import { ChainUnavailableError, DEFAULT_CHAIN_TIMEOUT_MS, HEALTH_TIMEOUT_MS, isChainTransportError, transportReason, withChainDeadline } from "./chain-deadline.js";
+import { HttpError } from "./errors.js";
+import { MarketFeed, publishBlock, type ChainStateJson, type FeedSnapshot, type LiveProviderJson, type OutageJson } from "./market-feed.js";
 import {
   ChainMarketService,
+  NOTHING_POSTED,
+  POST_MAY_LAND,
+  type LiveMarketState,
   type MarketHealth,
   type MarketService,
   type MarketStatus,
@@ -54,6 +62,31 @@ export interface LiveMarketOptions {
    * config (default DEFAULT_REGISTRY_FILE, relative to the working directory).
    */
   registryFile?: string;
+  /**
+   * Milliseconds the chain work of one request may take (a post waits for its block), and each
+   * JSON-RPC call (default DEFAULT_CHAIN_TIMEOUT_MS, 5 s).
+   */
+  chainTimeoutMs?: number;
+  /** `rpcUrl` only: milliseconds between probes of a chain that answers (default 1000). */
+  probeIntervalMs?: number;
+}
+
+/** Longest pause (ms) between tries to reach a chain that does not answer. */
+const MAX_BACKOFF_MS = 5_000;
+const FIRST_BACKOFF_MS = 250;
+
+/**
+ * One run of the market system over the market: what a start builds, and what a reconnection
+ * builds again from the chain's state. Virtual time starts at 0 with each session.
+ */
+interface Session {
+  service: ChainMarketService;
+  system: MarketSystem;
+  wallStart: number;
+  outageBook: OutageBook;
+  byNode: ReadonlyMap<string, ProviderAgent>;
+  /** The market was found in the deployment registry and resumed from its events. */
+  resumed: boolean;
 }
 
 /** Market events after which a provider's running tasks or stake differ. */
@@ -67,15 +100,23 @@ export class LiveMarket implements MarketService {
   /** API tasks are posted from their own account, apart from the workload's posters. */
   readonly posterAddress: Address = actorAddress("poster", 1_000_000);
   readonly speed: number;
+  /** The market was found in the deployment registry and resumed, not deployed by this start. */
+  readonly reused: boolean;
   private readonly clock: () => number;
-  private readonly wallStart: number;
+  private readonly chainTimeoutMs: number;
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
+  /** Set by stop(), or when an error ends the market for good (the embedded chain). */
   private stopped = false;
   private closing: Promise<void> | undefined;
   private failure: unknown;
-  private readonly outageBook = new OutageBook();
-  private readonly byNode: ReadonlyMap<string, ProviderAgent>;
+  private state: "running" | "reconnecting" | "stopped" = "running";
+  /** What the last probe of an RPC chain said; the embedded chain always answers. */
+  private chainReachable = true;
+  private reconnectCount = 0;
+  private watchTimer: NodeJS.Timeout | undefined;
+  private watching: Promise<void> | undefined;
+  private backoffMs = FIRST_BACKOFF_MS;
   private readonly dependsOn: ReadonlyMap<string, readonly string[]>;
   /** Providers the current block's events touched, published after its events. */
   private touched = new Set<Address>();
@@ -83,17 +124,17 @@ export class LiveMarket implements MarketService {
   private feedReads: Promise<void> = Promise.resolve();
 
   private constructor(
-    readonly service: ChainMarketService,
-    readonly system: MarketSystem,
+    private readonly chain: Chain,
+    /** Every session's service publishes here, so a stream outlives a reconnection. */
+    readonly feed: MarketFeed,
+    private session: Session,
     readonly scenario: Scenario,
     private readonly options: LiveMarketOptions,
-    /** The market was found in the deployment registry and resumed, not deployed by this start. */
-    readonly reused: boolean,
   ) {
     this.speed = options.speed ?? 1;
     this.clock = options.clock ?? Date.now;
-    this.wallStart = this.clock();
-    this.byNode = new Map(system.agents.map((a) => [a.nodeId, a]));
+    this.chainTimeoutMs = options.chainTimeoutMs ?? DEFAULT_CHAIN_TIMEOUT_MS;
+    this.reused = session.resumed;
     this.dependsOn = new Map(scenario.providers.map((g) => [g.group, g.dependsOn]));
   }
 
@@ -106,55 +147,30 @@ export class LiveMarket implements MarketService {
   static async start(options: LiveMarketOptions): Promise<LiveMarket> {
     const speed = options.speed ?? 1;
     if (!(Number.isFinite(speed) && speed > 0)) throw new RangeError(`speed ${speed} is not a positive number`);
-    const { scenario } = options;
-    const root = RandomStream.root(scenario.seed);
-    const tasks = options.workload === false ? [] : generateWorkload(scenario, root.fork("workload"));
-    const chain = await connectChain({ rpcUrl: options.rpcUrl });
-    let ledger: ChainLedger;
-    let resume: ResumeState | undefined;
+    const chain = await connectChain({ rpcUrl: options.rpcUrl, callTimeoutMs: options.chainTimeoutMs ?? DEFAULT_CHAIN_TIMEOUT_MS });
+    const feed = new MarketFeed();
+    // The market is built after the system, and the system traces from its first block on.
+    let market: LiveMarket | undefined;
+    let session: Session;
     try {
-      const config = toMarketConfig(scenario);
-      const now = Math.floor((options.clock ?? Date.now)() / 1000);
-      if (chain.kind === "rpc") {
-        const found = await ChainLedger.findOrCreate(chain, config, now, { registryFile: options.registryFile ?? DEFAULT_REGISTRY_FILE });
-        ledger = found.ledger;
-        if (found.reused) resume = await readResumeState(chain, ledger.marketAddress, ledger.deployBlock, (ref) => resumedTaskSize(ref, scenario, tasks));
-      } else {
-        ledger = await ChainLedger.create(chain, config, now);
-      }
+      session = await openSession(chain, feed, options, (record) => market?.observe(record));
     } catch (error) {
       await chain.close();
       throw error;
     }
-    // The market is built after the system, and the system traces from its first block on.
-    let market: LiveMarket | undefined;
-    const trace = options.trace ?? (() => undefined);
-    const system = new MarketSystem({
-      scenario,
-      tasks,
-      ledger,
-      baseTimestamp: ledger.startTimestamp,
-      horizon: Number.MAX_SAFE_INTEGER,
-      rng: root.fork("market"),
-      trace: (record) => {
-        trace(record);
-        market?.observe(record);
-      },
-      endless: true,
-      resume,
-    });
-    const timeline = buildFailureTimeline(scenario, root);
-    system.scheduleWorkload();
-    system.scheduleTimeline(timeline);
-    system.start();
-    market = new LiveMarket(new ChainMarketService(chain, ledger, { feed: new MarketFeed() }), system, scenario, options, resume !== undefined);
-    market.bookScenarioOutages(timeline);
+    market = new LiveMarket(chain, feed, session, options.scenario, options);
     market.schedule(0);
+    market.watch(market.probeIntervalMs);
     return market;
   }
 
-  get feed(): MarketFeed {
-    return this.service.feed;
+  /** The current session's chain service and system (a reconnection replaces both). */
+  get service(): ChainMarketService {
+    return this.session.service;
+  }
+
+  get system(): MarketSystem {
+    return this.session.system;
   }
 
   get marketAddress(): Address {
@@ -165,38 +181,51 @@ export class LiveMarket implements MarketService {
     return this.service.deployBlock;
   }
 
-  /** Virtual time (ms) the wall clock has reached. */
+  /** Virtual time (ms) the wall clock has reached in this session. */
   get targetTime(): number {
-    return Math.floor((this.clock() - this.wallStart) * this.speed);
+    return Math.floor((this.clock() - this.session.wallStart) * this.speed);
   }
 
   /**
    * Posts the task in the market's next block; it then gets the providers' bids, is awarded by
    * the contract and runs like any other. A refusal throws a ChainError with the custom error.
+   * Within the chain deadline: a post still waiting for its block then is withdrawn (never
+   * sent); one in a block being committed may still land, and the 503 says which.
    */
   async postTask(input: PostTaskInput): Promise<PostTaskResult> {
-    if (this.stopped) throw new ChainError("the live market has stopped");
+    this.assertAvailable(NOTHING_POSTED);
+    const { system } = this;
+    const task = {
+      from: this.posterAddress,
+      requirementsHash: apiRequirementsRef(input.sizeMs),
+      size: input.sizeMs,
+      maxPrice: input.maxPrice,
+      executionBudget: input.deadlineBudget,
+      region: input.region,
+      mechanism: input.mechanism,
+    };
     try {
-      const posted = await this.system.addTask({
-        from: this.posterAddress,
-        requirementsHash: apiRequirementsRef(input.sizeMs),
-        size: input.sizeMs,
-        maxPrice: input.maxPrice,
-        executionBudget: input.deadlineBudget,
-        region: input.region,
-        mechanism: input.mechanism,
-      });
+      const posted = await withChainDeadline(
+        this.chainTimeoutMs,
+        (signal) => system.addTask(task, signal),
+        () => (system.isCommitting(task) ? POST_MAY_LAND : NOTHING_POSTED),
+      );
       return { taskId: posted.taskId, transactionHash: posted.transactionHash ?? "", blockNumber: posted.blockNumber };
     } catch (error) {
       if (error instanceof PostRefusedError) {
         throw new ChainError(error.message, { errorName: error.refusal.error, errorArgs: error.refusal.args });
       }
-      throw error instanceof ChainError ? error : new ChainError(error instanceof Error ? error.message : String(error));
+      if (error instanceof PostInterruptedError && this.state === "reconnecting") {
+        throw new ChainUnavailableError(`the chain failed before the task's block was mined (${this.failureReason()})${error.sent ? POST_MAY_LAND : NOTHING_POSTED}`);
+      }
+      if (error instanceof ChainUnavailableError || error instanceof HttpError || error instanceof ChainError) throw error;
+      throw new ChainError(error instanceof Error ? error.message : String(error), { cause: error });
     }
   }
 
   /** Takes a provider offline or brings it back; false when no provider of this market has the address. */
   async setProviderOnline(address: Address, up: boolean): Promise<boolean> {
+    if (this.state === "reconnecting") this.assertAvailable();
     const agent = this.system.agentAt(address);
     if (agent === undefined || this.stopped) return false;
     this.system.setNodeOnline(agent.nodeId, up);
@@ -214,21 +243,23 @@ export class LiveMarket implements MarketService {
    * of virtual time from now; undefined when no provider of the market is there.
    */
   async startOutage(request: OutageRequest): Promise<OutageJson | undefined> {
+    if (this.state === "reconnecting") this.assertAvailable();
     if (this.stopped) return undefined;
-    const affected = this.system.agents.filter((a) =>
+    const { system, outageBook } = this.session;
+    const affected = system.agents.filter((a) =>
       "region" in request ? a.region === request.region : (this.dependsOn.get(a.group) ?? []).includes(request.dependency),
     );
     if (affected.length === 0) return undefined;
-    const id = this.outageBook.nextApiId();
-    const start = Math.max(this.targetTime, this.system.engine.now);
+    const id = outageBook.nextApiId();
+    const start = Math.max(this.targetTime, system.engine.now);
     const end = start + request.durationMs;
     for (const agent of affected) {
-      this.system.holdNode(agent.nodeId, `outage:${id}`, true, start);
-      this.system.holdNode(agent.nodeId, `outage:${id}`, false, end);
+      system.holdNode(agent.nodeId, `outage:${id}`, true, start);
+      system.holdNode(agent.nodeId, `outage:${id}`, false, end);
     }
     const scope = "region" in request ? { region: request.region } : { dependency: request.dependency };
     const name = "region" in request ? `region ${request.region} offline` : `dependency ${request.dependency} offline`;
-    const outage = this.outageBook.add({ id, source: "api", name, scope, start, end, affected: affected.map((a) => a.address) });
+    const outage = outageBook.add({ id, source: "api", name, scope, start, end, affected: affected.map((a) => a.address) });
     this.kick();
     return { ...outage, active: true };
   }
@@ -236,7 +267,7 @@ export class LiveMarket implements MarketService {
   /** Every outage window, the scenario's and the API's, as of now. */
   outages(): { now: number; outages: OutageJson[] } {
     const now = this.targetTime;
-    return { now, outages: this.outageBook.list(now) };
+    return { now, outages: this.session.outageBook.list(now) };
   }
 
   /** What a new subscriber of the feed sees first. */
@@ -249,18 +280,21 @@ export class LiveMarket implements MarketService {
       scenario: this.scenario.name,
       chainTimeZero: this.system.baseTimestamp,
       providers: this.system.agents.map((a) => this.providerJson(a, a.online)),
-      outages: this.outageBook.list(now),
+      outages: this.session.outageBook.list(now),
     };
   }
 
   status(): MarketStatus {
+    const state = this.liveState();
     return {
       live: true,
-      running: !this.stopped,
+      running: state === "running",
+      state,
+      reconnects: this.reconnectCount,
       scenario: this.scenario.name,
       virtualTime: this.targetTime,
       speed: this.speed,
-      error: this.failure === undefined ? null : "the live market stopped on an error; see the server's log",
+      error: this.errorText(),
     };
   }
 
@@ -272,16 +306,23 @@ export class LiveMarket implements MarketService {
     return this.service.health();
   }
 
-  /** Stops the pacing loop, lets a block being committed finish, and closes the chain. */
+  /**
+   * Stops the pacing loop and the chain watch, lets a block being committed finish (for at most
+   * the chain deadline: a stopped node would hold it for good), and closes the chain.
+   */
   stop(): Promise<void> {
     return (this.closing ??= (async () => {
       this.stopped = true;
+      this.state = "stopped";
       clearTimeout(this.timer);
       this.timer = undefined;
+      clearTimeout(this.watchTimer);
+      this.watchTimer = undefined;
       this.feed.close();
-      await this.ticking;
-      await this.system.stop();
-      await this.feedReads;
+      const bound = new Promise<void>((resolve) => setTimeout(resolve, this.chainTimeoutMs).unref());
+      await Promise.race([Promise.all([this.ticking, this.watching]), bound]);
+      await Promise.race([this.system.stop(), bound]);
+      await Promise.race([this.feedReads.catch(() => undefined), bound]);
       await this.service.close();
     })());
   }
@@ -290,20 +331,117 @@ export class LiveMarket implements MarketService {
     return this.stop();
   }
 
-  /** The error that stopped the market, if one did. */
+  /** The error that stopped the market (or its last session, while it reconnects), if one did. */
   get error(): unknown {
     return this.failure;
   }
 
-  /** The scenario's outage windows, with the market's providers they take down. */
-  private bookScenarioOutages(timeline: FailureTimeline): void {
-    timeline.outageWindows().forEach((w, i) => {
-      const affected = w.affected.flatMap((nodeId) => {
-        const agent = this.byNode.get(nodeId);
-        return agent === undefined ? [] : [agent.address];
+  private get probeIntervalMs(): number {
+    return this.options.probeIntervalMs ?? 1_000;
+  }
+
+  /** running, or stalled while the chain does not answer; reconnecting; stopped. */
+  private liveState(): LiveMarketState {
+    return this.state === "running" && !this.chainReachable ? "stalled" : this.state;
+  }
+
+  /** Throws the 503 for a market that cannot take requests now; `suffix` ends its message. */
+  private assertAvailable(suffix = ""): void {
+    if (this.state === "reconnecting") {
+      throw new ChainUnavailableError(`the live market lost the chain (${this.failureReason()}) and is reconnecting: it resumes from the chain's state when the chain answers${suffix}`);
+    }
+    if (this.state === "stopped") throw new HttpError(503, { error: `the live market has stopped; see the server's log${suffix}` });
+  }
+
+  /** What a person is told about the failure: a transport reason, never an internal message. */
+  private failureReason(): string {
+    return isChainTransportError(this.failure) ? transportReason(this.failure) : "a block failed on the chain; see the server's log";
+  }
+
+  private errorText(): string | null {
+    if (this.failure === undefined) return null;
+    if (this.state === "reconnecting") return `the chain failed (${this.failureReason()}): reconnecting, the market resumes from the chain's state when it answers`;
+    return "the live market stopped on an error; see the server's log";
+  }
+
+  private publishChain(state: ChainStateJson["state"]): void {
+    const data: ChainStateJson = {
+      state,
+      market: this.liveState(),
+      reconnects: this.reconnectCount,
+      error: this.errorText(),
+      chainTimeZero: this.system.baseTimestamp,
+    };
+    this.feed.publish({ type: "chain", data });
+  }
+
+  /** Probes an RPC chain after `delayMs`, and on from there (the embedded chain is in this process). */
+  private watch(delayMs: number): void {
+    if (this.chain.kind !== "rpc" || this.stopped) return;
+    clearTimeout(this.watchTimer);
+    this.watchTimer = setTimeout(() => {
+      this.watchTimer = undefined;
+      if (this.watching !== undefined) return; // the look in progress schedules the next
+      this.watching = this.look().finally(() => {
+        this.watching = undefined;
       });
-      this.outageBook.add({ id: `scenario-${i + 1}`, source: "scenario", name: w.name, scope: w.scope, start: w.start, end: w.end, affected });
-    });
+    }, delayMs);
+    this.watchTimer.unref();
+  }
+
+  /**
+   * One look at the chain: tells the feed when it stops or starts answering, resumes the market
+   * when it answers again after a failed block, then schedules the next look: every
+   * probeIntervalMs while all is well, else with a backoff doubling up to MAX_BACKOFF_MS.
+   */
+  private async look(): Promise<void> {
+    const up = await this.probe();
+    if (this.stopped) return;
+    if (up !== this.chainReachable) {
+      this.chainReachable = up;
+      this.publishChain(up ? "up" : "down");
+    }
+    if (up && this.state === "reconnecting") await this.reconnect();
+    if (this.stopped) return;
+    const calm = this.chainReachable && this.state === "running";
+    const delay = calm ? this.probeIntervalMs : this.backoffMs;
+    this.backoffMs = calm ? FIRST_BACKOFF_MS : Math.min(MAX_BACKOFF_MS, this.backoffMs * 2);
+    this.watch(delay);
+  }
+
+  private async probe(): Promise<boolean> {
+    try {
+      await withChainDeadline(Math.min(HEALTH_TIMEOUT_MS, this.chainTimeoutMs), () => this.chain.rpc("eth_blockNumber", []));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * A new session from the chain's state, as a restart builds it: the market the registry
+   * remembers, its providers and unfinished tasks read from its events, fresh nonces from the
+   * node. The failed session is stopped already and sends nothing more.
+   */
+  private async reconnect(): Promise<void> {
+    let session: Session;
+    try {
+      session = await openSession(this.chain, this.feed, this.options, (record) => this.observe(record));
+    } catch (error) {
+      this.failure = error; // the backoff tries again
+      return;
+    }
+    if (this.stopped) {
+      await session.system.stop();
+      return;
+    }
+    this.session = session;
+    this.state = "running";
+    this.failure = undefined;
+    this.reconnectCount += 1;
+    this.publishChain("resumed");
+    for (const agent of session.system.agents) this.feed.publish({ type: "provider", data: this.providerJson(agent, agent.online) });
+    this.schedule(0);
   }
 
   /** Turns the market's trace into the feed: blocks with their events, providers going up or down. */
@@ -314,26 +452,29 @@ export class LiveMarket implements MarketService {
       // The block's events are traced (and handled) right after this record, synchronously: by
       // the time this read runs, the providers they touched are marked and up to date.
       const touched = (this.touched = new Set<Address>());
+      const { service, system } = this.session;
       this.feedReads = this.feedReads
-        .then(() => publishBlock(this.feed, this.service, block))
+        .then(() => publishBlock(this.feed, service, block))
         .then(() => {
           for (const address of touched) {
-            const agent = this.system.agentAt(address);
+            const agent = system.agentAt(address);
             if (agent !== undefined) this.feed.publish({ type: "provider", data: this.providerJson(agent, agent.online) });
           }
-        });
+        })
+        // A read the chain did not answer loses this block's feed messages, not the ones after it.
+        .catch(() => undefined);
     } else if (record.type.startsWith("market.") && PROVIDER_CHANGES.has(record.type) && typeof record["provider"] === "string") {
       // An award, a result, a reroute or a slash changes a provider's running tasks or stake.
       this.touched.add(record["provider"]);
     } else if (record.type === "node.up" || record.type === "node.down") {
-      const agent = this.byNode.get(record["node"] as string);
+      const agent = this.session.byNode.get(record["node"] as string);
       // The trace comes before the agent's state changes: the record says what it becomes.
       if (agent !== undefined) this.feed.publish({ type: "provider", data: this.providerJson(agent, record.type === "node.up") });
     }
   }
 
   private announceOutages(now: number): void {
-    for (const outage of this.outageBook.changes(now)) this.feed.publish({ type: "outage", data: outage });
+    for (const outage of this.session.outageBook.changes(now)) this.feed.publish({ type: "outage", data: outage });
   }
 
   private providerJson(agent: ProviderAgent, online: boolean): LiveProviderJson {
@@ -352,7 +493,7 @@ export class LiveMarket implements MarketService {
   }
 
   private schedule(delayMs: number): void {
-    if (this.stopped) return;
+    if (this.stopped || this.state !== "running") return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.ticking = this.tick().finally(() => {
@@ -371,29 +512,108 @@ export class LiveMarket implements MarketService {
 
   /** Processes every event up to the virtual time the clock has reached, then sleeps until the next. */
   private async tick(): Promise<void> {
+    const session = this.session;
+    const { system } = session;
     try {
       const target = this.targetTime;
       for (;;) {
-        if (this.stopped) return;
-        const next = this.system.nextEventTime;
+        if (this.stopped || this.session !== session) return;
+        const next = system.nextEventTime;
         if (next === undefined || next > target) break;
         // Windows that open or close at this event's time are announced before its providers change.
         this.announceOutages(next);
-        if (!(await this.system.step())) break;
+        if (!(await system.step())) break;
       }
       this.announceOutages(target);
     } catch (error) {
-      this.failure = error;
-      this.stopped = true;
-      (this.options.onError ?? ((e: unknown) => process.stderr.write(`bidmesh: the live market stopped: ${e instanceof Error ? e.message : String(e)}\n`)))(error);
-      await this.system.stop();
+      await this.sessionFailed(system, error);
       return;
     }
-    const next = this.system.nextEventTime;
+    const next = system.nextEventTime;
     if (next === undefined) return;
-    const dueAt = this.wallStart + next / this.speed;
+    const dueAt = session.wallStart + next / this.speed;
     this.schedule(Math.min(MAX_SLEEP_MS, Math.max(0, Math.ceil(dueAt - this.clock()))));
   }
+
+  /**
+   * A block failed. On an RPC node the node went away or lost answers: stop this session (it
+   * sends nothing more) and reconnect. On the embedded chain it is a bug: the market stops.
+   */
+  private async sessionFailed(system: MarketSystem, error: unknown): Promise<void> {
+    this.failure = error;
+    const reconnect = this.chain.kind === "rpc" && !this.stopped;
+    if (reconnect) this.state = "reconnecting";
+    else {
+      this.stopped = true;
+      this.state = "stopped";
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    (
+      this.options.onError ??
+      ((e: unknown) =>
+        process.stderr.write(reconnect ? `bidmesh: the live market lost the chain (${message.split("\n")[0]}); reconnecting\n` : `bidmesh: the live market stopped: ${e instanceof Error ? e.message : String(e)}\n`))
+    )(error);
+    await system.stop();
+    if (reconnect) this.watch(0);
+  }
+}
+
+/**
+ * Builds a session on `chain`: the market (new on the embedded chain; on an RPC node the one
+ * the registry remembers, resumed from its events, else a new one), the system over it with the
+ * scenario's workload and failure timeline scheduled, and its outage book.
+ */
+async function openSession(chain: Chain, feed: MarketFeed, options: LiveMarketOptions, observe: (record: TraceRecord) => void): Promise<Session> {
+  const { scenario } = options;
+  const clock = options.clock ?? Date.now;
+  const root = RandomStream.root(scenario.seed);
+  const tasks = options.workload === false ? [] : generateWorkload(scenario, root.fork("workload"));
+  const config = toMarketConfig(scenario);
+  const now = Math.floor(clock() / 1000);
+  let ledger: ChainLedger;
+  let resume: ResumeState | undefined;
+  if (chain.kind === "rpc") {
+    const found = await ChainLedger.findOrCreate(chain, config, now, { registryFile: options.registryFile ?? DEFAULT_REGISTRY_FILE });
+    ledger = found.ledger;
+    if (found.reused) resume = await readResumeState(chain, ledger.marketAddress, ledger.deployBlock, (ref) => resumedTaskSize(ref, scenario, tasks));
+  } else {
+    ledger = await ChainLedger.create(chain, config, now);
+  }
+  const trace = options.trace ?? (() => undefined);
+  const system = new MarketSystem({
+    scenario,
+    tasks,
+    ledger,
+    baseTimestamp: ledger.startTimestamp,
+    horizon: Number.MAX_SAFE_INTEGER,
+    rng: root.fork("market"),
+    trace: (record) => {
+      trace(record);
+      observe(record);
+    },
+    endless: true,
+    resume,
+  });
+  const timeline = buildFailureTimeline(scenario, root);
+  system.scheduleWorkload();
+  system.scheduleTimeline(timeline);
+  system.start();
+  const byNode = new Map(system.agents.map((a) => [a.nodeId, a]));
+  const outageBook = new OutageBook();
+  bookScenarioOutages(outageBook, timeline, byNode);
+  const service = new ChainMarketService(chain, ledger, { feed, chainTimeoutMs: options.chainTimeoutMs });
+  return { service, system, wallStart: clock(), outageBook, byNode, resumed: resume !== undefined };
+}
+
+/** The scenario's outage windows, with the market's providers they take down. */
+function bookScenarioOutages(book: OutageBook, timeline: FailureTimeline, byNode: ReadonlyMap<string, ProviderAgent>): void {
+  timeline.outageWindows().forEach((w, i) => {
+    const affected = w.affected.flatMap((nodeId) => {
+      const agent = byNode.get(nodeId);
+      return agent === undefined ? [] : [agent.address];
+    });
+    book.add({ id: `scenario-${i + 1}`, source: "scenario", name: w.name, scope: w.scope, start: w.start, end: w.end, affected });
+  });
 }
 
 /**

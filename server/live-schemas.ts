@@ -65,7 +65,8 @@ export const EventStreamText = z.string().openapi({
   description: [
     "Server-sent events. First `snapshot`: {now, speed, live, scenario, chainTimeZero (the chain timestamp of virtual time 0), providers: LiveProvider[], outages: Outage[]}.",
     "Then, as they happen: `block` {number, timestamp, now, txs}; `event`: a LedgerEvent (as in /api/ledger/events);",
-    "`provider`: a LiveProvider whose online state changed; `outage`: an Outage when it starts (active) and ends.",
+    "`provider`: a LiveProvider whose online state changed; `outage`: an Outage when it starts (active) and ends;",
+    "`chain` {state: down | up | resumed, market (as in /api/health), reconnects, error, chainTimeZero} when the chain stops or starts answering, and when the market resumed from its state (its virtual clock starts again at chainTimeZero).",
     "A comment line every 15 s keeps the connection open.",
   ].join(" "),
 });

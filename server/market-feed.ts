@@ -42,12 +42,26 @@ export interface BlockJson {
   txs: number;
 }
 
+/** The chain behind a live market stopped answering (`down`), answers again (`up`), or the market resumed from its state (`resumed`). */
+export interface ChainStateJson {
+  state: "down" | "up" | "resumed";
+  /** The live market's state as of this message (as in GET /api/health). */
+  market: "running" | "stalled" | "reconnecting" | "stopped";
+  /** Times the market resumed from the chain. */
+  reconnects: number;
+  /** What failed, while the market reconnects. */
+  error: string | null;
+  /** Chain timestamp (s) of virtual time 0: a resumed market starts its virtual clock again. */
+  chainTimeZero: number;
+}
+
 /** One message of the feed; `type` is the SSE event name. */
 export type FeedMessage =
   | { type: "block"; data: BlockJson }
   | { type: "event"; data: LedgerEventJson }
   | { type: "provider"; data: LiveProviderJson }
-  | { type: "outage"; data: OutageJson };
+  | { type: "outage"; data: OutageJson }
+  | { type: "chain"; data: ChainStateJson };
 
 /** What a new subscriber gets first. */
 export interface FeedSnapshot {

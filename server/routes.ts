@@ -36,6 +36,11 @@ import { eventJson, newestFirst, paginate, providerDetail, providerStates, provi
 
 const MECHANISM_NAME: Record<MechanismParam, MechanismName> = { "first-price": "FirstPrice", "second-price": "SecondPrice" };
 
+/** The answer of every route that asks the chain, when the chain cannot be used (see chain-deadline.ts). */
+const CHAIN_UNAVAILABLE = {
+  description: "The chain did not answer within the chain deadline (serve --chain-timeout), cannot be reached, or the live market is reconnecting to it; the message says which, and for a post whether it may still land",
+};
+
 export const routes: readonly RouteDef[] = [
   route({
     method: "post",
@@ -49,6 +54,7 @@ export const routes: readonly RouteDef[] = [
     responses: {
       201: { description: "The task was posted", schema: PostTaskResponse },
       409: { description: "The contract refused the task: its custom error and arguments" },
+      503: CHAIN_UNAVAILABLE,
     },
     handler: async ({ body }, { market }) => {
       const posted = await market.postTask({
@@ -68,7 +74,7 @@ export const routes: readonly RouteDef[] = [
     summary: "List tasks, newest first",
     auth: false,
     query: TaskListQuery,
-    responses: { 200: { description: "A page of tasks", schema: TaskPage } },
+    responses: { 200: { description: "A page of tasks", schema: TaskPage }, 503: CHAIN_UNAVAILABLE },
     handler: async ({ query }, { market }) => {
       const events = await market.readEvents();
       const tasks = taskHistories(events)
@@ -93,6 +99,7 @@ export const routes: readonly RouteDef[] = [
     responses: {
       200: { description: "The task", schema: TaskDetail },
       404: { description: "No task has this id" },
+      503: CHAIN_UNAVAILABLE,
     },
     handler: async ({ params }, { market }) => {
       const events = await market.readEvents({ taskId: BigInt(params.id) });
@@ -108,7 +115,7 @@ export const routes: readonly RouteDef[] = [
     summary: "On-chain bids, newest first",
     auth: false,
     query: LedgerBidsQuery,
-    responses: { 200: { description: "A page of bids", schema: BidPage } },
+    responses: { 200: { description: "A page of bids", schema: BidPage }, 503: CHAIN_UNAVAILABLE },
     handler: async ({ query }, { market }) => {
       const events = await market.readEvents({
         names: ["BidPlaced"],
@@ -138,7 +145,7 @@ export const routes: readonly RouteDef[] = [
     summary: "Every market event, newest first",
     auth: false,
     query: LedgerEventsQuery,
-    responses: { 200: { description: "A page of events", schema: EventPage } },
+    responses: { 200: { description: "A page of events", schema: EventPage }, 503: CHAIN_UNAVAILABLE },
     handler: async ({ query }, { market }) => {
       const events = await market.readEvents({
         names: query.name === undefined ? undefined : [query.name],
@@ -160,7 +167,7 @@ export const routes: readonly RouteDef[] = [
     summary: "Registered providers, in registration order",
     auth: false,
     query: ProviderListQuery,
-    responses: { 200: { description: "A page of providers", schema: ProviderPage } },
+    responses: { 200: { description: "A page of providers", schema: ProviderPage }, 503: CHAIN_UNAVAILABLE },
     handler: async ({ query }, { market }) => {
       const providers = providerStates(await market.readEvents()).map(providerSummary);
       return json(200, paginate(providers, query.page, query.pageSize));
@@ -177,6 +184,7 @@ export const routes: readonly RouteDef[] = [
     responses: {
       200: { description: "The provider", schema: ProviderDetail },
       404: { description: "No provider is registered at this address" },
+      503: CHAIN_UNAVAILABLE,
     },
     handler: async ({ params }, { market }) => {
       const provider = providerStates(await market.readEvents({ account: params.address })).find((p) => p.address === params.address);
@@ -191,11 +199,13 @@ export const routes: readonly RouteDef[] = [
     path: "/api/health",
     tag: "service",
     summary: "Whether the chain answers, its latest block, the market",
+    description:
+      "Answers within its own short deadline (1.5 s) whatever the chain does. chain.reachable says whether the chain answered; market.state whether the live market runs, waits for a chain that stopped answering (stalled), or reconnects to it after a failed block (reconnecting: it resumes from the chain's state when the chain answers).",
     auth: false,
     query: NoQuery,
     responses: {
       200: { description: "The chain answers", schema: HealthResponse },
-      503: { description: "The chain does not answer", schema: HealthResponse },
+      503: { description: "The chain does not answer within the health deadline (at most 1.5 s)", schema: HealthResponse },
     },
     handler: async (_input, { market }) => {
       const chain = await market.health();
@@ -214,7 +224,13 @@ export const routes: readonly RouteDef[] = [
     summary: "Prometheus metrics",
     auth: false,
     query: NoQuery,
-    responses: { 200: { description: "Requests, latencies, tasks by state, bids, reroutes", schema: MetricsText, contentType: "text/plain" } },
+    responses: {
+      200: {
+        description: "Requests, latencies, tasks by state, bids, reroutes; within the chain deadline, with bidmesh_chain_up 0 and the last values when the chain does not answer",
+        schema: MetricsText,
+        contentType: "text/plain",
+      },
+    },
     handler: async (_input, { market, metrics }) => ({
       status: 200,
       text: await metrics.render(market),

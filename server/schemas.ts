@@ -339,16 +339,22 @@ export const HealthResponse = z
       kind: z.enum(["embedded", "rpc"]),
       chainId: z.string(),
       blockNumber: z.number().int().nullable(),
+      timeoutMs: z.number().int().openapi({ description: "milliseconds a request's chain work may take before it answers 503 (serve --chain-timeout)" }),
     }),
     market: z.object({
       address: AddressOut,
       deployBlock: z.number().int(),
       live: z.boolean().openapi({ description: "a live market (a scenario's providers) runs behind the API" }),
-      running: z.boolean().openapi({ description: "the live market is stepping; false once it stopped" }),
+      running: z.boolean().openapi({ description: "the live market is stepping (state running)" }),
+      state: z.enum(["running", "stalled", "reconnecting", "stopped"]).nullable().openapi({
+        description:
+          "the live market: running; stalled (the chain stopped answering mid-block: it carries on when the chain does); reconnecting (a block failed on the chain: it resumes from the chain's state once the chain answers, retrying with backoff); stopped. Null without a live market",
+      }),
+      reconnects: z.number().int().nullable().openapi({ description: "times the live market resumed from the chain after losing it; null without one" }),
       scenario: z.string().nullable(),
       virtualTime: z.number().int().nullable().openapi({ description: "virtual ms since the live market started" }),
       speed: z.number().nullable().openapi({ description: "virtual seconds per real second" }),
-      error: z.string().nullable().openapi({ description: "why the live market stopped, if an error stopped it" }),
+      error: z.string().nullable().openapi({ description: "why the live market stopped or is reconnecting, if an error did that" }),
     }),
   })
   .openapi("Health");

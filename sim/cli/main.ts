@@ -2,7 +2,7 @@
 // 1 when a run fails; never a stack trace.
 import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
-import { parseAllowedHost, parseHost, parsePort, parseSpeed } from "../../server/cli-options.js";
+import { parseAllowedHost, parseChainTimeout, parseHost, parsePort, parseSpeed } from "../../server/cli-options.js";
 import { InputError } from "../input-error.js";
 import { auditCommand } from "./audit-command.js";
 import { ledgerCommand } from "./ledger-command.js";
@@ -67,12 +67,28 @@ program
   .option("--allowed-host <name>", "a host name the API answers besides the loopback names and --host (repeatable; any other Host header gets 421)", parseAllowedHost)
   .option("--rpc-url <url>", "an external EVM JSON-RPC node (default: the embedded chain)")
   .option("--registry <file>", "with --rpc-url: where deployments are remembered, to reuse the market after a restart", ".bidmesh/deployments.json")
-  .action(async (opts: { port: number; host: string; allowedHost?: string[]; rpcUrl?: string; registry: string; scenario: string; speed: number; workload: boolean; market: boolean }) => {
-    // Loaded on demand: the other commands do not need express.
-    const { serve } = await import("../../server/index.js");
-    const { market, scenario, registry, allowedHost, ...rest } = opts;
-    await serve({ ...rest, allowedHosts: allowedHost, registryFile: registry, scenario: market ? scenario : undefined });
-  });
+  .addOption(
+    new Option("--chain-timeout <duration>", "how long a request waits for the chain before it answers 503 (100ms to 60s)").argParser(parseChainTimeout).default(5_000, "5s"),
+  )
+  .action(
+    async (opts: {
+      port: number;
+      host: string;
+      allowedHost?: string[];
+      rpcUrl?: string;
+      registry: string;
+      scenario: string;
+      speed: number;
+      workload: boolean;
+      market: boolean;
+      chainTimeout: number;
+    }) => {
+      // Loaded on demand: the other commands do not need express.
+      const { serve } = await import("../../server/index.js");
+      const { market, scenario, registry, allowedHost, chainTimeout, ...rest } = opts;
+      await serve({ ...rest, allowedHosts: allowedHost, registryFile: registry, scenario: market ? scenario : undefined, chainTimeoutMs: chainTimeout });
+    },
+  );
 
 program
   .command("scenarios")

@@ -264,12 +264,14 @@ describe("GET /api/health", () => {
     expect(res.status).toBe(200);
     expect(HealthResponse.parse(res.body)).toEqual({
       status: "ok",
-      chain: { reachable: true, kind: "embedded", chainId: "31337", blockNumber: await fx.market.chain.provider.getBlockNumber() },
+      chain: { reachable: true, kind: "embedded", chainId: "31337", blockNumber: await fx.market.chain.provider.getBlockNumber(), timeoutMs: 5_000 },
       market: {
         address: fx.market.marketAddress,
         deployBlock: fx.market.deployBlock,
         live: false,
         running: false,
+        state: null,
+        reconnects: null,
         scenario: null,
         virtualTime: null,
         speed: null,
@@ -287,7 +289,7 @@ describe("GET /api/health", () => {
         posterAddress: real.posterAddress,
         postTask: (input) => real.postTask(input),
         readEvents: (filter) => real.readEvents(filter),
-        health: async () => ({ reachable: false, kind: "rpc", chainId: "1", blockNumber: null }),
+        health: async () => ({ reachable: false, kind: "rpc", chainId: "1", blockNumber: null, timeoutMs: 5_000 }),
         feed: real.feed,
         snapshot: () => real.snapshot(),
         status: () => real.status(),

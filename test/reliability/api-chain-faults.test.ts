@@ -1,0 +1,231 @@
+// The API while its chain hangs, dies and comes back: `bidmesh serve --rpc-url` (a child process,
+// a live market with its workload) over anvil, which the test stops (SIGSTOP: the node keeps its
+// connections open and answers nothing), resumes (SIGCONT), kills (SIGKILL) and restarts on its
+// state file (dumped every second). Requests answer 503 within the chain deadline, never 500
+// and never after minutes; health says the chain is unreachable within its own short deadline;
+// the live market comes back by itself, resumed from the chain, and the event stream says so.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseChainTimeout } from "../../server/cli-options.js";
+import { openSse, type SseEvent, type SseStream } from "../server/sse-client.js";
+import { bidmesh } from "../sim/e2e.js";
+import { startAnvil, type Anvil } from "./anvil.js";
+import { startServeProcess, type ServeProcess } from "./api-serve-process.js";
+
+const TOKEN = "reliability-token-chain-faults-0a1b";
+const AUTH = { Authorization: `Bearer ${TOKEN}`, "Content-Type": "application/json" };
+const SCENARIO = new URL("../server/fixtures/live-regions.yaml", import.meta.url).pathname;
+/** `--chain-timeout`: every request's chain work gets this long. */
+const DEADLINE_MS = 2_000;
+/** What a loaded machine may add to a deadline before the answer is out. */
+const SLACK_MS = 1_500;
+const TASK = { size: 30, maxPrice: "0.01", deadlineBudget: 300, region: "any", mechanism: "first-price" };
+
+let dir: string;
+let anvil: Anvil;
+let server: ServeProcess;
+let stream: SseStream;
+/** Every `chain` event the stream carried, in order. */
+const chainEvents: Array<{ state: string; market: string; reconnects: number }> = [];
+
+interface Timed {
+  status: number;
+  body: unknown;
+  text: string;
+  ms: number;
+}
+
+/** A request, with how long its answer took. */
+async function timed(path: string, init: RequestInit = {}): Promise<Timed> {
+  const started = performance.now();
+  const res = await fetch(`${server.url}${path}`, { ...init, signal: AbortSignal.timeout(60_000) });
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text) as unknown;
+  } catch {
+    // /metrics is text
+  }
+  return { status: res.status, body, text, ms: performance.now() - started };
+}
+
+const post = (): Promise<Timed> => timed("/api/tasks", { method: "POST", headers: AUTH, body: JSON.stringify(TASK) });
+
+interface Health {
+  status: string;
+  chain: { reachable: boolean; timeoutMs: number };
+  market: { state: string; running: boolean; reconnects: number; error: string | null };
+}
+
+/** Polls health until `ok` holds (every 250 ms, up to `withinMs`); returns the last answer. */
+async function healthUntil(ok: (h: Health, status: number) => boolean, withinMs: number): Promise<{ health: Health; status: number; ms: number }> {
+  const started = performance.now();
+  let last: Timed;
+  do {
+    last = await timed("/api/health");
+    if (ok(last.body as Health, last.status)) break;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  } while (performance.now() - started < withinMs);
+  return { health: last.body as Health, status: last.status, ms: performance.now() - started };
+}
+
+/** The next `chain` event matching `state` (recorded in chainEvents as they come). */
+function nextChainEvent(state: string, timeoutMs: number): Promise<SseEvent> {
+  return stream.next((e) => {
+    if (e.event !== "chain") return false;
+    chainEvents.push(e.data as (typeof chainEvents)[number]);
+    return (e.data as { state: string }).state === state;
+  }, timeoutMs);
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "bidmesh-api-chain-faults-"));
+  anvil = await startAnvil({ stateFile: join(dir, "anvil-state.json"), args: ["--state-interval", "1"] });
+  server = await startServeProcess(["--rpc-url", anvil.url, "--scenario", SCENARIO, "--speed", "5", "--chain-timeout", `${DEADLINE_MS}ms`], { cwd: dir, token: TOKEN });
+  const sse = await openSse(`${server.url}/api/stream`);
+  expect(sse.status).toBe(200);
+  stream = sse.stream;
+  await stream.next((e) => e.event === "snapshot");
+}, 90_000);
+
+afterAll(async () => {
+  stream?.close();
+  // A stopped anvil cannot be killed gracefully: let it run again first.
+  if (anvil !== undefined) process.kill(anvil.pid, "SIGCONT");
+  const code = await server?.stop("SIGTERM");
+  await anvil?.stop("SIGKILL");
+  rmSync(dir, { recursive: true, force: true });
+  expect(code, server?.output().stderr).toBe(0);
+}, 30_000);
+
+describe("serve --rpc-url while the node is stopped (SIGSTOP)", () => {
+  it("posts, answers before the fault", async () => {
+    const first = await post();
+    expect(first.status, first.text).toBe(201);
+    const health = await timed("/api/health");
+    expect(health.body).toMatchObject({ status: "ok", chain: { reachable: true, timeoutMs: DEADLINE_MS }, market: { state: "running", reconnects: 0 } });
+  });
+
+  it("answers POST and GET /api/tasks 503 within the deadline, /metrics with chain_up 0, health unreachable within its short deadline", async () => {
+    process.kill(anvil.pid, "SIGSTOP");
+    const [posted, listed, metrics, health] = await Promise.all([post(), timed("/api/tasks"), timed("/metrics"), timed("/api/health")]);
+
+    expect(posted.status, posted.text).toBe(503);
+    expect((posted.body as { error: string }).error).toMatch(/^the chain did not answer within 2 s; (nothing was posted|the task was sent and may still be posted)/);
+    expect(posted.ms).toBeLessThan(DEADLINE_MS + SLACK_MS);
+
+    expect(listed.status, listed.text).toBe(503);
+    expect(listed.body).toEqual({ error: "the chain did not answer within 2 s" });
+    expect(listed.ms).toBeLessThan(DEADLINE_MS + SLACK_MS);
+
+    // A scrape still answers (the process's own metrics are there) and says the chain is down.
+    expect(metrics.status).toBe(200);
+    expect(metrics.text).toMatch(/^bidmesh_chain_up 0$/m);
+    expect(metrics.ms).toBeLessThan(DEADLINE_MS + SLACK_MS);
+
+    expect(health.status).toBe(503);
+    expect(health.body).toMatchObject({ status: "unavailable", chain: { reachable: false, blockNumber: null } });
+    expect(health.ms).toBeLessThan(1_500 + SLACK_MS);
+  }, 30_000);
+
+  it("says so on the stream and in health: the market waits for the chain", async () => {
+    const down = await nextChainEvent("down", 10_000);
+    expect(down.data).toMatchObject({ state: "down" });
+    expect(["stalled", "reconnecting"]).toContain((down.data as { market: string }).market);
+    const { health } = await healthUntil((h) => h.market.state !== "running", 5_000);
+    expect(["stalled", "reconnecting"]).toContain(health.market.state);
+    expect(health.market.running).toBe(false);
+  }, 20_000);
+});
+
+describe("the node goes on (SIGCONT)", () => {
+  it("health recovers, the market runs again, a new post succeeds", async () => {
+    process.kill(anvil.pid, "SIGCONT");
+    await nextChainEvent("up", 15_000);
+    const { health, status } = await healthUntil((h, s) => s === 200 && h.market.state === "running", 40_000);
+    expect(status).toBe(200);
+    expect(health.market).toMatchObject({ state: "running", running: true, error: null });
+    const again = await post();
+    expect(again.status, again.text).toBe(201);
+    const { taskId } = again.body as { taskId: number };
+    const read = await timed(`/api/tasks/${taskId}`);
+    expect(read.status, read.text).toBe(200);
+  }, 60_000);
+});
+
+describe("a stop long enough that a block fails on it (SIGSTOP past the ledger's retries, then SIGCONT)", () => {
+  it("reconnects, and resumes the market from the chain once the node answers again", async () => {
+    process.kill(anvil.pid, "SIGSTOP");
+    // Each JSON-RPC call gives up after the deadline, the ledger tries 4 times: the block fails.
+    const { health } = await healthUntil((h) => h.market.state === "reconnecting", 30_000);
+    expect(health.market).toMatchObject({ state: "reconnecting", running: false });
+    expect(health.market.error).toMatch(/^the chain failed \(request timed out\): reconnecting/);
+    process.kill(anvil.pid, "SIGCONT");
+    const resumed = await nextChainEvent("resumed", 30_000);
+    expect(resumed.data).toMatchObject({ state: "resumed", market: "running", reconnects: 1, error: null });
+    const again = await post();
+    expect(again.status, again.text).toBe(201);
+  }, 70_000);
+});
+
+describe("the node dies (SIGKILL) and comes back on its state file", () => {
+  it("answers 503, not 500, while it is gone; health says unreachable and the market reconnecting", async () => {
+    // Let a state dump (every second) hold the blocks so far.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await anvil.stop("SIGKILL");
+    const posted = await post();
+    expect(posted.status, posted.text).toBe(503);
+    expect((posted.body as { error: string }).error).toMatch(/chain/);
+    expect((posted.body as { error: string }).error).not.toMatch(/internal error/);
+    const listed = await timed("/api/tasks");
+    expect(listed.status, listed.text).toBe(503);
+    expect((listed.body as { error: string }).error).toMatch(/^the chain cannot be reached \(connection refused\)/);
+    expect(listed.ms).toBeLessThan(DEADLINE_MS + SLACK_MS);
+    const { health, status } = await healthUntil((h) => h.market.state === "reconnecting", 15_000);
+    expect(status).toBe(503);
+    expect(health).toMatchObject({ chain: { reachable: false }, market: { state: "reconnecting", running: false } });
+    expect(health.market.error).toMatch(/reconnecting/);
+    // Reconnecting: a post is refused at once, and says nothing was posted.
+    const refused = await post();
+    expect(refused.status, refused.text).toBe(503);
+    expect((refused.body as { error: string }).error).toMatch(/reconnecting.*nothing was posted$/);
+  }, 40_000);
+
+  it("resumes the live market from the chain when the node is back: health, the stream, a new post", async () => {
+    anvil = await startAnvil({ stateFile: join(dir, "anvil-state.json"), args: ["--state-interval", "1"], port: anvil.port });
+    const resumed = await nextChainEvent("resumed", 40_000);
+    expect(resumed.data).toMatchObject({ state: "resumed", market: "running", reconnects: 2, error: null });
+    const { health, status } = await healthUntil((h, s) => s === 200 && h.market.state === "running", 20_000);
+    expect(status).toBe(200);
+    expect(health.market).toMatchObject({ state: "running", reconnects: 2, error: null });
+    const again = await post();
+    expect(again.status, again.text).toBe(201);
+    const { taskId } = again.body as { taskId: number };
+    expect((await timed(`/api/tasks/${taskId}`)).status).toBe(200);
+    // The stream told the whole story, in order: the short stop, the long one, the kill.
+    const story = ["down", "up", "down", "up", "resumed", "down", "up", "resumed"];
+    const states = chainEvents.map((e) => e.state);
+    let at = 0;
+    for (const state of states) if (state === story[at]) at += 1;
+    expect(at, `chain events: ${states.join(", ")}`).toBe(story.length);
+  }, 90_000);
+});
+
+describe("serve --chain-timeout", () => {
+  it.each(["5", "0s", "50ms", "2m", "soon", "-1s"])("refuses %j with exit 2 and one line naming the option and what is allowed", (value) => {
+    const result = bidmesh(["serve", "--no-market", "--port", "0", "--chain-timeout", value]);
+    expect(result.status).toBe(2);
+    expect(result.stderr.trim()).toBe(`bidmesh: chain-timeout: "${value}" is not a chain timeout (a duration with its unit, from 100ms to 60s, e.g. 5s or 2500ms)`);
+  });
+
+  it.each([
+    ["100ms", 100],
+    ["2500ms", 2_500],
+    ["5s", 5_000],
+    ["1m", 60_000],
+  ])("takes %s as %i ms", (value, ms) => {
+    expect(parseChainTimeout(value)).toBe(ms);
+  });
+});
