@@ -130,16 +130,23 @@ export const SystemMetrics = z
     latencyMs: z.object({ p50: LatencyMs, p95: LatencyMs, p99: LatencyMs, mean: LatencyMs }),
     pricePerCompletedTaskWei: z.string().nullable(),
     totalPaidWei: z.string(),
-    computeSecondsLost: z.number(),
+    computeSecondsLost: z.number().openapi({ description: "compute-seconds of work lost when nodes failed under it" }),
     reroutes: z.number().int(),
     reauctions: z.number().int(),
     slashes: z.number().int(),
     slashedWei: z.string(),
-    gasUsed: z.string().nullable(),
-    gasPerCompletedTask: z.string().nullable(),
+    gasUsed: z.string().nullable().openapi({ description: "gas units, as a decimal string; null for the baselines" }),
+    gasPerCompletedTask: z.string().nullable().openapi({ description: "gas units, as a decimal string" }),
     blocks: z.number().int(),
-    availability: z.array(z.object({ start: z.number(), tasks: z.number().int(), onTime: z.number().int(), share: z.number().nullable() })),
-    completionsOverTime: z.array(z.object({ time: z.number(), completed: z.number().int() })),
+    availability: z.array(
+      z.object({
+        start: z.number().openapi({ description: "the bucket's start: simulated ms from the run's start" }),
+        tasks: z.number().int().openapi({ description: "tasks that arrived in the bucket" }),
+        onTime: z.number().int(),
+        share: z.number().nullable().openapi({ description: "onTime / tasks; null for an empty bucket" }),
+      }),
+    ),
+    completionsOverTime: z.array(z.object({ time: z.number().openapi({ description: "the bucket's end: simulated ms from the run's start" }), completed: z.number().int() })),
     latenciesMs: z.array(z.number()).openapi({ description: "post-to-result latency of every completed task, sorted" }),
   })
   .openapi("SystemMetrics", { description: "One system's metrics, as metrics.json holds them: times in ms, money in wei strings" });
