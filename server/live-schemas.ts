@@ -39,6 +39,9 @@ export const Outage = z
     scope: OutageScope,
     start: z.number().int().openapi({ description: "virtual ms from the live market's start" }),
     end: z.number().int().openapi({ description: "virtual ms; the outage (with its recovery) is over from here" }),
+    startSeconds: z.number().openapi({ description: "start in virtual seconds, the unit POST /api/outages takes" }),
+    endSeconds: z.number().openapi({ description: "end in virtual seconds" }),
+    durationSeconds: z.number().openapi({ description: "end − start in virtual seconds: for a posted outage, its duration as posted" }),
     active: z.boolean(),
     affected: z.array(AddressOut).openapi({ description: "the providers it takes down" }),
   })
@@ -55,7 +58,7 @@ export const LiveProvider = z
     dependsOn: z.array(z.string()),
     online: z.boolean(),
     stake: Wei,
-    capacity: z.number().int(),
+    capacity: z.number().int().openapi({ description: "concurrent tasks it takes" }),
     running: z.number().int().openapi({ description: "assignments it holds now" }),
   })
   .openapi("LiveProvider");

@@ -29,6 +29,10 @@ export interface OutageJson {
   /** Virtual ms from the market's start. */
   start: number;
   end: number;
+  /** The same times in virtual seconds, the unit POST /api/outages takes its duration in. */
+  startSeconds: number;
+  endSeconds: number;
+  durationSeconds: number;
   active: boolean;
   /** Addresses of the providers it takes down. */
   affected: string[];

@@ -69,7 +69,12 @@ export function buildOpenApiDocument(routes: readonly RouteDef[], options: OpenA
     info: {
       title: "bidmesh API",
       version: options.version ?? "0.1.0",
-      description: "Post compute tasks to a market that runs on an EVM chain, and read its on-chain ledger. Amounts in responses are wei as decimal strings.",
+      description: [
+        "Post compute tasks to a market that runs on an EVM chain, and read its on-chain ledger.",
+        "Units: amounts in requests are ETH as decimal strings; amounts in responses are wei as decimal strings, with the ETH figure beside where a request gave one (maxPriceEth).",
+        "Task sizes are compute-seconds and budgets seconds, both ways; chain timestamps (bid window ends, deadlines) are unix seconds.",
+        "The live market's times are virtual ms, with seconds beside them where a request gave seconds (an outage's startSeconds, endSeconds, durationSeconds); simulation metrics are simulated ms.",
+      ].join(" "),
     },
     servers: [{ url: "/" }],
   });

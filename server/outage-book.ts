@@ -11,8 +11,9 @@ export class OutageBook {
   private readonly phase = new Map<string, Phase>();
   private apiCount = 0;
 
-  add(outage: Omit<OutageJson, "active">): OutageJson {
-    const entry = { ...outage, active: false };
+  add(outage: Omit<OutageJson, "active" | "startSeconds" | "endSeconds" | "durationSeconds">): OutageJson {
+    const seconds = { startSeconds: outage.start / 1_000, endSeconds: outage.end / 1_000, durationSeconds: (outage.end - outage.start) / 1_000 };
+    const entry = { ...outage, ...seconds, active: false };
     this.outages.push(entry);
     return { ...entry };
   }

@@ -76,6 +76,9 @@ describe("GET /api/outages and /api/live/providers", () => {
       scope: { region: "eu-west-1" },
       start: 3_600_000,
       end: 4_200_000,
+      startSeconds: 3_600,
+      endSeconds: 4_200,
+      durationSeconds: 600,
       active: false,
       affected: await inRegion("eu-west-1"),
     });

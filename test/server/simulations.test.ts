@@ -120,7 +120,9 @@ describe("POST /api/simulations: refusals", () => {
   });
 
   it("400 for a scenario over the ledger's limits, naming the field to change", async () => {
-    const scenario = { ...fixtureObject(), duration: "30d", blockInterval: "1s" };
+    // Inside the scenario schema's own limits (sim/scenario/limits.ts: 432,601 blocks, 14,400
+    // tasks), over the chain ledger's tighter ones.
+    const scenario = { ...fixtureObject(), duration: "5d", blockInterval: "1s" };
     const res = await post(fixture.app, { scenario });
     expect(res.status).toBe(400);
     const paths = (res.body.issues as Array<{ path: string; message: string }>).map((i) => i.path);
