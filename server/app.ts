@@ -14,6 +14,7 @@ import { routes } from "./routes.js";
 import type { RouteContext, RouteDef, RouteInput } from "./route-spec.js";
 import type { ErrorResponse } from "./schemas.js";
 import type { SimulationJobs } from "./simulations/simulation-jobs.js";
+import { StreamSlots, type StreamLimits } from "./stream-slots.js";
 
 export interface AppDeps {
   market: MarketService;
@@ -27,6 +28,8 @@ export interface AppDeps {
   bodyLimit?: string;
   /** Where unexpected errors are logged (default stderr); they are never sent to clients. */
   logError?: ErrorLogger;
+  /** Event streams: at once in all, per client address, and the backlog that ends one (default DEFAULT_STREAM_LIMITS). */
+  streams?: Partial<StreamLimits>;
   /** Test only: every request waits this long before it is handled (the shutdown test's slow request). */
   testResponseDelayMs?: number;
 }
@@ -86,6 +89,7 @@ export function createApp(deps: AppDeps): BidmeshApp {
     market: deps.market,
     metrics,
     simulations: deps.simulations,
+    streams: new StreamSlots(deps.streams),
     openapi: () => (openapi ??= buildOpenApiDocument(routes)),
   };
   const auth = requireBearer(deps.token);

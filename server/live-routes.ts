@@ -1,19 +1,14 @@
 // Routes of the live market: inject outages, list them, and follow the market as it happens
 // (server-sent events).
-import type { Request, Response } from "express";
 import { HttpError } from "./errors.js";
+import { openStream } from "./event-stream.js";
 import { EventStreamText, LiveProvider, MAX_OUTAGE_SECONDS, Outage, OutageList, PostOutageRequest } from "./live-schemas.js";
-import type { FeedMessage } from "./market-feed.js";
-import type { MarketService } from "./market-service.js";
 import { json, route, type RouteDef } from "./route-spec.js";
 import { NoQuery } from "./schemas.js";
+import { DEFAULT_STREAM_LIMITS } from "./stream-slots.js";
 
-/** Streams open at once; more answer 503 (each holds a connection and a listener). */
-export const MAX_STREAMS = 64;
-/** A stream whose client has not read this much is ended: it fell behind. */
-const MAX_STREAM_BACKLOG_BYTES = 1 << 20;
-/** A comment line this often keeps proxies and browsers from closing an idle stream. */
-const HEARTBEAT_MS = 15_000;
+/** Streams open at once by default; more answer 503 (each holds a connection and a listener). */
+export const MAX_STREAMS = DEFAULT_STREAM_LIMITS.max;
 
 const NO_LIVE_MARKET = "no live market runs: start the server with --scenario";
 
@@ -75,44 +70,14 @@ export const liveRoutes: readonly RouteDef[] = [
     path: "/api/stream",
     tag: "live market",
     summary: "The market as it happens: server-sent events",
+    description: `Each client address may hold ${DEFAULT_STREAM_LIMITS.perClient} streams at once (by default), and the server ${DEFAULT_STREAM_LIMITS.max} in all; a stream whose client falls more than 1 MiB behind is ended (reconnect: the snapshot comes again).`,
     auth: false,
     query: NoQuery,
     responses: {
       200: { description: "An event stream", schema: EventStreamText, contentType: "text/event-stream" },
-      503: { description: "Too many streams are open" },
+      429: { description: `This client address holds its share of streams (default ${DEFAULT_STREAM_LIMITS.perClient} at once), or too many requests` },
+      503: { description: `Every stream slot is taken (default ${DEFAULT_STREAM_LIMITS.max} at once)` },
     },
-    handler: async (_input, { market }) => {
-      if (market.feed.size >= MAX_STREAMS) throw new HttpError(503, { error: `too many event streams are open (at most ${MAX_STREAMS}); retry later` });
-      return { stream: (req, res) => openStream(market, req, res) };
-    },
+    handler: async (_input, { market, streams }) => ({ stream: (req, res) => openStream(market, streams, req, res) }),
   }),
 ];
-
-/** Sends the snapshot, then every feed message, until the client leaves or the server closes. */
-function openStream(market: MarketService, req: Request, res: Response): void {
-  res.status(200);
-  res.set({ "Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache, no-transform", "X-Accel-Buffering": "no" });
-  res.flushHeaders();
-  let open = true;
-  let unsubscribe = (): void => undefined;
-  const send = (event: string, data: unknown): void => {
-    if (!open) return;
-    res.write(`event: ${event}\ndata: ${JSON.stringify(data, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v))}\n\n`);
-    if (res.writableLength > MAX_STREAM_BACKLOG_BYTES) end();
-  };
-  const heartbeat = setInterval(() => {
-    if (open) res.write(": keep-alive\n\n");
-  }, HEARTBEAT_MS);
-  heartbeat.unref();
-  const end = (): void => {
-    if (!open) return;
-    open = false;
-    clearInterval(heartbeat);
-    unsubscribe();
-    res.end();
-  };
-  req.on("close", end);
-  res.write("retry: 3000\n\n");
-  send("snapshot", market.snapshot());
-  unsubscribe = market.feed.subscribe((message: FeedMessage) => send(message.type, message.data), end);
-}
