@@ -29,7 +29,7 @@ import {
   type PostTaskInput,
   type PostTaskResult,
 } from "./market-service.js";
-import { OutageBook } from "./outage-book.js";
+import { OutageBook, type OutageBookLimits } from "./outage-book.js";
 import { apiRequirementsRef, parseApiRequirementsRef } from "./task-ref.js";
 
 export interface LiveMarketOptions {
@@ -54,6 +54,8 @@ export interface LiveMarketOptions {
    * config (default DEFAULT_REGISTRY_FILE, relative to the working directory).
    */
   registryFile?: string;
+  /** Outages posted through the API active or pending at once, and ended ones kept (default DEFAULT_OUTAGE_LIMITS). */
+  outageLimits?: Partial<OutageBookLimits>;
 }
 
 /** Market events after which a provider's running tasks or stake differ. */
@@ -74,7 +76,7 @@ export class LiveMarket implements MarketService {
   private stopped = false;
   private closing: Promise<void> | undefined;
   private failure: unknown;
-  private readonly outageBook = new OutageBook();
+  private readonly outageBook: OutageBook;
   private readonly byNode: ReadonlyMap<string, ProviderAgent>;
   private readonly dependsOn: ReadonlyMap<string, readonly string[]>;
   /** Providers the current block's events touched, published after its events. */
@@ -93,6 +95,7 @@ export class LiveMarket implements MarketService {
     this.speed = options.speed ?? 1;
     this.clock = options.clock ?? Date.now;
     this.wallStart = this.clock();
+    this.outageBook = new OutageBook(options.outageLimits);
     this.byNode = new Map(system.agents.map((a) => [a.nodeId, a]));
     this.dependsOn = new Map(scenario.providers.map((g) => [g.group, g.dependsOn]));
   }
@@ -211,7 +214,8 @@ export class LiveMarket implements MarketService {
 
   /**
    * Takes every provider in a region, or behind an upstream dependency, offline for `durationMs`
-   * of virtual time from now; undefined when no provider of the market is there.
+   * of virtual time from now; undefined when no provider of the market is there. Throws
+   * OutageLimitError, changing nothing, when the book holds its most outages already.
    */
   async startOutage(request: OutageRequest): Promise<OutageJson | undefined> {
     if (this.stopped) return undefined;
@@ -219,8 +223,9 @@ export class LiveMarket implements MarketService {
       "region" in request ? a.region === request.region : (this.dependsOn.get(a.group) ?? []).includes(request.dependency),
     );
     if (affected.length === 0) return undefined;
-    const id = this.outageBook.nextApiId();
     const start = Math.max(this.targetTime, this.system.engine.now);
+    this.outageBook.assertRoom(start);
+    const id = this.outageBook.nextApiId();
     const end = start + request.durationMs;
     for (const agent of affected) {
       this.system.holdNode(agent.nodeId, `outage:${id}`, true, start);
@@ -233,7 +238,7 @@ export class LiveMarket implements MarketService {
     return { ...outage, active: true };
   }
 
-  /** Every outage window, the scenario's and the API's, as of now. */
+  /** Every outage window the book holds (the scenario's and the API's; of the ended ones, the latest), as of now. */
   outages(): { now: number; outages: OutageJson[] } {
     const now = this.targetTime;
     return { now, outages: this.outageBook.list(now) };
@@ -249,7 +254,8 @@ export class LiveMarket implements MarketService {
       scenario: this.scenario.name,
       chainTimeZero: this.system.baseTimestamp,
       providers: this.system.agents.map((a) => this.providerJson(a, a.online)),
-      outages: this.outageBook.list(now),
+      // Active and pending only: the snapshot stays bounded however many outages have ended.
+      outages: this.outageBook.upcoming(now),
     };
   }
 

@@ -1,10 +1,14 @@
 // Routes of the live market: inject outages, list them, and follow the market as it happens
 // (server-sent events).
+import type { z } from "zod";
 import { HttpError } from "./errors.js";
 import { openStream } from "./event-stream.js";
-import { EventStreamText, LiveProvider, MAX_OUTAGE_SECONDS, Outage, OutageList, PostOutageRequest } from "./live-schemas.js";
+import { EventStreamText, LiveProvider, MAX_OUTAGE_SECONDS, Outage, OutageList, OutageListQuery, PostOutageRequest } from "./live-schemas.js";
+import type { OutageJson } from "./market-feed.js";
+import { DEFAULT_OUTAGE_LIMITS, OutageLimitError } from "./outage-book.js";
 import { json, route, type RouteDef } from "./route-spec.js";
 import { NoQuery } from "./schemas.js";
+import { paginate } from "./views.js";
 import { DEFAULT_STREAM_LIMITS } from "./stream-slots.js";
 
 /** Streams open at once by default; more answer 503 (each holds a connection and a listener). */
@@ -18,7 +22,7 @@ export const liveRoutes: readonly RouteDef[] = [
     path: "/api/outages",
     tag: "live market",
     summary: "Take a region or an upstream dependency offline in the live market",
-    description: `Every provider of the live market in the region, or behind the dependency, goes offline now for \`duration\` virtual seconds (at most ${MAX_OUTAGE_SECONDS}), on top of the scenario's own failures; their assignments are rerouted once their deadlines pass.`,
+    description: `Every provider of the live market in the region, or behind the dependency, goes offline now for \`duration\` virtual seconds (at most ${MAX_OUTAGE_SECONDS}), on top of the scenario's own failures; their assignments are rerouted once their deadlines pass. At most ${DEFAULT_OUTAGE_LIMITS.maxCurrent} posted outages (by default) may be active or pending at once.`,
     auth: true,
     body: PostOutageRequest,
     query: NoQuery,
@@ -26,12 +30,16 @@ export const liveRoutes: readonly RouteDef[] = [
       201: { description: "The outage has started", schema: Outage },
       404: { description: "No provider of the live market is in that region or behind that dependency" },
       409: { description: "No live market runs (the server was started without a scenario)" },
+      429: { description: "The live market holds its most outages active or pending already (or too many requests from this client)" },
     },
     handler: async ({ body }, { market }) => {
       if (market.startOutage === undefined) throw new HttpError(409, { error: NO_LIVE_MARKET });
       const durationMs = body.duration * 1_000;
       const request = body.region !== undefined ? { region: body.region, durationMs } : { dependency: body.dependency!, durationMs };
-      const outage = await market.startOutage(request);
+      const outage = await market.startOutage(request).catch((error: unknown) => {
+        if (!(error instanceof OutageLimitError)) throw error;
+        throw new HttpError(429, { error: `${error.message}: wait until one ends (the first ends at virtual ms ${error.nextEnd}), then retry` });
+      });
       if (outage === undefined) {
         const where = body.region !== undefined ? `in region "${body.region}"` : `depends on "${body.dependency}"`;
         throw new HttpError(404, { error: `no provider of the live market ${where}` });
@@ -44,15 +52,19 @@ export const liveRoutes: readonly RouteDef[] = [
     path: "/api/outages",
     tag: "live market",
     summary: "The live market's outage windows: the scenario's and those posted here",
+    description: `A page of the windows in one state (default all), in start order. Ended windows leave the stream's snapshot; the latest ${DEFAULT_OUTAGE_LIMITS.maxEnded} (by default) stay here.`,
     auth: false,
-    query: NoQuery,
+    query: OutageListQuery,
     responses: {
-      200: { description: "Every outage window, in start order, as of now", schema: OutageList },
+      200: { description: "A page of outage windows, in start order, as of now", schema: OutageList },
       409: { description: "No live market runs" },
     },
-    handler: async (_input, { market }) => {
+    handler: async ({ query }, { market }) => {
       if (market.outages === undefined) throw new HttpError(409, { error: NO_LIVE_MARKET });
-      return json(200, market.outages());
+      const { now, outages } = market.outages();
+      const matching = outages.filter((o) => inState(o, query.state, now));
+      const { items, ...page } = paginate(matching, query.page, query.pageSize);
+      return json(200, { now, ...page, outages: items });
     },
   }),
   route({
@@ -81,3 +93,19 @@ export const liveRoutes: readonly RouteDef[] = [
     handler: async (_input, { market, streams }) => ({ stream: (req, res) => openStream(market, streams, req, res) }),
   }),
 ];
+
+/** Whether `outage` is in `state` at virtual time `now`. */
+function inState(outage: OutageJson, state: z.output<typeof OutageListQuery>["state"], now: number): boolean {
+  switch (state) {
+    case "all":
+      return true;
+    case "current":
+      return now < outage.end;
+    case "active":
+      return outage.start <= now && now < outage.end;
+    case "pending":
+      return now < outage.start;
+    case "ended":
+      return now >= outage.end;
+  }
+}
