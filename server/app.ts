@@ -7,6 +7,7 @@ import type { z } from "zod";
 import { requireBearer } from "./auth.js";
 import { defaultErrorLogger, errorHandler, HttpError, notFoundHandler, RequestInputError, type ErrorLogger, type InputLocation } from "./errors.js";
 import type { MarketService } from "./market-service.js";
+import { IdempotencyStore, type IdempotencyOptions } from "./idempotency.js";
 import { createMetrics, type ApiMetrics } from "./metrics.js";
 import { buildOpenApiDocument } from "./openapi.js";
 import { serveStatic } from "./static.js";
@@ -28,6 +29,8 @@ export interface AppDeps {
   bodyLimit?: string;
   /** Where unexpected errors are logged (default stderr); they are never sent to clients. */
   logError?: ErrorLogger;
+  /** Idempotency-Key on the mutating routes: the window, the keys kept, the wait for one in flight (default DEFAULT_IDEMPOTENCY). */
+  idempotency?: Partial<IdempotencyOptions>;
   /** Event streams: at once in all, per client address, and the backlog that ends one (default DEFAULT_STREAM_LIMITS). */
   streams?: Partial<StreamLimits>;
   /** Test only: every request waits this long before it is handled (the shutdown test's slow request). */
@@ -94,6 +97,8 @@ export function createApp(deps: AppDeps): BidmeshApp {
   };
   const auth = requireBearer(deps.token);
   const jsonBody = express.json({ limit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT, strict: true });
+  // After authentication and the body, so a key is scoped by its token and matched with its body.
+  const idempotent = new IdempotencyStore(deps.idempotency).middleware();
 
   for (const route of routes) {
     const handlers: RequestHandler[] = [
@@ -104,6 +109,7 @@ export function createApp(deps: AppDeps): BidmeshApp {
     ];
     if (route.auth) handlers.push(auth);
     if (route.body !== undefined) handlers.push(requireJsonBody, jsonBody);
+    if (route.method === "post") handlers.push(idempotent);
     handlers.push(async (req, res) => {
       const input = parseInput(route, req.params, req.query, req.body);
       res.locals["input"] = input;
