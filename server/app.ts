@@ -8,6 +8,7 @@ import { requireBearer } from "./auth.js";
 import { allowedHostNames, requireAllowedHost } from "./host-allowlist.js";
 import { defaultErrorLogger, errorHandler, HttpError, notFoundHandler, RequestInputError, type ErrorLogger, type InputLocation } from "./errors.js";
 import type { MarketService } from "./market-service.js";
+import { IdempotencyStore, type IdempotencyOptions } from "./idempotency.js";
 import { createMetrics, type ApiMetrics } from "./metrics.js";
 import { buildOpenApiDocument } from "./openapi.js";
 import { serveStatic } from "./static.js";
@@ -15,6 +16,7 @@ import { routes } from "./routes.js";
 import type { RouteContext, RouteDef, RouteInput } from "./route-spec.js";
 import type { ErrorResponse } from "./schemas.js";
 import type { SimulationJobs } from "./simulations/simulation-jobs.js";
+import { StreamSlots, type StreamLimits } from "./stream-slots.js";
 
 export interface AppDeps {
   market: MarketService;
@@ -33,6 +35,10 @@ export interface AppDeps {
    * other Host gets 421. Default: the loopback names (see allowedHostNames).
    */
   allowedHosts?: readonly string[];
+  /** Idempotency-Key on the mutating routes: the window, the keys kept, the wait for one in flight (default DEFAULT_IDEMPOTENCY). */
+  idempotency?: Partial<IdempotencyOptions>;
+  /** Event streams: at once in all, per client address, and the backlog that ends one (default DEFAULT_STREAM_LIMITS). */
+  streams?: Partial<StreamLimits>;
   /** Test only: every request waits this long before it is handled (the shutdown test's slow request). */
   testResponseDelayMs?: number;
 }
@@ -93,10 +99,13 @@ export function createApp(deps: AppDeps): BidmeshApp {
     market: deps.market,
     metrics,
     simulations: deps.simulations,
+    streams: new StreamSlots(deps.streams),
     openapi: () => (openapi ??= buildOpenApiDocument(routes)),
   };
   const auth = requireBearer(deps.token);
   const jsonBody = express.json({ limit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT, strict: true });
+  // After authentication and the body, so a key is scoped by its token and matched with its body.
+  const idempotent = new IdempotencyStore(deps.idempotency).middleware();
 
   for (const route of routes) {
     const handlers: RequestHandler[] = [
@@ -107,6 +116,7 @@ export function createApp(deps: AppDeps): BidmeshApp {
     ];
     if (route.auth) handlers.push(auth);
     if (route.body !== undefined) handlers.push(requireJsonBody, jsonBody);
+    if (route.method === "post") handlers.push(idempotent);
     handlers.push(async (req, res) => {
       const input = parseInput(route, req.params, req.query, req.body);
       res.locals["input"] = input;

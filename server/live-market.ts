@@ -37,7 +37,7 @@ import {
   type PostTaskInput,
   type PostTaskResult,
 } from "./market-service.js";
-import { OutageBook } from "./outage-book.js";
+import { OutageBook, type OutageBookLimits } from "./outage-book.js";
 import { apiRequirementsRef, parseApiRequirementsRef } from "./task-ref.js";
 
 export interface LiveMarketOptions {
@@ -69,6 +69,8 @@ export interface LiveMarketOptions {
   chainTimeoutMs?: number;
   /** `rpcUrl` only: milliseconds between probes of a chain that answers (default 1000). */
   probeIntervalMs?: number;
+  /** Outages posted through the API active or pending at once, and ended ones kept (default DEFAULT_OUTAGE_LIMITS). */
+  outageLimits?: Partial<OutageBookLimits>;
 }
 
 /** Longest pause (ms) between tries to reach a chain that does not answer. */
@@ -240,7 +242,8 @@ export class LiveMarket implements MarketService {
 
   /**
    * Takes every provider in a region, or behind an upstream dependency, offline for `durationMs`
-   * of virtual time from now; undefined when no provider of the market is there.
+   * of virtual time from now; undefined when no provider of the market is there. Throws
+   * OutageLimitError, changing nothing, when the book holds its most outages already.
    */
   async startOutage(request: OutageRequest): Promise<OutageJson | undefined> {
     if (this.state === "reconnecting") this.assertAvailable();
@@ -250,8 +253,9 @@ export class LiveMarket implements MarketService {
       "region" in request ? a.region === request.region : (this.dependsOn.get(a.group) ?? []).includes(request.dependency),
     );
     if (affected.length === 0) return undefined;
-    const id = outageBook.nextApiId();
     const start = Math.max(this.targetTime, system.engine.now);
+    outageBook.assertRoom(start);
+    const id = outageBook.nextApiId();
     const end = start + request.durationMs;
     for (const agent of affected) {
       system.holdNode(agent.nodeId, `outage:${id}`, true, start);
@@ -264,7 +268,7 @@ export class LiveMarket implements MarketService {
     return { ...outage, active: true };
   }
 
-  /** Every outage window, the scenario's and the API's, as of now. */
+  /** Every outage window the book holds (the scenario's and the API's; of the ended ones, the latest), as of now. */
   outages(): { now: number; outages: OutageJson[] } {
     const now = this.targetTime;
     return { now, outages: this.session.outageBook.list(now) };
@@ -280,7 +284,8 @@ export class LiveMarket implements MarketService {
       scenario: this.scenario.name,
       chainTimeZero: this.system.baseTimestamp,
       providers: this.system.agents.map((a) => this.providerJson(a, a.online)),
-      outages: this.session.outageBook.list(now),
+      // Active and pending only: the snapshot stays bounded however many outages have ended.
+      outages: this.session.outageBook.upcoming(now),
     };
   }
 
@@ -599,7 +604,7 @@ async function openSession(chain: Chain, feed: MarketFeed, options: LiveMarketOp
   system.scheduleTimeline(timeline);
   system.start();
   const byNode = new Map(system.agents.map((a) => [a.nodeId, a]));
-  const outageBook = new OutageBook();
+  const outageBook = new OutageBook(options.outageLimits);
   bookScenarioOutages(outageBook, timeline, byNode);
   const service = new ChainMarketService(chain, ledger, { feed, chainTimeoutMs: options.chainTimeoutMs });
   return { service, system, wallStart: clock(), outageBook, byNode, resumed: resume !== undefined };

@@ -1,6 +1,7 @@
 // Schemas of the live market's routes: outages, the event stream, the providers it shows.
 import { z } from "zod";
-import { AddressOut, NameIn, Wei } from "./schemas.js";
+import { DEFAULT_OUTAGE_LIMITS } from "./outage-book.js";
+import { AddressOut, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, NameIn, Wei, wholeNumber } from "./schemas.js";
 
 /** The longest outage the API takes: a week of virtual time. */
 export const MAX_OUTAGE_SECONDS = 7 * 24 * 3_600;
@@ -47,7 +48,27 @@ export const Outage = z
   })
   .openapi("Outage");
 
-export const OutageList = z.object({ now: z.number().int().openapi({ description: "virtual ms now" }), outages: z.array(Outage) }).openapi("OutageList");
+export const OutageState = z.enum(["all", "current", "active", "pending", "ended"]).openapi("OutageState", {
+  description: `current: active or pending (what the stream's snapshot shows); ended: of the ended ones, the latest ${DEFAULT_OUTAGE_LIMITS.maxEnded} (by default) are kept`,
+});
+
+export const OutageListQuery = z
+  .strictObject({
+    state: OutageState.optional().default("all"),
+    page: wholeNumber(1, 1_000_000, "page number, from 1 (default 1)").optional().default(1),
+    pageSize: wholeNumber(1, MAX_PAGE_SIZE, `outages per page (default ${DEFAULT_PAGE_SIZE})`).optional().default(DEFAULT_PAGE_SIZE),
+  })
+  .openapi("OutageListQuery");
+
+export const OutageList = z
+  .object({
+    now: z.number().int().openapi({ description: "virtual ms now" }),
+    page: z.number().int(),
+    pageSize: z.number().int(),
+    total: z.number().int().openapi({ description: "outages in this state, over all pages" }),
+    outages: z.array(Outage),
+  })
+  .openapi("OutageList");
 
 export const LiveProvider = z
   .object({
