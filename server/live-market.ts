@@ -205,6 +205,11 @@ export class LiveMarket implements MarketService {
     return true;
   }
 
+  /** The scenario's regions. */
+  configuredRegions(): readonly string[] {
+    return this.scenario.regions;
+  }
+
   /**
    * What besides the operator holds the provider at `address` offline now: the outage windows
    * active now that take it down (posted or the scenario's), and a failure of the scenario's

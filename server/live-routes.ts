@@ -2,6 +2,7 @@
 // (server-sent events).
 import type { Request, Response } from "express";
 import { HttpError } from "./errors.js";
+import { requireKnownRegion } from "./known-regions.js";
 import { EventStreamText, LiveProvider, MAX_OUTAGE_SECONDS, Outage, OutageList, PostOutageRequest } from "./live-schemas.js";
 import type { FeedMessage } from "./market-feed.js";
 import type { MarketService } from "./market-service.js";
@@ -34,6 +35,7 @@ export const liveRoutes: readonly RouteDef[] = [
     },
     handler: async ({ body }, { market }) => {
       if (market.startOutage === undefined) throw new HttpError(409, { error: NO_LIVE_MARKET });
+      if (body.region !== undefined) await requireKnownRegion(market, body.region, { allowAny: false });
       const durationMs = body.duration * 1_000;
       const request = body.region !== undefined ? { region: body.region, durationMs } : { dependency: body.dependency!, durationMs };
       const outage = await market.startOutage(request);

@@ -68,6 +68,8 @@ export interface MarketService {
    * nothing does, or for an address that is not one of its providers).
    */
   offlineHolds?(address: Address): OfflineHold[];
+  /** A live market only: the regions its scenario configures (tasks and outages may also name regions providers registered in on chain). */
+  configuredRegions?(): readonly string[];
   /** A live market only: whether a provider is online; undefined for an address that is not one of its providers. */
   providerOnline?(address: Address): boolean | undefined;
   /** What happens in the market as it happens (GET /api/stream). */

@@ -3,6 +3,7 @@
 import { parseEther } from "ethers";
 import type { MechanismName } from "../sim/chain/market-enums.js";
 import { HttpError } from "./errors.js";
+import { requireKnownRegion } from "./known-regions.js";
 import type { MarketService, OfflineHold } from "./market-service.js";
 import {
   AddressParams,
@@ -51,6 +52,7 @@ export const routes: readonly RouteDef[] = [
       409: { description: "The contract refused the task: its custom error and arguments" },
     },
     handler: async ({ body }, { market }) => {
+      await requireKnownRegion(market, body.region, { allowAny: true });
       const posted = await market.postTask({
         sizeMs: Math.round(body.size * 1000),
         maxPrice: parseEther(body.maxPrice),

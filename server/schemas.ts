@@ -120,7 +120,7 @@ export const PostTaskRequest = z
       .max(MAX_DEADLINE_BUDGET, `must be at most ${MAX_DEADLINE_BUDGET} seconds`)
       .openapi({ description: "seconds the winning provider gets to deliver", example: 600 }),
     region: NameIn('expected a region name or "any"', 'must not be empty: use "any" for any region').openapi({
-      description: `"any", or the region providers must be in (at most ${MAX_REGION_BYTES} bytes)`,
+      description: `"any", or the region providers must be in: one the market knows (its scenario's regions, or one a provider registered in); another answers 400 listing them`,
       example: "eu-west-1",
     }),
     mechanism: MechanismParam,

@@ -104,7 +104,9 @@ describe("POST /api/outages: refusals change nothing", () => {
     ["a string duration", { region: "eu-west-1", duration: "60" }, 400, /whole number of seconds/],
     ["an unknown field", { region: "eu-west-1", duration: 60, providers: ["x"] }, 400, /providers/],
     ["an empty region", { region: "", duration: 60 }, 400, /must not be empty/],
-    ["a region with no provider", { region: "mars-1", duration: 60 }, 404, /no provider of the live market in region "mars-1"/],
+    ["a region the market does not know", { region: "mars-1", duration: 60 }, 400, /unknown region \\"mars-1\\": this market knows eu-west-1, us-east-1"/],
+    ["a region spelled with a bidi override", { region: "\u202e1-tsae-su", duration: 60 }, 400, /unknown region \\"\\\\u202e1-tsae-su\\"/],
+    ["any (no outage takes every region)", { region: "any", duration: 60 }, 400, /unknown region \\"any\\": this market knows eu-west-1, us-east-1"/],
     ["a dependency nobody has", { dependency: "azure:frontdoor", duration: 60 }, 404, /depends on "azure:frontdoor"/],
   ];
   it.each(cases)("%s → %i", async (_name, body, status, message) => {
