@@ -5,6 +5,7 @@ import { rateLimit } from "express-rate-limit";
 import helmet from "helmet";
 import type { z } from "zod";
 import { requireBearer } from "./auth.js";
+import { CONTENT_SECURITY_DIRECTIVES } from "./content-security.js";
 import { allowedHostNames, requireAllowedHost } from "./host-allowlist.js";
 import { defaultErrorLogger, errorHandler, HttpError, notFoundHandler, RequestInputError, type ErrorLogger, type InputLocation } from "./errors.js";
 import type { MarketService } from "./market-service.js";
@@ -68,7 +69,7 @@ export function createApp(deps: AppDeps): BidmeshApp {
   app.use(
     helmet({
       strictTransportSecurity: false,
-      contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+      contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_DIRECTIVES },
     }),
   );
   app.use(requireAllowedHost(deps.allowedHosts ?? allowedHostNames(undefined)));

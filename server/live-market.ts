@@ -33,6 +33,7 @@ import {
   type MarketHealth,
   type MarketService,
   type MarketStatus,
+  type OfflineHold,
   type OutageRequest,
   type PostTaskInput,
   type PostTaskResult,
@@ -233,6 +234,27 @@ export class LiveMarket implements MarketService {
     this.system.setNodeOnline(agent.nodeId, up);
     this.kick();
     return true;
+  }
+
+  /** The scenario's regions. */
+  configuredRegions(): readonly string[] {
+    return this.scenario.regions;
+  }
+
+  /**
+   * What besides the operator holds the provider at `address` offline now: the outage windows
+   * active now that take it down (posted or the scenario's), and a failure of the scenario's
+   * timeline that is no outage window (a crash not yet repaired).
+   */
+  offlineHolds(address: Address): OfflineHold[] {
+    const agent = this.system.agentAt(address);
+    if (agent === undefined) return [];
+    const windows = this.session.outageBook.list(this.targetTime).filter((o) => o.active && o.affected.includes(address));
+    const holds: OfflineHold[] = windows.map((o) => ({ outage: o.id, name: o.name, start: o.start, end: o.end }));
+    if (this.system.holdsOn(agent.nodeId).has("scenario") && !windows.some((o) => o.source === "scenario")) {
+      holds.push({ outage: null, name: "a failure of the scenario's timeline", start: null, end: null });
+    }
+    return holds;
   }
 
   /** Whether the provider at `address` is online now; undefined for an address that is not one of the market's providers. */

@@ -3,6 +3,7 @@
 import type { z } from "zod";
 import { HttpError } from "./errors.js";
 import { openStream } from "./event-stream.js";
+import { requireKnownRegion } from "./known-regions.js";
 import { EventStreamText, LiveProvider, MAX_OUTAGE_SECONDS, Outage, OutageList, OutageListQuery, PostOutageRequest } from "./live-schemas.js";
 import type { OutageJson } from "./market-feed.js";
 import { DEFAULT_OUTAGE_LIMITS, OutageLimitError } from "./outage-book.js";
@@ -34,6 +35,7 @@ export const liveRoutes: readonly RouteDef[] = [
     },
     handler: async ({ body }, { market }) => {
       if (market.startOutage === undefined) throw new HttpError(409, { error: NO_LIVE_MARKET });
+      if (body.region !== undefined) await requireKnownRegion(market, body.region, { allowAny: false });
       const durationMs = body.duration * 1_000;
       const request = body.region !== undefined ? { region: body.region, durationMs } : { dependency: body.dependency!, durationMs };
       const outage = await market.startOutage(request).catch((error: unknown) => {

@@ -9,7 +9,7 @@ const MAX_DEPENDENCY_BYTES = 64;
 
 export const PostOutageRequest = z
   .strictObject({
-    region: NameIn("expected a region name", "must not be empty").optional().openapi({ description: "take every provider in this region offline", example: "us-east-1" }),
+    region: NameIn("expected a region name", "must not be empty").optional().openapi({ description: "take every provider in this region offline: a region the market knows (another answers 400 listing them)", example: "us-east-1" }),
     dependency: NameIn("expected a dependency name", "must not be empty", MAX_DEPENDENCY_BYTES)
       .optional()
       .openapi({ description: "take every provider that depends on this upstream service offline", example: "aws-us-east-1" }),

@@ -66,6 +66,13 @@ export interface MarketService {
    * no provider of the market has this address. Absent when no live market runs.
    */
   setProviderOnline?(address: Address, up: boolean): Promise<boolean>;
+  /**
+   * A live market only: what other than the operator keeps a provider offline now (empty when
+   * nothing does, or for an address that is not one of its providers).
+   */
+  offlineHolds?(address: Address): OfflineHold[];
+  /** A live market only: the regions its scenario configures (tasks and outages may also name regions providers registered in on chain). */
+  configuredRegions?(): readonly string[];
   /** A live market only: whether a provider is online; undefined for an address that is not one of its providers. */
   providerOnline?(address: Address): boolean | undefined;
   /** What happens in the market as it happens (GET /api/stream). */
@@ -78,6 +85,16 @@ export interface MarketService {
   startOutage?(request: OutageRequest): Promise<OutageJson | undefined>;
   /** A live market only: every outage window as of now. */
   outages?(): { now: number; outages: OutageJson[] };
+}
+
+/** Something other than the operator that keeps a live-market provider offline. */
+export interface OfflineHold {
+  /** The outage window's id (as GET /api/outages lists it); null for a failure of the scenario's timeline that is no outage window. */
+  outage: string | null;
+  name: string;
+  /** Virtual ms from the market's start; null when the hold has no known window. */
+  start: number | null;
+  end: number | null;
 }
 
 /** An outage to inject: a region or an upstream dependency, for a span of virtual time. */

@@ -3,7 +3,8 @@
 import { parseEther } from "ethers";
 import type { MechanismName } from "../sim/chain/market-enums.js";
 import { HttpError } from "./errors.js";
-import type { MarketService } from "./market-service.js";
+import { requireKnownRegion } from "./known-regions.js";
+import type { MarketService, OfflineHold } from "./market-service.js";
 import {
   AddressParams,
   BidPage,
@@ -57,6 +58,7 @@ export const routes: readonly RouteDef[] = [
       503: CHAIN_UNAVAILABLE,
     },
     handler: async ({ body }, { market }) => {
+      await requireKnownRegion(market, body.region, { allowAny: true });
       const posted = await market.postTask({
         sizeMs: Math.round(body.size * 1000),
         maxPrice: parseEther(body.maxPrice),
@@ -278,14 +280,32 @@ function providerSwitch(state: "offline" | "online"): RouteDef {
     responses: {
       200: { description: "The provider's new state", schema: ProviderOnlineResponse },
       404: { description: "No provider of the live market has this address" },
-      409: { description: "No live market runs (the server was started without a scenario)" },
+      409: {
+        description: up
+          ? "No live market runs, or an outage (or the scenario's failure timeline) still holds the provider offline: `heldBy` says which; nothing changed"
+          : "No live market runs (the server was started without a scenario)",
+      },
     },
     handler: async ({ params }, { market }) => {
       if (market.setProviderOnline === undefined) throw new HttpError(409, { error: "no live market runs: start the server with --scenario" });
+      const holds = up ? (market.offlineHolds?.(params.address) ?? []) : [];
+      if (holds.length > 0) throw stillHeld(params.address, holds);
       const known = await market.setProviderOnline(params.address, up);
       if (!known) throw new HttpError(404, { error: `no provider of the live market is at ${params.address}` });
       return json(200, { address: params.address, online: up });
     },
+  });
+}
+
+/** The 409 for bringing online a provider something else holds offline: what holds it, until when. */
+function stillHeld(address: string, holds: OfflineHold[]): HttpError {
+  const seconds = (ms: number): string => `${ms / 1000} s`;
+  const what = holds
+    .map((h) => (h.outage === null ? h.name : `outage ${h.outage} (${h.name}) until virtual time ${seconds(h.end!)}`))
+    .join(", and by ");
+  return new HttpError(409, {
+    error: `provider ${address} stays offline: it is held by ${what}; nothing changed (post again once that ends)`,
+    heldBy: holds,
   });
 }
 

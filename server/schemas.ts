@@ -120,7 +120,7 @@ export const PostTaskRequest = z
       .max(MAX_DEADLINE_BUDGET, `must be at most ${MAX_DEADLINE_BUDGET} seconds`)
       .openapi({ description: "seconds the winning provider gets to deliver", example: 600 }),
     region: NameIn('expected a region name or "any"', 'must not be empty: use "any" for any region').openapi({
-      description: `"any", or the region providers must be in (at most ${MAX_REGION_BYTES} bytes)`,
+      description: `"any", or the region providers must be in: one the market knows (its scenario's regions, or one a provider registered in); another answers 400 listing them`,
       example: "eu-west-1",
     }),
     mechanism: MechanismParam,
@@ -179,6 +179,17 @@ export const ErrorResponse = z
       .optional()
       .openapi({ description: "400: every problem with the request, by field" }),
     args: z.record(z.string(), z.unknown()).optional().openapi({ description: "409: the custom error's arguments (numbers as decimal strings)" }),
+    heldBy: z
+      .array(
+        z.object({
+          outage: z.string().nullable().openapi({ description: "the outage window's id (GET /api/outages); null for a failure of the scenario's timeline" }),
+          name: z.string(),
+          start: z.number().nullable().openapi({ description: "virtual ms since the live market started; null when not known" }),
+          end: z.number().nullable().openapi({ description: "virtual ms since the live market started; null when not known" }),
+        }),
+      )
+      .optional()
+      .openapi({ description: "409 of POST /api/providers/{address}/online: what still holds the provider offline" }),
   })
   .openapi("Error");
 export type ErrorResponse = z.infer<typeof ErrorResponse>;

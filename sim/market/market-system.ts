@@ -261,6 +261,11 @@ export class MarketSystem {
     return true;
   }
 
+  /** The causes holding a node down as of the engine's time ("scenario", "operator", "outage:ID"); empty when online. */
+  holdsOn(nodeId: string): ReadonlySet<string> {
+    return this.downCauses.get(nodeId) ?? new Set();
+  }
+
   /** An operator takes a node down or brings it up, now; other holds (the timeline, outages) stay. */
   setNodeOnline(nodeId: string, up: boolean): boolean {
     return this.holdNode(nodeId, "operator", !up);
