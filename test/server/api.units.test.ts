@@ -23,7 +23,7 @@ const UNITLESS = new Set([
   "blockNumber", "postedBlock", "registeredBlock", "deployBlock", "fromBlock", "toBlock", "blocks",
   "count", "capacity", "running", "bids", "won", "completed", "failed", "seed", "fraction", "share", "onTime", "tasks",
   "tasksPosted", "tasksDone", "tasksCompleted", "tasksRefunded", "tasksUnfinished", "completionRate", "onTimeRate",
-  "reroutes", "reauctions", "slashes",
+  "reroutes", "reauctions", "slashes", "reconnects",
 ]);
 
 interface Field {
