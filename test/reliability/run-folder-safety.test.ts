@@ -202,10 +202,10 @@ describe("a run that fails or is interrupted leaves nothing behind", () => {
   }
 
   /**
-   * Starts `bidmesh simulate ARGS --out PARENT/a/b/out` and sends SIGINT once `ready(staging)`
+   * Starts `bidmesh simulate ARGS --out PARENT/a/b/out` and sends `signal` once `ready(staging)`
    * holds for the run's staging folder `PARENT/a/b/.out.partial-*`; resolves with the exit.
    */
-  async function interrupt(cwd: string, args: string[], out: string, ready: (staging: string) => boolean): Promise<{ code: number | null; stderr: string; sawStaging: boolean }> {
+  async function interrupt(cwd: string, args: string[], out: string, ready: (staging: string) => boolean, signal: NodeJS.Signals = "SIGINT"): Promise<{ code: number | null; stderr: string; sawStaging: boolean }> {
     const child = spawn(process.execPath, [BIDMESH, "simulate", ...args, "--out", out], { cwd, stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
@@ -218,7 +218,7 @@ describe("a run that fails or is interrupted leaves nothing behind", () => {
       const staging = existsSync(parent) ? readdirSync(parent).find((name) => name.startsWith(".out.partial-")) : undefined;
       if (staging !== undefined && ready(join(parent, staging))) {
         sawStaging = true;
-        child.kill("SIGINT");
+        child.kill(signal);
         break;
       }
       await new Promise((resolve) => setTimeout(resolve, 20));
@@ -241,6 +241,16 @@ describe("a run that fails or is interrupted leaves nothing behind", () => {
     expect(run.sawStaging, "the run was interrupted while writing its trace").toBe(true);
     expect(run.code).toBe(130);
     expect(run.stderr).toBe("bidmesh: interrupted (SIGINT); the run was stopped and nothing was written\n");
+    expect(readdirSync(cwd)).toEqual(["long.yaml"]);
+  });
+
+  it("SIGTERM (kill) in the middle of a run: exit 143, nothing left", async () => {
+    const cwd = tempDir("run-folder-safety");
+    const scenario = longScenario(cwd);
+    const run = await interrupt(cwd, ["--scenario", scenario, "--ledger", "memory"], "made/out", traceStarted, "SIGTERM");
+    expect(run.sawStaging).toBe(true);
+    expect(run.code).toBe(143);
+    expect(run.stderr).toBe("bidmesh: interrupted (SIGTERM); the run was stopped and nothing was written\n");
     expect(readdirSync(cwd)).toEqual(["long.yaml"]);
   });
 
