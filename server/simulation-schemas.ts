@@ -55,7 +55,7 @@ const ScenarioField = z
     return z.NEVER;
   })
   .openapi({
-    description: 'A built-in scenario\'s name (an unknown name is answered 400 with the list of built-ins), or a scenario object in the scenario file\'s format (durations like "10m", amounts in ETH as strings)',
+    description: 'A built-in scenario\'s name (an unknown name is answered 400 with the list of built-ins), or a scenario object in the scenario file\'s format (every duration with its unit, like "10m" or "1500ms": a bare number is refused; amounts in ETH as strings). Its counts and sizes are bounded (sim/scenario/limits.ts: at most 10,000 posters, 5,000 providers, about 250,000 tasks, 500,000 blocks, 10,000 metric buckets), and a background run by its ledger\'s tighter limits; over a bound is a 400 naming the field and the bound',
     example: "steady",
   });
 
