@@ -10,9 +10,12 @@ import { loadScenario } from "../sim/scenario/load.js";
 import type { Scenario } from "../sim/scenario/schema.js";
 import { createApp } from "./app.js";
 import { httpServerOptions, type HttpTimeouts } from "./http-timeouts.js";
+import type { IdempotencyOptions } from "./idempotency.js";
 import { LiveMarket } from "./live-market.js";
 import { ChainMarketService, createMarketService, type MarketService } from "./market-service.js";
+import type { OutageBookLimits } from "./outage-book.js";
 import { SimulationJobs } from "./simulations/simulation-jobs.js";
+import type { StreamLimits } from "./stream-slots.js";
 
 export interface ServeOptions {
   /** Default 3000; 0 picks a free port. */
@@ -48,6 +51,12 @@ export interface ServeOptions {
   shutdownTimeoutMs?: number;
   /** How long a client may take to send a request (default DEFAULT_HTTP_TIMEOUTS: 15 s, headers 10 s, keep-alive 5 s). */
   timeouts?: Partial<HttpTimeouts>;
+  /** Event streams at once, in all and per client address, and the backlog that ends one (default DEFAULT_STREAM_LIMITS: 64, 8, 1 MiB). */
+  streams?: Partial<StreamLimits>;
+  /** Idempotency-Key: how long answers are kept, how many, the wait for one in flight (default DEFAULT_IDEMPOTENCY: 24 h, 10,000, 30 s). */
+  idempotency?: Partial<IdempotencyOptions>;
+  /** Live market: posted outages active or pending at once, and ended ones kept (default DEFAULT_OUTAGE_LIMITS: 256, 1,000). */
+  outageLimits?: Partial<OutageBookLimits>;
 }
 
 export interface RunningServer {
@@ -111,7 +120,14 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   const market: MarketService =
     scenario === undefined
       ? await createMarketService({ rpcUrl: options.rpcUrl, registryFile: options.registryFile })
-      : await LiveMarket.start({ scenario, rpcUrl: options.rpcUrl, registryFile: options.registryFile, speed: options.speed, workload: options.workload });
+      : await LiveMarket.start({
+          scenario,
+          rpcUrl: options.rpcUrl,
+          registryFile: options.registryFile,
+          speed: options.speed,
+          workload: options.workload,
+          outageLimits: options.outageLimits,
+        });
   // Background simulation runs (worker threads); closed before the market on shutdown.
   const simulations = new SimulationJobs();
   let server: Server;
@@ -119,7 +135,14 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   const inFlight = new Set<ServerResponse>();
   let closing: Promise<void> | undefined;
   try {
-    const app = createApp({ market, simulations, token, testResponseDelayMs: env.BIDMESH_TEST_RESPONSE_DELAY_MS });
+    const app = createApp({
+      market,
+      simulations,
+      token,
+      streams: options.streams,
+      idempotency: options.idempotency,
+      testResponseDelayMs: env.BIDMESH_TEST_RESPONSE_DELAY_MS,
+    });
     server = createServer(serverOptions);
     // Before the app, so the header is set before any response can start.
     server.on("request", (_req, res: ServerResponse) => {

@@ -29,7 +29,7 @@ import {
   type PostTaskInput,
   type PostTaskResult,
 } from "./market-service.js";
-import { OutageBook, type OutageBookLimits } from "./outage-book.js";
+import { OutageBook, outageBookLimits, type OutageBookLimits } from "./outage-book.js";
 import { apiRequirementsRef, parseApiRequirementsRef } from "./task-ref.js";
 
 export interface LiveMarketOptions {
@@ -109,6 +109,7 @@ export class LiveMarket implements MarketService {
   static async start(options: LiveMarketOptions): Promise<LiveMarket> {
     const speed = options.speed ?? 1;
     if (!(Number.isFinite(speed) && speed > 0)) throw new RangeError(`speed ${speed} is not a positive number`);
+    outageBookLimits(options.outageLimits); // refused before the chain starts
     const { scenario } = options;
     const root = RandomStream.root(scenario.seed);
     const tasks = options.workload === false ? [] : generateWorkload(scenario, root.fork("workload"));
