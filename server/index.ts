@@ -11,9 +11,12 @@ import type { Scenario } from "../sim/scenario/schema.js";
 import { createApp } from "./app.js";
 import { allowedHostNames } from "./host-allowlist.js";
 import { httpServerOptions, type HttpTimeouts } from "./http-timeouts.js";
+import type { IdempotencyOptions } from "./idempotency.js";
 import { LiveMarket } from "./live-market.js";
 import { ChainMarketService, createMarketService, type MarketService } from "./market-service.js";
+import type { OutageBookLimits } from "./outage-book.js";
 import { SimulationJobs } from "./simulations/simulation-jobs.js";
+import type { StreamLimits } from "./stream-slots.js";
 
 export interface ServeOptions {
   /** Default 3000; 0 picks a free port. */
@@ -63,6 +66,12 @@ export interface ServeOptions {
    * take; past it the request answers 503 (default DEFAULT_CHAIN_TIMEOUT_MS, 5 s).
    */
   chainTimeoutMs?: number;
+  /** Event streams at once, in all and per client address, and the backlog that ends one (default DEFAULT_STREAM_LIMITS: 64, 8, 1 MiB). */
+  streams?: Partial<StreamLimits>;
+  /** Idempotency-Key: how long answers are kept, how many, the wait for one in flight (default DEFAULT_IDEMPOTENCY: 24 h, 10,000, 30 s). */
+  idempotency?: Partial<IdempotencyOptions>;
+  /** Live market: posted outages active or pending at once, and ended ones kept (default DEFAULT_OUTAGE_LIMITS: 256, 1,000). */
+  outageLimits?: Partial<OutageBookLimits>;
 }
 
 export interface RunningServer {
@@ -133,6 +142,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
           speed: options.speed,
           workload: options.workload,
           chainTimeoutMs: options.chainTimeoutMs,
+          outageLimits: options.outageLimits,
         });
   // Background simulation runs (a child process each); closed before the market on shutdown.
   const simulations = new SimulationJobs({ maxResidentMb: options.simulationMemoryMb, maxHeapMb: options.simulationHeapMb });
@@ -142,7 +152,15 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   let closing: Promise<void> | undefined;
   try {
     const allowedHosts = allowedHostNames(host, options.allowedHosts);
-    const app = createApp({ market, simulations, token, allowedHosts, testResponseDelayMs: env.BIDMESH_TEST_RESPONSE_DELAY_MS });
+    const app = createApp({
+      market,
+      simulations,
+      token,
+      allowedHosts,
+      streams: options.streams,
+      idempotency: options.idempotency,
+      testResponseDelayMs: env.BIDMESH_TEST_RESPONSE_DELAY_MS,
+    });
     server = createServer(serverOptions);
     // Before the app, so the header is set before any response can start.
     server.on("request", (_req, res: ServerResponse) => {

@@ -38,7 +38,7 @@ import {
   type PostTaskInput,
   type PostTaskResult,
 } from "./market-service.js";
-import { OutageBook, type OutageBookLimits } from "./outage-book.js";
+import { OutageBook, outageBookLimits, type OutageBookLimits } from "./outage-book.js";
 import { apiRequirementsRef, parseApiRequirementsRef } from "./task-ref.js";
 
 export interface LiveMarketOptions {
@@ -150,6 +150,7 @@ export class LiveMarket implements MarketService {
   static async start(options: LiveMarketOptions): Promise<LiveMarket> {
     const speed = options.speed ?? 1;
     if (!(Number.isFinite(speed) && speed > 0)) throw new RangeError(`speed ${speed} is not a positive number`);
+    outageBookLimits(options.outageLimits); // refused before the chain starts
     const chain = await connectChain({ rpcUrl: options.rpcUrl, callTimeoutMs: options.chainTimeoutMs ?? DEFAULT_CHAIN_TIMEOUT_MS });
     const feed = new MarketFeed();
     // The market is built after the system, and the system traces from its first block on.

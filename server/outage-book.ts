@@ -30,6 +30,15 @@ export class OutageLimitError extends Error {
   }
 }
 
+/** `limits` over the defaults, checked: each a whole number of at least 1, else an InputError naming it. */
+export function outageBookLimits(limits: Partial<OutageBookLimits> = {}): OutageBookLimits {
+  const all = { ...DEFAULT_OUTAGE_LIMITS, ...limits };
+  for (const [field, value] of Object.entries(all)) {
+    if (!Number.isInteger(value) || value < 1) throw new InputError(`outageLimits.${field}`, `must be a whole number of at least 1 (got ${String(value)})`);
+  }
+  return all;
+}
+
 const byStart = (a: OutageJson, b: OutageJson): number => a.start - b.start || a.id.localeCompare(b.id);
 
 export class OutageBook {
@@ -43,11 +52,7 @@ export class OutageBook {
   private apiCount = 0;
 
   constructor(limits: Partial<OutageBookLimits> = {}) {
-    const all = { ...DEFAULT_OUTAGE_LIMITS, ...limits };
-    for (const [field, value] of Object.entries(all)) {
-      if (!Number.isInteger(value) || value < 1) throw new InputError(`outages.${field}`, `must be a whole number of at least 1 (got ${String(value)})`);
-    }
-    this.limits = all;
+    this.limits = outageBookLimits(limits);
   }
 
   add(outage: Omit<OutageJson, "active" | "startSeconds" | "endSeconds" | "durationSeconds">): OutageJson {

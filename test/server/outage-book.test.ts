@@ -85,6 +85,6 @@ describe("OutageBook", () => {
 
   it("refuses limits that are not whole numbers of at least 1", () => {
     expect(() => new OutageBook({ maxCurrent: 0 })).toThrow(InputError);
-    expect(() => new OutageBook({ maxEnded: 1.5 })).toThrow(/outages\.maxEnded/);
+    expect(() => new OutageBook({ maxEnded: 1.5 })).toThrow(/outageLimits\.maxEnded/);
   });
 });
