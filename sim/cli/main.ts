@@ -1,7 +1,7 @@
 // The bidmesh command line. Every command prints a plain message and exits 2 on bad input,
 // 1 when a run fails; never a stack trace.
 import { Command, CommanderError, Option } from "commander";
-import { parseHost, parsePort, parseSpeed } from "../../server/cli-options.js";
+import { parseHost, parsePort, parseSimulationMemoryMb, parseSpeed } from "../../server/cli-options.js";
 import { InputError } from "../input-error.js";
 import { listBuiltinScenarios } from "../scenario/load.js";
 import { auditCommand } from "./audit-command.js";
@@ -59,7 +59,8 @@ program
   .option("--host <host>", "address to listen on", parseHost, "127.0.0.1")
   .option("--rpc-url <url>", "an external EVM JSON-RPC node (default: the embedded chain)")
   .option("--registry <file>", "with --rpc-url: where deployments are remembered, to reuse the market after a restart", ".bidmesh/deployments.json")
-  .action(async (opts: { port: number; host: string; rpcUrl?: string; registry: string; scenario: string; speed: number; workload: boolean; market: boolean }) => {
+  .option("--simulation-memory-mb <n>", "a background simulation's resident-memory limit in MB, its chain included (over it the run is killed and fails)", parseSimulationMemoryMb, 8192)
+  .action(async (opts: { port: number; host: string; rpcUrl?: string; registry: string; scenario: string; speed: number; workload: boolean; market: boolean; simulationMemoryMb: number }) => {
     // Loaded on demand: the other commands do not need express.
     const { serve } = await import("../../server/index.js");
     const { market, scenario, registry, ...rest } = opts;
