@@ -51,3 +51,11 @@ export function parseChainTimeout(value: string): number {
   }
   return parsed.ms;
 }
+
+/** Parses `--simulation-memory-mb`: a background run's resident-memory limit, 128 MB (a run's process and chain need about that to start) to 1 TB. */
+export function parseSimulationMemoryMb(value: string): number {
+  if (!/^\d{1,7}$/.test(value) || Number(value) < 128 || Number(value) > 1_048_576) {
+    throw new InputError("simulation-memory-mb", `"${value}" is not a memory limit (a whole number of MB from 128 to 1048576)`);
+  }
+  return Number(value);
+}

@@ -2,7 +2,7 @@
 // 1 when a run fails; never a stack trace.
 import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
-import { parseAllowedHost, parseChainTimeout, parseHost, parsePort, parseSpeed } from "../../server/cli-options.js";
+import { parseAllowedHost, parseChainTimeout, parseHost, parsePort, parseSimulationMemoryMb, parseSpeed } from "../../server/cli-options.js";
 import { InputError } from "../input-error.js";
 import { auditCommand } from "./audit-command.js";
 import { ledgerCommand } from "./ledger-command.js";
@@ -70,6 +70,7 @@ program
   .addOption(
     new Option("--chain-timeout <duration>", "how long a request waits for the chain before it answers 503 (100ms to 60s)").argParser(parseChainTimeout).default(5_000, "5s"),
   )
+  .option("--simulation-memory-mb <n>", "a background simulation's resident-memory limit in MB, its chain included (over it the run is killed and fails)", parseSimulationMemoryMb, 8192)
   .action(
     async (opts: {
       port: number;
@@ -82,6 +83,7 @@ program
       workload: boolean;
       market: boolean;
       chainTimeout: number;
+      simulationMemoryMb: number;
     }) => {
       // Loaded on demand: the other commands do not need express.
       const { serve } = await import("../../server/index.js");
