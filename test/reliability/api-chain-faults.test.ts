@@ -51,7 +51,15 @@ async function timed(path: string, init: RequestInit = {}): Promise<Timed> {
   return { status: res.status, body, text, ms: performance.now() - started };
 }
 
-const post = (): Promise<Timed> => timed("/api/tasks", { method: "POST", headers: AUTH, body: JSON.stringify(TASK) });
+/** Posts answered 201, and posts answered 503 saying they may still land. */
+const posts = { accepted: 0, mayLand: 0 };
+
+async function post(): Promise<Timed> {
+  const answer = await timed("/api/tasks", { method: "POST", headers: AUTH, body: JSON.stringify(TASK) });
+  if (answer.status === 201) posts.accepted += 1;
+  if (answer.status === 503 && /may still be posted/.test((answer.body as { error: string }).error)) posts.mayLand += 1;
+  return answer;
+}
 
 interface Health {
   status: string;
@@ -210,6 +218,11 @@ describe("the node dies (SIGKILL) and comes back on its state file", () => {
     let at = 0;
     for (const state of states) if (state === story[at]) at += 1;
     expect(at, `chain events: ${states.join(", ")}`).toBe(story.length);
+    // No post that answered "nothing was posted" landed later; every 201 is on chain.
+    const poster = ((await timed(`/api/tasks/${taskId}`)).body as { poster: string }).poster;
+    const mine = (await timed(`/api/tasks?poster=${poster}&pageSize=100`)).body as { total: number };
+    expect(mine.total).toBeGreaterThanOrEqual(posts.accepted);
+    expect(mine.total).toBeLessThanOrEqual(posts.accepted + posts.mayLand);
   }, 90_000);
 });
 
