@@ -8,25 +8,19 @@
 // block fails on it, reconnects with backoff and resumes from the chain's state as a restart
 // would (a new session of the system over the same market), telling the feed as it goes.
 import { connectChain, type Chain } from "../sim/chain/connect.js";
-import { DEFAULT_REGISTRY_FILE } from "../sim/chain/deploy.js";
 import { ChainError } from "../sim/chain/errors.js";
 import type { LedgerEvent, LedgerFilter } from "../sim/chain/ledger-reader.js";
-import { RandomStream } from "../sim/engine/rng.js";
 import { actorAddress } from "../sim/ledger/actors.js";
-import { ChainLedger } from "../sim/ledger/chain-ledger.js";
 import type { Address } from "../sim/ledger/types.js";
 import type { ProviderAgent } from "../sim/market/provider-agent.js";
 import { MarketSystem, PostInterruptedError, PostRefusedError, type TraceRecord } from "../sim/market/market-system.js";
-import { readResumeState, type ResumeState } from "../sim/market/resume.js";
-import { buildFailureTimeline, type FailureTimeline } from "../sim/model/failures.js";
-import { parseRequirementsRef } from "../sim/model/task-ref.js";
-import { generateWorkload, type WorkloadTask } from "../sim/model/workload.js";
-import { toMarketConfig, type Scenario } from "../sim/scenario/schema.js";
+import type { Scenario } from "../sim/scenario/schema.js";
 import { ChainUnavailableError, DEFAULT_CHAIN_TIMEOUT_MS, HEALTH_TIMEOUT_MS, isChainTransportError, transportReason, withChainDeadline } from "./chain-deadline.js";
 import { HttpError } from "./errors.js";
+import { openSession, type Session } from "./live-session.js";
 import { MarketFeed, publishBlock, type ChainStateJson, type FeedSnapshot, type LiveProviderJson, type OutageJson } from "./market-feed.js";
 import {
-  ChainMarketService,
+  type ChainMarketService,
   NOTHING_POSTED,
   POST_MAY_LAND,
   type LiveMarketState,
@@ -38,8 +32,8 @@ import {
   type PostTaskInput,
   type PostTaskResult,
 } from "./market-service.js";
-import { OutageBook, outageBookLimits, type OutageBookLimits } from "./outage-book.js";
-import { apiRequirementsRef, parseApiRequirementsRef } from "./task-ref.js";
+import { outageBookLimits, type OutageBookLimits } from "./outage-book.js";
+import { apiRequirementsRef } from "./task-ref.js";
 
 export interface LiveMarketOptions {
   scenario: Scenario;
@@ -78,19 +72,6 @@ export interface LiveMarketOptions {
 const MAX_BACKOFF_MS = 5_000;
 const FIRST_BACKOFF_MS = 250;
 
-/**
- * One run of the market system over the market: what a start builds, and what a reconnection
- * builds again from the chain's state. Virtual time starts at 0 with each session.
- */
-interface Session {
-  service: ChainMarketService;
-  system: MarketSystem;
-  wallStart: number;
-  outageBook: OutageBook;
-  byNode: ReadonlyMap<string, ProviderAgent>;
-  /** The market was found in the deployment registry and resumed from its events. */
-  resumed: boolean;
-}
 
 /** Market events after which a provider's running tasks or stake differ. */
 const PROVIDER_CHANGES = new Set(["market.TaskAwarded", "market.ResultSubmitted", "market.TaskRerouted", "market.ProviderSlashed"]);
@@ -219,8 +200,10 @@ export class LiveMarket implements MarketService {
       if (error instanceof PostRefusedError) {
         throw new ChainError(error.message, { errorName: error.refusal.error, errorArgs: error.refusal.args });
       }
-      if (error instanceof PostInterruptedError && this.state === "reconnecting") {
-        throw new ChainUnavailableError(`the chain failed before the task's block was mined (${this.failureReason()})${error.sent ? POST_MAY_LAND : NOTHING_POSTED}`);
+      if (error instanceof PostInterruptedError) {
+        const after = error.sent ? POST_MAY_LAND : NOTHING_POSTED;
+        if (this.state === "reconnecting") throw new ChainUnavailableError(`the chain failed before the task's block was mined (${this.failureReason()})${after}`);
+        throw new HttpError(503, { error: `the live market stopped before the task's block was mined${after}` });
       }
       if (error instanceof ChainUnavailableError || error instanceof HttpError || error instanceof ChainError) throw error;
       throw new ChainError(error instanceof Error ? error.message : String(error), { cause: error });
@@ -586,72 +569,3 @@ export class LiveMarket implements MarketService {
   }
 }
 
-/**
- * Builds a session on `chain`: the market (new on the embedded chain; on an RPC node the one
- * the registry remembers, resumed from its events, else a new one), the system over it with the
- * scenario's workload and failure timeline scheduled, and its outage book.
- */
-async function openSession(chain: Chain, feed: MarketFeed, options: LiveMarketOptions, observe: (record: TraceRecord) => void): Promise<Session> {
-  const { scenario } = options;
-  const clock = options.clock ?? Date.now;
-  const root = RandomStream.root(scenario.seed);
-  const tasks = options.workload === false ? [] : generateWorkload(scenario, root.fork("workload"));
-  const config = toMarketConfig(scenario);
-  const now = Math.floor(clock() / 1000);
-  let ledger: ChainLedger;
-  let resume: ResumeState | undefined;
-  if (chain.kind === "rpc") {
-    const found = await ChainLedger.findOrCreate(chain, config, now, { registryFile: options.registryFile ?? DEFAULT_REGISTRY_FILE });
-    ledger = found.ledger;
-    if (found.reused) resume = await readResumeState(chain, ledger.marketAddress, ledger.deployBlock, (ref) => resumedTaskSize(ref, scenario, tasks));
-  } else {
-    ledger = await ChainLedger.create(chain, config, now);
-  }
-  const trace = options.trace ?? (() => undefined);
-  const system = new MarketSystem({
-    scenario,
-    tasks,
-    ledger,
-    baseTimestamp: ledger.startTimestamp,
-    horizon: Number.MAX_SAFE_INTEGER,
-    rng: root.fork("market"),
-    trace: (record) => {
-      trace(record);
-      observe(record);
-    },
-    endless: true,
-    resume,
-  });
-  const timeline = buildFailureTimeline(scenario, root);
-  system.scheduleWorkload();
-  system.scheduleTimeline(timeline);
-  system.start();
-  const byNode = new Map(system.agents.map((a) => [a.nodeId, a]));
-  const outageBook = new OutageBook(options.outageLimits);
-  bookScenarioOutages(outageBook, timeline, byNode);
-  const service = new ChainMarketService(chain, ledger, { feed, chainTimeoutMs: options.chainTimeoutMs });
-  return { service, system, wallStart: clock(), outageBook, byNode, resumed: resume !== undefined };
-}
-
-/** The scenario's outage windows, with the market's providers they take down. */
-function bookScenarioOutages(book: OutageBook, timeline: FailureTimeline, byNode: ReadonlyMap<string, ProviderAgent>): void {
-  timeline.outageWindows().forEach((w, i) => {
-    const affected = w.affected.flatMap((nodeId) => {
-      const agent = byNode.get(nodeId);
-      return agent === undefined ? [] : [agent.address];
-    });
-    book.add({ id: `scenario-${i + 1}`, source: "scenario", name: w.name, scope: w.scope, start: w.start, end: w.end, affected });
-  });
-}
-
-/**
- * The size (compute-ms) of a task resumed from the chain, which holds only its requirements
- * reference: an API task's reference encodes its size; a workload task's encodes its index in
- * the scenario's workload, which this start regenerated from the same seed (when its workload
- * is on); any other task (posted by another client, or a workload that is off now) gets the
- * scenario's median task size, a guess that only sets how long a provider of ours runs it.
- */
-function resumedTaskSize(ref: string, scenario: Scenario, tasks: readonly WorkloadTask[]): number {
-  const workloadIndex = parseRequirementsRef(ref);
-  return parseApiRequirementsRef(ref) ?? (workloadIndex === undefined ? undefined : tasks[workloadIndex]?.size) ?? scenario.workload.taskSize.median;
-}

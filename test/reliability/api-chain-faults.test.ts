@@ -30,6 +30,15 @@ let stream: SseStream;
 /** Every `chain` event the stream carried, in order. */
 const chainEvents: Array<{ state: string; market: string; reconnects: number }> = [];
 
+/** SIGCONT, for a node a failed test may have left stopped; one that has exited is left alone. */
+function resume(node: Anvil): void {
+  try {
+    process.kill(node.pid, "SIGCONT");
+  } catch {
+    // already gone
+  }
+}
+
 interface Timed {
   status: number;
   body: unknown;
@@ -51,7 +60,15 @@ async function timed(path: string, init: RequestInit = {}): Promise<Timed> {
   return { status: res.status, body, text, ms: performance.now() - started };
 }
 
-const post = (): Promise<Timed> => timed("/api/tasks", { method: "POST", headers: AUTH, body: JSON.stringify(TASK) });
+/** Posts answered 201, and posts answered 503 saying they may still land. */
+const posts = { accepted: 0, mayLand: 0 };
+
+async function post(): Promise<Timed> {
+  const answer = await timed("/api/tasks", { method: "POST", headers: AUTH, body: JSON.stringify(TASK) });
+  if (answer.status === 201) posts.accepted += 1;
+  if (answer.status === 503 && /may still be posted/.test((answer.body as { error: string }).error)) posts.mayLand += 1;
+  return answer;
+}
 
 interface Health {
   status: string;
@@ -80,141 +97,149 @@ function nextChainEvent(state: string, timeoutMs: number): Promise<SseEvent> {
   }, timeoutMs);
 }
 
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "bidmesh-api-chain-faults-"));
-  anvil = await startAnvil({ stateFile: join(dir, "anvil-state.json"), args: ["--state-interval", "1"] });
-  server = await startServeProcess(["--rpc-url", anvil.url, "--scenario", SCENARIO, "--speed", "5", "--chain-timeout", `${DEADLINE_MS}ms`], { cwd: dir, token: TOKEN });
-  const sse = await openSse(`${server.url}/api/stream`);
-  expect(sse.status).toBe(200);
-  stream = sse.stream;
-  await stream.next((e) => e.event === "snapshot");
-}, 90_000);
+describe("a live market over anvil that hangs, dies and comes back", () => {
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "bidmesh-api-chain-faults-"));
+    anvil = await startAnvil({ stateFile: join(dir, "anvil-state.json"), args: ["--state-interval", "1"] });
+    server = await startServeProcess(["--rpc-url", anvil.url, "--scenario", SCENARIO, "--speed", "5", "--chain-timeout", `${DEADLINE_MS}ms`], { cwd: dir, token: TOKEN });
+    const sse = await openSse(`${server.url}/api/stream`);
+    expect(sse.status).toBe(200);
+    stream = sse.stream;
+    await stream.next((e) => e.event === "snapshot");
+  }, 90_000);
 
-afterAll(async () => {
-  stream?.close();
-  // A stopped anvil cannot be killed gracefully: let it run again first.
-  if (anvil !== undefined) process.kill(anvil.pid, "SIGCONT");
-  const code = await server?.stop("SIGTERM");
-  await anvil?.stop("SIGKILL");
-  rmSync(dir, { recursive: true, force: true });
-  expect(code, server?.output().stderr).toBe(0);
-}, 30_000);
-
-describe("serve --rpc-url while the node is stopped (SIGSTOP)", () => {
-  it("posts, answers before the fault", async () => {
-    const first = await post();
-    expect(first.status, first.text).toBe(201);
-    const health = await timed("/api/health");
-    expect(health.body).toMatchObject({ status: "ok", chain: { reachable: true, timeoutMs: DEADLINE_MS }, market: { state: "running", reconnects: 0 } });
-  });
-
-  it("answers POST and GET /api/tasks 503 within the deadline, /metrics with chain_up 0, health unreachable within its short deadline", async () => {
-    process.kill(anvil.pid, "SIGSTOP");
-    const [posted, listed, metrics, health] = await Promise.all([post(), timed("/api/tasks"), timed("/metrics"), timed("/api/health")]);
-
-    expect(posted.status, posted.text).toBe(503);
-    expect((posted.body as { error: string }).error).toMatch(/^the chain did not answer within 2 s; (nothing was posted|the task was sent and may still be posted)/);
-    expect(posted.ms).toBeLessThan(DEADLINE_MS + SLACK_MS);
-
-    expect(listed.status, listed.text).toBe(503);
-    expect(listed.body).toEqual({ error: "the chain did not answer within 2 s" });
-    expect(listed.ms).toBeLessThan(DEADLINE_MS + SLACK_MS);
-
-    // A scrape still answers (the process's own metrics are there) and says the chain is down.
-    expect(metrics.status).toBe(200);
-    expect(metrics.text).toMatch(/^bidmesh_chain_up 0$/m);
-    expect(metrics.ms).toBeLessThan(DEADLINE_MS + SLACK_MS);
-
-    expect(health.status).toBe(503);
-    expect(health.body).toMatchObject({ status: "unavailable", chain: { reachable: false, blockNumber: null } });
-    expect(health.ms).toBeLessThan(1_500 + SLACK_MS);
+  afterAll(async () => {
+    stream?.close();
+    // A stopped anvil cannot be killed gracefully: let it run again first.
+    if (anvil !== undefined) resume(anvil);
+    const code = await server?.stop("SIGTERM");
+    await anvil?.stop("SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
+    expect(code, server?.output().stderr).toBe(0);
   }, 30_000);
 
-  it("says so on the stream and in health: the market waits for the chain", async () => {
-    const down = await nextChainEvent("down", 10_000);
-    expect(down.data).toMatchObject({ state: "down" });
-    expect(["stalled", "reconnecting"]).toContain((down.data as { market: string }).market);
-    const { health } = await healthUntil((h) => h.market.state !== "running", 5_000);
-    expect(["stalled", "reconnecting"]).toContain(health.market.state);
-    expect(health.market.running).toBe(false);
-  }, 20_000);
-});
+  describe("serve --rpc-url while the node is stopped (SIGSTOP)", () => {
+    it("posts, answers before the fault", async () => {
+      const first = await post();
+      expect(first.status, first.text).toBe(201);
+      const health = await timed("/api/health");
+      expect(health.body).toMatchObject({ status: "ok", chain: { reachable: true, timeoutMs: DEADLINE_MS }, market: { state: "running", reconnects: 0 } });
+    });
 
-describe("the node goes on (SIGCONT)", () => {
-  it("health recovers, the market runs again, a new post succeeds", async () => {
-    process.kill(anvil.pid, "SIGCONT");
-    await nextChainEvent("up", 15_000);
-    const { health, status } = await healthUntil((h, s) => s === 200 && h.market.state === "running", 40_000);
-    expect(status).toBe(200);
-    expect(health.market).toMatchObject({ state: "running", running: true, error: null });
-    const again = await post();
-    expect(again.status, again.text).toBe(201);
-    const { taskId } = again.body as { taskId: number };
-    const read = await timed(`/api/tasks/${taskId}`);
-    expect(read.status, read.text).toBe(200);
-  }, 60_000);
-});
+    it("answers POST and GET /api/tasks 503 within the deadline, /metrics with chain_up 0, health unreachable within its short deadline", async () => {
+      process.kill(anvil.pid, "SIGSTOP");
+      const [posted, listed, metrics, health] = await Promise.all([post(), timed("/api/tasks"), timed("/metrics"), timed("/api/health")]);
 
-describe("a stop long enough that a block fails on it (SIGSTOP past the ledger's retries, then SIGCONT)", () => {
-  it("reconnects, and resumes the market from the chain once the node answers again", async () => {
-    process.kill(anvil.pid, "SIGSTOP");
-    // Each JSON-RPC call gives up after the deadline, the ledger tries 4 times: the block fails.
-    const { health } = await healthUntil((h) => h.market.state === "reconnecting", 30_000);
-    expect(health.market).toMatchObject({ state: "reconnecting", running: false });
-    expect(health.market.error).toMatch(/^the chain failed \(request timed out\): reconnecting/);
-    process.kill(anvil.pid, "SIGCONT");
-    const resumed = await nextChainEvent("resumed", 30_000);
-    expect(resumed.data).toMatchObject({ state: "resumed", market: "running", reconnects: 1, error: null });
-    const again = await post();
-    expect(again.status, again.text).toBe(201);
-  }, 70_000);
-});
+      expect(posted.status, posted.text).toBe(503);
+      expect((posted.body as { error: string }).error).toMatch(/^the chain did not answer within 2 s; (nothing was posted|the task was sent and may still be posted)/);
+      expect(posted.ms).toBeLessThan(DEADLINE_MS + SLACK_MS);
 
-describe("the node dies (SIGKILL) and comes back on its state file", () => {
-  it("answers 503, not 500, while it is gone; health says unreachable and the market reconnecting", async () => {
-    // Let a state dump (every second) hold the blocks so far.
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
-    await anvil.stop("SIGKILL");
-    const posted = await post();
-    expect(posted.status, posted.text).toBe(503);
-    expect((posted.body as { error: string }).error).toMatch(/chain/);
-    expect((posted.body as { error: string }).error).not.toMatch(/internal error/);
-    const listed = await timed("/api/tasks");
-    expect(listed.status, listed.text).toBe(503);
-    expect((listed.body as { error: string }).error).toMatch(/^the chain cannot be reached \(connection refused\)/);
-    expect(listed.ms).toBeLessThan(DEADLINE_MS + SLACK_MS);
-    const { health, status } = await healthUntil((h) => h.market.state === "reconnecting", 15_000);
-    expect(status).toBe(503);
-    expect(health).toMatchObject({ chain: { reachable: false }, market: { state: "reconnecting", running: false } });
-    expect(health.market.error).toMatch(/reconnecting/);
-    // Reconnecting: a post is refused at once, and says nothing was posted.
-    const refused = await post();
-    expect(refused.status, refused.text).toBe(503);
-    expect((refused.body as { error: string }).error).toMatch(/reconnecting.*nothing was posted$/);
-  }, 40_000);
+      expect(listed.status, listed.text).toBe(503);
+      expect(listed.body).toEqual({ error: "the chain did not answer within 2 s" });
+      expect(listed.ms).toBeLessThan(DEADLINE_MS + SLACK_MS);
 
-  it("resumes the live market from the chain when the node is back: health, the stream, a new post", async () => {
-    anvil = await startAnvil({ stateFile: join(dir, "anvil-state.json"), args: ["--state-interval", "1"], port: anvil.port });
-    const resumed = await nextChainEvent("resumed", 40_000);
-    expect(resumed.data).toMatchObject({ state: "resumed", market: "running", reconnects: 2, error: null });
-    const { health, status } = await healthUntil((h, s) => s === 200 && h.market.state === "running", 20_000);
-    expect(status).toBe(200);
-    expect(health.market).toMatchObject({ state: "running", reconnects: 2, error: null });
-    const again = await post();
-    expect(again.status, again.text).toBe(201);
-    const { taskId } = again.body as { taskId: number };
-    expect((await timed(`/api/tasks/${taskId}`)).status).toBe(200);
-    // The stream told the whole story, in order: the short stop, the long one, the kill.
-    const story = ["down", "up", "down", "up", "resumed", "down", "up", "resumed"];
-    const states = chainEvents.map((e) => e.state);
-    let at = 0;
-    for (const state of states) if (state === story[at]) at += 1;
-    expect(at, `chain events: ${states.join(", ")}`).toBe(story.length);
-  }, 90_000);
+      // A scrape still answers (the process's own metrics are there) and says the chain is down.
+      expect(metrics.status).toBe(200);
+      expect(metrics.text).toMatch(/^bidmesh_chain_up 0$/m);
+      expect(metrics.ms).toBeLessThan(DEADLINE_MS + SLACK_MS);
+
+      expect(health.status).toBe(503);
+      expect(health.body).toMatchObject({ status: "unavailable", chain: { reachable: false, blockNumber: null } });
+      expect(health.ms).toBeLessThan(1_500 + SLACK_MS);
+    }, 30_000);
+
+    it("says so on the stream and in health: the market waits for the chain", async () => {
+      const down = await nextChainEvent("down", 10_000);
+      expect(down.data).toMatchObject({ state: "down" });
+      expect(["stalled", "reconnecting"]).toContain((down.data as { market: string }).market);
+      const { health } = await healthUntil((h) => h.market.state !== "running", 5_000);
+      expect(["stalled", "reconnecting"]).toContain(health.market.state);
+      expect(health.market.running).toBe(false);
+    }, 20_000);
+  });
+
+  describe("the node goes on (SIGCONT)", () => {
+    it("health recovers, the market runs again, a new post succeeds", async () => {
+      process.kill(anvil.pid, "SIGCONT");
+      await nextChainEvent("up", 15_000);
+      const { health, status } = await healthUntil((h, s) => s === 200 && h.market.state === "running", 40_000);
+      expect(status).toBe(200);
+      expect(health.market).toMatchObject({ state: "running", running: true, error: null });
+      const again = await post();
+      expect(again.status, again.text).toBe(201);
+      const { taskId } = again.body as { taskId: number };
+      const read = await timed(`/api/tasks/${taskId}`);
+      expect(read.status, read.text).toBe(200);
+    }, 60_000);
+  });
+
+  describe("a stop long enough that a block fails on it (SIGSTOP past the ledger's retries, then SIGCONT)", () => {
+    it("reconnects, and resumes the market from the chain once the node answers again", async () => {
+      process.kill(anvil.pid, "SIGSTOP");
+      // Each JSON-RPC call gives up after the deadline, the ledger tries 4 times: the block fails.
+      const { health } = await healthUntil((h) => h.market.state === "reconnecting", 30_000);
+      expect(health.market).toMatchObject({ state: "reconnecting", running: false });
+      expect(health.market.error).toMatch(/^the chain failed \(request timed out\): reconnecting/);
+      process.kill(anvil.pid, "SIGCONT");
+      const resumed = await nextChainEvent("resumed", 30_000);
+      expect(resumed.data).toMatchObject({ state: "resumed", market: "running", reconnects: 1, error: null });
+      const again = await post();
+      expect(again.status, again.text).toBe(201);
+    }, 70_000);
+  });
+
+  describe("the node dies (SIGKILL) and comes back on its state file", () => {
+    it("answers 503, not 500, while it is gone; health says unreachable and the market reconnecting", async () => {
+      // Let a state dump (every second) hold the blocks so far.
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      await anvil.stop("SIGKILL");
+      const posted = await post();
+      expect(posted.status, posted.text).toBe(503);
+      expect((posted.body as { error: string }).error).toMatch(/chain/);
+      expect((posted.body as { error: string }).error).not.toMatch(/internal error/);
+      const listed = await timed("/api/tasks");
+      expect(listed.status, listed.text).toBe(503);
+      expect((listed.body as { error: string }).error).toMatch(/^the chain cannot be reached \(connection refused\)/);
+      expect(listed.ms).toBeLessThan(DEADLINE_MS + SLACK_MS);
+      const { health, status } = await healthUntil((h) => h.market.state === "reconnecting", 15_000);
+      expect(status).toBe(503);
+      expect(health).toMatchObject({ chain: { reachable: false }, market: { state: "reconnecting", running: false } });
+      expect(health.market.error).toMatch(/reconnecting/);
+      // Reconnecting: a post is refused at once, and says nothing was posted.
+      const refused = await post();
+      expect(refused.status, refused.text).toBe(503);
+      expect((refused.body as { error: string }).error).toMatch(/reconnecting.*nothing was posted$/);
+    }, 40_000);
+
+    it("resumes the live market from the chain when the node is back: health, the stream, a new post", async () => {
+      anvil = await startAnvil({ stateFile: join(dir, "anvil-state.json"), args: ["--state-interval", "1"], port: anvil.port });
+      const resumed = await nextChainEvent("resumed", 40_000);
+      expect(resumed.data).toMatchObject({ state: "resumed", market: "running", reconnects: 2, error: null });
+      const { health, status } = await healthUntil((h, s) => s === 200 && h.market.state === "running", 20_000);
+      expect(status).toBe(200);
+      expect(health.market).toMatchObject({ state: "running", reconnects: 2, error: null });
+      const again = await post();
+      expect(again.status, again.text).toBe(201);
+      const { taskId } = again.body as { taskId: number };
+      expect((await timed(`/api/tasks/${taskId}`)).status).toBe(200);
+      // The stream told the whole story, in order: the short stop, the long one, the kill.
+      const story = ["down", "up", "down", "up", "resumed", "down", "up", "resumed"];
+      const states = chainEvents.map((e) => e.state);
+      let at = 0;
+      for (const state of states) if (state === story[at]) at += 1;
+      expect(at, `chain events: ${states.join(", ")}`).toBe(story.length);
+      // No post that answered "nothing was posted" landed later; every 201 is on chain.
+      const poster = ((await timed(`/api/tasks/${taskId}`)).body as { poster: string }).poster;
+      const mine = (await timed(`/api/tasks?poster=${poster}&pageSize=100`)).body as { total: number };
+      expect(mine.total).toBeGreaterThanOrEqual(posts.accepted);
+      expect(mine.total).toBeLessThanOrEqual(posts.accepted + posts.mayLand);
+    }, 90_000);
+  });
 });
 
 describe("serve --chain-timeout", () => {
-  it.each(["5", "0s", "50ms", "2m", "soon", "-1s"])("refuses %j with exit 2 and one line naming the option and what is allowed", (value) => {
+  // A child process each (a few seconds): a bare number, one below and one above the bounds.
+  it.each(["5", "50ms", "2m"])("refuses %j with exit 2 and one line naming the option and what is allowed", (value) => {
     const result = bidmesh(["serve", "--no-market", "--port", "0", "--chain-timeout", value]);
     expect(result.status).toBe(2);
     expect(result.stderr.trim()).toBe(`bidmesh: chain-timeout: "${value}" is not a chain timeout (a duration with its unit, from 100ms to 60s, e.g. 5s or 2500ms)`);
@@ -228,4 +253,65 @@ describe("serve --chain-timeout", () => {
   ])("takes %s as %i ms", (value, ms) => {
     expect(parseChainTimeout(value)).toBe(ms);
   });
+
+  it.each(["5000", "0s", "99ms", "61s", "soon", "-1s", "5 s s"])("refuses %j", (value) => {
+    expect(() => parseChainTimeout(value)).toThrow(`chain-timeout: "${value}" is not a chain timeout`);
+  });
+});
+
+describe("a bare market (--no-market) over a node that is stopped, then goes on", () => {
+  let node: Anvil;
+  let bare: ServeProcess;
+  const bareDir = mkdtempSync(join(tmpdir(), "bidmesh-api-chain-faults-bare-"));
+  const bodyOf = (answer: Response): Promise<{ error?: string; taskId?: number; poster?: string; total?: number }> => answer.json() as Promise<{ error?: string; taskId?: number; poster?: string; total?: number }>;
+  const postBare = (): Promise<Response> => fetch(`${bare.url}/api/tasks`, { method: "POST", headers: AUTH, body: JSON.stringify(TASK) });
+
+  beforeAll(async () => {
+    node = await startAnvil();
+    bare = await startServeProcess(["--rpc-url", node.url, "--no-market", "--chain-timeout", "1s"], { cwd: bareDir, token: TOKEN });
+  }, 90_000);
+
+  afterAll(async () => {
+    if (node !== undefined) resume(node);
+    await bare?.stop("SIGTERM");
+    await node?.stop("SIGKILL");
+    rmSync(bareDir, { recursive: true, force: true });
+  }, 30_000);
+
+  it("posts that time out answer 503 'nothing was posted', are never sent, and a post after SIGCONT lands alone", async () => {
+    const first = await postBare();
+    expect(first.status).toBe(201);
+    const { taskId } = await bodyOf(first);
+    process.kill(node.pid, "SIGSTOP");
+    const started = performance.now();
+    // Two at once: the second waits behind the first, within the same deadline.
+    const stalled = await Promise.all([postBare(), postBare()]);
+    expect(performance.now() - started).toBeLessThan(1_000 + SLACK_MS);
+    for (const answer of stalled) {
+      expect(answer.status).toBe(503);
+      expect((await bodyOf(answer)).error).toBe("the chain did not answer within 1 s; nothing was posted");
+    }
+    const health = await fetch(`${bare.url}/api/health`);
+    expect(health.status).toBe(503);
+    expect(await health.json()).toMatchObject({ chain: { reachable: false, timeoutMs: 1_000 }, market: { live: false, state: null } });
+
+    process.kill(node.pid, "SIGCONT");
+    let again: Response | undefined;
+    for (let attempt = 0; attempt < 20 && again?.status !== 201; attempt += 1) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 250));
+      again = await postBare();
+    }
+    expect(again?.status).toBe(201);
+    const { poster } = await bodyOf(await fetch(`${bare.url}/api/tasks/${taskId}`));
+    const mine = await bodyOf(await fetch(`${bare.url}/api/tasks?poster=${poster}`));
+    expect(mine.total).toBe(2);
+  }, 40_000);
+
+  it("a dead node (SIGKILL): 503 naming the refused connection, not 500", async () => {
+    await node.stop("SIGKILL");
+    for (const answer of [await postBare(), await fetch(`${bare.url}/api/tasks`)]) {
+      expect(answer.status).toBe(503);
+      expect((await bodyOf(answer)).error).toMatch(/^the chain cannot be reached \(connection refused\)/);
+    }
+  }, 20_000);
 });
