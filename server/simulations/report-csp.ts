@@ -17,5 +17,10 @@ export function reportContentSecurityPolicy(html: string): string {
     "base-uri 'none'",
     "form-action 'none'",
     "frame-ancestors 'self'",
+    // The report is served on the dashboard's origin, where the API token lives in
+    // sessionStorage: sandboxed without allow-same-origin, the page (its charts run) has an
+    // opaque origin of its own, so a slip in its escaping could not read the token or call the
+    // API as the dashboard.
+    "sandbox allow-scripts",
   ].join("; ");
 }
