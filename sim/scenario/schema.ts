@@ -222,7 +222,7 @@ const BaselinesSchema = strictObject({
 const ScenarioObject = strictObject({
   name: ScenarioName,
   description: z.string().min(1).max(L.descriptionLength, atMost(L.descriptionLength, " characters")),
-  /** Which OUTAGES.md figures the scenario uses, and how time is compressed. */
+  /** Which figures of docs/incidents.md (or another public source) the scenario uses, and how time is compressed. */
   source: z.string().max(L.sourceLength, atMost(L.sourceLength, " characters")).default(""),
   seed: z.int().min(0).default(1),
   /** Arrivals and failures happen in [0, duration) (ms). */

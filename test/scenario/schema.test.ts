@@ -7,6 +7,9 @@ import { BUILTIN_DIR, listBuiltinScenarios, loadScenario, parseScenario, Scenari
 import { toMarketConfig } from "../../sim/scenario/schema.js";
 import { tinyData, tinyScenario, type ScenarioData } from "./tiny-scenario.js";
 
+/** The users' page of incidents that every built-in cites. */
+const INCIDENTS_PAGE = readFileSync(new URL("../../docs/incidents.md", import.meta.url), "utf8");
+
 /** The issues of data that must not validate, as "field: problem" lines. */
 function issuesOf(edit: (data: ScenarioData) => void): string[] {
   const data = tinyData();
@@ -36,12 +39,15 @@ describe("built-in scenarios", () => {
     for (const s of list) expect(s.description.length).toBeGreaterThan(20);
   });
 
-  it.each(BUILTINS)("%s loads, is named after its file, cites OUTAGES.md and is sized to run fast", (name) => {
+  it.each(BUILTINS)("%s loads, is named after its file, cites a section of docs/incidents.md and is sized to run fast", (name) => {
     const s = loadScenario(name);
     expect(s.name).toBe(name);
     const header = readFileSync(join(BUILTIN_DIR, `${name}.yaml`), "utf8").split("\n").filter((l) => l.startsWith("#")).join("\n");
-    expect(header).toContain("OUTAGES.md");
-    expect(s.source).toContain("OUTAGES.md");
+    expect(header).toContain("docs/incidents.md");
+    expect(s.source).toContain("docs/incidents.md");
+    // The section it cites is one the users' page has (by its heading, quoted).
+    const headings = INCIDENTS_PAGE.split("\n").filter((l) => l.startsWith("## ")).map((l) => l.slice(3));
+    expect(headings.some((h) => header.replace(/\n# /g, " ").includes(`"${h}"`))).toBe(true);
     expect(s.regions.length).toBeGreaterThanOrEqual(4);
     expect(s.regions.length).toBeLessThanOrEqual(6);
     const providers = s.providers.reduce((n, g) => n + g.count, 0);
@@ -60,7 +66,7 @@ describe("built-in scenarios", () => {
     for (const g of s.providers) expect(g.stake).toBeGreaterThanOrEqual(s.market.minStake * BigInt(g.capacity));
   });
 
-  it("steady has no outage; each incident has exactly one, shaped as OUTAGES.md describes", () => {
+  it("steady has no outage; each incident has exactly one, shaped as docs/incidents.md describes", () => {
     expect(loadScenario("steady").failures.outages).toEqual([]);
 
     const aws = loadScenario("aws-us-east-1-2025-10-20");
