@@ -144,52 +144,6 @@ describe("POST /api/outages takes providers down for the duration", () => {
   });
 });
 
-describe("POST /api/providers/:address/online while an outage holds the provider down", () => {
-  const online = async (address: string): Promise<boolean | undefined> => (await live()).find((p) => p.address === address)?.online;
-
-  it("answers 409 with the outage and its window, changes nothing, and the provider comes back when the window ends", async () => {
-    const [held] = await inRegion("us-east-1");
-    // 600 virtual seconds are 3 s at 200x: time enough to ask while it lasts.
-    const started = await request(app).post("/api/outages").set(AUTH).send({ region: "us-east-1", duration: 600 });
-    expect(started.status).toBe(201);
-    const outage = Outage.parse(started.body);
-    await eventually(async () => (await online(held!)) === false, 5_000);
-
-    const res = await request(app).post(`/api/providers/${held}/online`).set(AUTH);
-    expect(res.status, res.text).toBe(409);
-    expect(res.body.heldBy).toEqual([{ outage: outage.id, name: "region us-east-1 offline", start: outage.start, end: outage.end }]);
-    expect(res.body.error).toBe(
-      `provider ${held} stays offline: it is held by outage ${outage.id} (region us-east-1 offline) until virtual time ${outage.end / 1000} s; nothing changed (post again once that ends)`,
-    );
-    expect(await online(held!)).toBe(false);
-
-    // The window ends: nothing else holds it, so it is back without another request.
-    await eventually(async () => (await online(held!)) === true, 10_000);
-    const again = await request(app).post(`/api/providers/${held}/online`).set(AUTH);
-    expect(again.status).toBe(200);
-    expect(again.body).toEqual({ address: held, online: true });
-  }, 20_000);
-
-  it("taken offline by the operator and then by an outage: online answers 409 during the outage and 200 after it, when it comes back", async () => {
-    const [, held] = await inRegion("us-east-1");
-    expect((await request(app).post(`/api/providers/${held}/offline`).set(AUTH)).status).toBe(200);
-    await eventually(async () => (await online(held!)) === false, 5_000);
-    const started = await request(app).post("/api/outages").set(AUTH).send({ region: "us-east-1", duration: 200 });
-    expect(started.status).toBe(201);
-    const refused = await request(app).post(`/api/providers/${held}/online`).set(AUTH);
-    expect(refused.status).toBe(409);
-    expect(refused.body.heldBy.map((h: { outage: string }) => h.outage)).toEqual([started.body.id]);
-
-    // The outage ends, but the operator's hold stays (the 409 changed nothing) until it is lifted.
-    await eventually(async () => (await request(app).get("/api/outages")).body.outages.find((o: OutageJson) => o.id === started.body.id)?.active === false, 10_000);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(await online(held!)).toBe(false);
-    const lifted = await request(app).post(`/api/providers/${held}/online`).set(AUTH);
-    expect(lifted.status).toBe(200);
-    await eventually(async () => (await online(held!)) === true, 5_000);
-  }, 20_000);
-});
-
 describe("GET /api/stream", () => {
   it("sends a snapshot, then blocks with their events, providers going down and up, and the outage window", async () => {
     const { status, contentType, stream } = await openSse(`${url}/api/stream`);
@@ -238,6 +192,52 @@ describe("GET /api/stream", () => {
       for (const u of unsubscribe) u();
     }
   });
+});
+
+describe("POST /api/providers/:address/online while an outage holds the provider down", () => {
+  const online = async (address: string): Promise<boolean | undefined> => (await live()).find((p) => p.address === address)?.online;
+
+  it("answers 409 with the outage and its window, changes nothing, and the provider comes back when the window ends", async () => {
+    const [held] = await inRegion("us-east-1");
+    // 600 virtual seconds are 3 s at 200x: time enough to ask while it lasts.
+    const started = await request(app).post("/api/outages").set(AUTH).send({ region: "us-east-1", duration: 600 });
+    expect(started.status).toBe(201);
+    const outage = Outage.parse(started.body);
+    await eventually(async () => (await online(held!)) === false, 5_000);
+
+    const res = await request(app).post(`/api/providers/${held}/online`).set(AUTH);
+    expect(res.status, res.text).toBe(409);
+    expect(res.body.heldBy).toEqual([{ outage: outage.id, name: "region us-east-1 offline", start: outage.start, end: outage.end }]);
+    expect(res.body.error).toBe(
+      `provider ${held} stays offline: it is held by outage ${outage.id} (region us-east-1 offline) until virtual time ${outage.end / 1000} s; nothing changed (post again once that ends)`,
+    );
+    expect(await online(held!)).toBe(false);
+
+    // The window ends: nothing else holds it, so it is back without another request.
+    await eventually(async () => (await online(held!)) === true, 10_000);
+    const again = await request(app).post(`/api/providers/${held}/online`).set(AUTH);
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual({ address: held, online: true });
+  }, 20_000);
+
+  it("taken offline by the operator and then by an outage: online answers 409 during the outage and 200 after it, when it comes back", async () => {
+    const [, held] = await inRegion("us-east-1");
+    expect((await request(app).post(`/api/providers/${held}/offline`).set(AUTH)).status).toBe(200);
+    await eventually(async () => (await online(held!)) === false, 5_000);
+    const started = await request(app).post("/api/outages").set(AUTH).send({ region: "us-east-1", duration: 200 });
+    expect(started.status).toBe(201);
+    const refused = await request(app).post(`/api/providers/${held}/online`).set(AUTH);
+    expect(refused.status).toBe(409);
+    expect(refused.body.heldBy.map((h: { outage: string }) => h.outage)).toEqual([started.body.id]);
+
+    // The outage ends, but the operator's hold stays (the 409 changed nothing) until it is lifted.
+    await eventually(async () => (await request(app).get("/api/outages")).body.outages.find((o: OutageJson) => o.id === started.body.id)?.active === false, 10_000);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await online(held!)).toBe(false);
+    const lifted = await request(app).post(`/api/providers/${held}/online`).set(AUTH);
+    expect(lifted.status).toBe(200);
+    await eventually(async () => (await online(held!)) === true, 5_000);
+  }, 20_000);
 });
 
 describe("without a live market", () => {
