@@ -263,8 +263,10 @@ export class ChainMarketService implements MarketService {
     if (this.closed) return;
     this.closed = true;
     this.feed.close();
-    // Let a write in progress finish before the chain goes away.
-    await this.writes.catch(() => undefined);
+    // Let a write in progress finish before the chain goes away, for at most the chain
+    // deadline: a stopped node would hold it (and the shutdown) for good.
+    const bound = new Promise<void>((resolve) => setTimeout(resolve, this.chainTimeoutMs).unref());
+    await Promise.race([this.writes.catch(() => undefined), bound]);
     await this.ledger.close();
   }
 

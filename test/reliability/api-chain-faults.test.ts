@@ -146,6 +146,10 @@ describe("a live market over anvil that hangs, dies and comes back", () => {
       expect(health.status).toBe(503);
       expect(health.body).toMatchObject({ status: "unavailable", chain: { reachable: false, blockNumber: null } });
       expect(health.ms).toBeLessThan(1_500 + SLACK_MS);
+    const ms = (t: Timed): string => `${Math.round(t.ms)} ms`;
+    console.log(
+      `api chain faults: node stopped, deadline ${DEADLINE_MS} ms: POST /api/tasks 503 in ${ms(posted)}, GET /api/tasks 503 in ${ms(listed)}, /metrics 200 in ${ms(metrics)}, /api/health 503 in ${ms(health)}`,
+    );
     }, 30_000);
 
     it("says so on the stream and in health: the market waits for the chain", async () => {
@@ -181,7 +185,9 @@ describe("a live market over anvil that hangs, dies and comes back", () => {
       expect(health.market).toMatchObject({ state: "reconnecting", running: false });
       expect(health.market.error).toMatch(/^the chain failed \(request timed out\): reconnecting/);
       process.kill(anvil.pid, "SIGCONT");
+      const back = performance.now();
       const resumed = await nextChainEvent("resumed", 30_000);
+      console.log(`api chain faults: a block failed on the stopped node; after SIGCONT the live market resumed in ${Math.round(performance.now() - back)} ms`);
       expect(resumed.data).toMatchObject({ state: "resumed", market: "running", reconnects: 1, error: null });
       const again = await post();
       expect(again.status, again.text).toBe(201);
@@ -213,7 +219,9 @@ describe("a live market over anvil that hangs, dies and comes back", () => {
 
     it("resumes the live market from the chain when the node is back: health, the stream, a new post", async () => {
       anvil = await startAnvil({ stateFile: join(dir, "anvil-state.json"), args: ["--state-interval", "1"], port: anvil.port });
+      const back = performance.now();
       const resumed = await nextChainEvent("resumed", 40_000);
+      console.log(`api chain faults: node restarted on its state: the live market resumed ${Math.round(performance.now() - back)} ms after it answered`);
       expect(resumed.data).toMatchObject({ state: "resumed", market: "running", reconnects: 2, error: null });
       const { health, status } = await healthUntil((h, s) => s === 200 && h.market.state === "running", 20_000);
       expect(status).toBe(200);
