@@ -31,6 +31,7 @@ import {
 } from "./market-service.js";
 import { OutageBook } from "./outage-book.js";
 import { apiRequirementsRef, parseApiRequirementsRef } from "./task-ref.js";
+import { WorkloadCycle, type CycleTask } from "./workload-cycle.js";
 
 export interface LiveMarketOptions {
   scenario: Scenario;
@@ -39,7 +40,8 @@ export interface LiveMarketOptions {
   /** Virtual seconds per real second (default 1). */
   speed?: number;
   /**
-   * Post the scenario's workload too (default true). Off, only API tasks run: the providers
+   * Post the scenario's workload too (default true), repeating its pattern period after period
+   * past the scenario's duration (see workload-cycle.ts). Off, only API tasks run: the providers
    * still bid, execute and follow the scenario's failure timeline.
    */
   workload?: boolean;
@@ -74,6 +76,8 @@ export class LiveMarket implements MarketService {
   private stopped = false;
   private closing: Promise<void> | undefined;
   private failure: unknown;
+  /** The pacing loop found no further event: nothing will happen any more. */
+  private ended = false;
   private readonly outageBook = new OutageBook();
   private readonly byNode: ReadonlyMap<string, ProviderAgent>;
   private readonly dependsOn: ReadonlyMap<string, readonly string[]>;
@@ -89,6 +93,8 @@ export class LiveMarket implements MarketService {
     private readonly options: LiveMarketOptions,
     /** The market was found in the deployment registry and resumed, not deployed by this start. */
     readonly reused: boolean,
+    /** The workload's later periods; undefined when the workload is off. */
+    private readonly cycle: WorkloadCycle | undefined,
   ) {
     this.speed = options.speed ?? 1;
     this.clock = options.clock ?? Date.now;
@@ -109,6 +115,7 @@ export class LiveMarket implements MarketService {
     const { scenario } = options;
     const root = RandomStream.root(scenario.seed);
     const tasks = options.workload === false ? [] : generateWorkload(scenario, root.fork("workload"));
+    const cycle = options.workload === false ? undefined : new WorkloadCycle(scenario, root.fork("workload"));
     const chain = await connectChain({ rpcUrl: options.rpcUrl });
     let ledger: ChainLedger;
     let resume: ResumeState | undefined;
@@ -147,7 +154,7 @@ export class LiveMarket implements MarketService {
     system.scheduleWorkload();
     system.scheduleTimeline(timeline);
     system.start();
-    market = new LiveMarket(new ChainMarketService(chain, ledger, { feed: new MarketFeed() }), system, scenario, options, resume !== undefined);
+    market = new LiveMarket(new ChainMarketService(chain, ledger, { feed: new MarketFeed() }), system, scenario, options, resume !== undefined, cycle);
     market.bookScenarioOutages(timeline);
     market.schedule(0);
     return market;
@@ -254,13 +261,24 @@ export class LiveMarket implements MarketService {
   }
 
   status(): MarketStatus {
+    const error = this.failure === undefined ? null : "the live market stopped on an error; see the server's log";
+    const virtualTime = this.targetTime;
+    const state = this.stopped ? "stopped" : this.ended ? "ended" : "running";
+    const reason =
+      state === "running" ? null : error ?? (state === "ended" ? "the market has no further event to process" : "the live market was stopped (the server is shutting down)");
     return {
       live: true,
-      running: !this.stopped,
+      running: state === "running",
+      state,
+      reason,
       scenario: this.scenario.name,
-      virtualTime: this.targetTime,
+      virtualTime,
       speed: this.speed,
-      error: this.failure === undefined ? null : "the live market stopped on an error; see the server's log",
+      error,
+      workload:
+        this.cycle === undefined
+          ? { repeats: false, period: null, periodMs: this.scenario.duration }
+          : { repeats: true, period: this.cycle.periodAt(virtualTime), periodMs: this.cycle.periodMs },
     };
   }
 
@@ -332,6 +350,31 @@ export class LiveMarket implements MarketService {
     }
   }
 
+  /** Posts the repeated workload's tasks that arrive by `t` from their posters' accounts. */
+  private postRepeated(t: number): void {
+    if (this.cycle === undefined) return;
+    for (const task of this.cycle.due(t)) {
+      // The task's reference encodes its size, as an API task's does, so a resumed market knows it.
+      this.system
+        .addTask({
+          from: actorAddress("poster", task.poster),
+          requirementsHash: apiRequirementsRef(task.size),
+          size: task.size,
+          maxPrice: task.maxPrice,
+          executionBudget: task.executionBudget,
+          region: task.region,
+          mechanism: this.scenario.workload.mechanism,
+        })
+        .catch((error: unknown) => this.repeatRefused(task, error));
+    }
+  }
+
+  /** A refused repeated task is traced, never fatal: the scenario's own arrivals are refused the same way. */
+  private repeatRefused(task: CycleTask, error: unknown): void {
+    if (this.stopped) return;
+    this.options.trace?.({ t: this.system.engine.now, type: "task.repeat-refused", period: task.period, workloadTask: task.id, error: error instanceof Error ? error.message : String(error) });
+  }
+
   private announceOutages(now: number): void {
     for (const outage of this.outageBook.changes(now)) this.feed.publish({ type: "outage", data: outage });
   }
@@ -379,6 +422,9 @@ export class LiveMarket implements MarketService {
         if (next === undefined || next > target) break;
         // Windows that open or close at this event's time are announced before its providers change.
         this.announceOutages(next);
+        // Later periods' tasks that have arrived by this event go into the next block, as the
+        // scenario's own arrivals do: which block takes a task depends on virtual time alone.
+        this.postRepeated(next);
         if (!(await this.system.step())) break;
       }
       this.announceOutages(target);
@@ -390,7 +436,10 @@ export class LiveMarket implements MarketService {
       return;
     }
     const next = this.system.nextEventTime;
-    if (next === undefined) return;
+    if (next === undefined) {
+      this.ended = !this.stopped;
+      return;
+    }
     const dueAt = this.wallStart + next / this.speed;
     this.schedule(Math.min(MAX_SLEEP_MS, Math.max(0, Math.ceil(dueAt - this.clock()))));
   }

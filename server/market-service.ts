@@ -85,12 +85,33 @@ export interface MarketStatus {
   live: boolean;
   /** The live market is still stepping (false once stopped, or after an error stopped it). */
   running: boolean;
+  /** Null without a live market; see LiveMarketState. */
+  state: LiveMarketState | null;
+  /** Why the live market is not running (ended or stopped); null while it runs. */
+  reason: string | null;
+  /** The live market's workload: whether it repeats past the scenario's duration, and the period now. */
+  workload: LiveWorkloadStatus | null;
   scenario: string | null;
   /** Virtual ms since the live market started; null without one. */
   virtualTime: number | null;
   speed: number | null;
   /** Why the live market stopped, when an error stopped it. */
   error: string | null;
+}
+
+/**
+ * running: the pacing loop steps the market; ended: it has no further event (nothing happens
+ * any more, though the API still reads the chain); stopped: shut down, or stopped by an error.
+ */
+export type LiveMarketState = "running" | "ended" | "stopped";
+
+export interface LiveWorkloadStatus {
+  /** The scenario's workload repeats period after period (false: the workload is off, API tasks only). */
+  repeats: boolean;
+  /** The period virtual time is in, from 0 (the scenario's own workload); null when the workload is off. */
+  period: number | null;
+  /** One period: the scenario's duration, virtual ms. */
+  periodMs: number;
 }
 
 export interface MarketServiceOptions {
@@ -180,7 +201,7 @@ export class ChainMarketService implements MarketService {
   }
 
   status(): MarketStatus {
-    return { live: false, running: false, scenario: null, virtualTime: null, speed: null, error: null };
+    return { live: false, running: false, state: null, reason: null, scenario: null, virtualTime: null, speed: null, error: null, workload: null };
   }
 
   /** From the cache: it holds the events from the deployment block on, so nothing earlier is read. */

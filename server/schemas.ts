@@ -345,6 +345,19 @@ export const HealthResponse = z
       deployBlock: z.number().int(),
       live: z.boolean().openapi({ description: "a live market (a scenario's providers) runs behind the API" }),
       running: z.boolean().openapi({ description: "the live market is stepping; false once it stopped" }),
+      state: z
+        .enum(["running", "ended", "stopped"])
+        .nullable()
+        .openapi({ description: "running: the market steps; ended: it has no further event; stopped: shut down or stopped by an error (see reason); null without a live market" }),
+      reason: z.string().nullable().openapi({ description: "why the live market is ended or stopped; null while it runs" }),
+      workload: z
+        .object({
+          repeats: z.boolean().openapi({ description: "the scenario's workload repeats past its duration, period after period, drawn from the seed; false when the workload is off (API tasks only)" }),
+          period: z.number().int().nullable().openapi({ description: "the period virtual time is in, from 0 (the scenario's own workload); null when the workload is off" }),
+          periodMs: z.number().int().openapi({ description: "one period: the scenario's duration, virtual ms" }),
+        })
+        .nullable()
+        .openapi({ description: "the live market's workload; null without a live market" }),
       scenario: z.string().nullable(),
       virtualTime: z.number().int().nullable().openapi({ description: "virtual ms since the live market started" }),
       speed: z.number().nullable().openapi({ description: "virtual seconds per real second" }),

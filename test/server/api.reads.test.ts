@@ -270,10 +270,13 @@ describe("GET /api/health", () => {
         deployBlock: fx.market.deployBlock,
         live: false,
         running: false,
+        state: null,
+        reason: null,
         scenario: null,
         virtualTime: null,
         speed: null,
         error: null,
+        workload: null,
       },
     });
   });
