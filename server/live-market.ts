@@ -32,6 +32,8 @@ import {
 import { OutageBook } from "./outage-book.js";
 import { apiRequirementsRef, parseApiRequirementsRef } from "./task-ref.js";
 import { WorkloadCycle, type CycleTask } from "./workload-cycle.js";
+import { createLiveKpis, KPI_PUBLISH_EVERY_MS } from "./live-kpis-setup.js";
+import type { KpisJson, LiveKpis } from "./live-kpis.js";
 
 export interface LiveMarketOptions {
   scenario: Scenario;
@@ -85,6 +87,9 @@ export class LiveMarket implements MarketService {
   private touched = new Set<Address>();
   /** Reads of committed blocks' events for the feed, in block order. */
   private feedReads: Promise<void> = Promise.resolve();
+  /** The live KPIs, folded from the trace as blocks commit; published to the feed at most every KPI_PUBLISH_EVERY_MS. */
+  private readonly liveKpis: LiveKpis;
+  private kpisPublishedAt = -Infinity;
 
   private constructor(
     readonly service: ChainMarketService,
@@ -95,12 +100,14 @@ export class LiveMarket implements MarketService {
     readonly reused: boolean,
     /** The workload's later periods; undefined when the workload is off. */
     private readonly cycle: WorkloadCycle | undefined,
+    kpis: LiveKpis,
   ) {
     this.speed = options.speed ?? 1;
     this.clock = options.clock ?? Date.now;
     this.wallStart = this.clock();
     this.byNode = new Map(system.agents.map((a) => [a.nodeId, a]));
     this.dependsOn = new Map(scenario.providers.map((g) => [g.group, g.dependsOn]));
+    this.liveKpis = kpis;
   }
 
   /**
@@ -136,6 +143,8 @@ export class LiveMarket implements MarketService {
     // The market is built after the system, and the system traces from its first block on.
     let market: LiveMarket | undefined;
     const trace = options.trace ?? (() => undefined);
+    const timeline = buildFailureTimeline(scenario, root);
+    const kpis = createLiveKpis(scenario, tasks, timeline);
     const system = new MarketSystem({
       scenario,
       tasks,
@@ -145,16 +154,16 @@ export class LiveMarket implements MarketService {
       rng: root.fork("market"),
       trace: (record) => {
         trace(record);
+        kpis.observe(record);
         market?.observe(record);
       },
       endless: true,
       resume,
     });
-    const timeline = buildFailureTimeline(scenario, root);
     system.scheduleWorkload();
     system.scheduleTimeline(timeline);
     system.start();
-    market = new LiveMarket(new ChainMarketService(chain, ledger, { feed: new MarketFeed() }), system, scenario, options, resume !== undefined, cycle);
+    market = new LiveMarket(new ChainMarketService(chain, ledger, { feed: new MarketFeed() }), system, scenario, options, resume !== undefined, cycle, kpis);
     market.bookScenarioOutages(timeline);
     market.schedule(0);
     return market;
@@ -244,6 +253,11 @@ export class LiveMarket implements MarketService {
   outages(): { now: number; outages: OutageJson[] } {
     const now = this.targetTime;
     return { now, outages: this.outageBook.list(now) };
+  }
+
+  /** The live KPIs as of the latest block (GET /api/kpis). */
+  kpis(): KpisJson {
+    return this.liveKpis.snapshot();
   }
 
   /** What a new subscriber of the feed sees first. */
@@ -339,6 +353,7 @@ export class LiveMarket implements MarketService {
             const agent = this.system.agentAt(address);
             if (agent !== undefined) this.feed.publish({ type: "provider", data: this.providerJson(agent, agent.online) });
           }
+          this.publishKpis();
         });
     } else if (record.type.startsWith("market.") && PROVIDER_CHANGES.has(record.type) && typeof record["provider"] === "string") {
       // An award, a result, a reroute or a slash changes a provider's running tasks or stake.
@@ -373,6 +388,14 @@ export class LiveMarket implements MarketService {
   private repeatRefused(task: CycleTask, error: unknown): void {
     if (this.stopped) return;
     this.options.trace?.({ t: this.system.engine.now, type: "task.repeat-refused", period: task.period, workloadTask: task.id, error: error instanceof Error ? error.message : String(error) });
+  }
+
+  /** The KPIs to the feed after a block, at most every KPI_PUBLISH_EVERY_MS of wall time (a fast market mines many blocks a second). */
+  private publishKpis(): void {
+    const wall = this.clock();
+    if (wall - this.kpisPublishedAt < KPI_PUBLISH_EVERY_MS) return;
+    this.kpisPublishedAt = wall;
+    this.feed.publish({ type: "kpis", data: this.liveKpis.snapshot() });
   }
 
   private announceOutages(now: number): void {

@@ -2,6 +2,7 @@
 // (server-sent events).
 import type { Request, Response } from "express";
 import { HttpError } from "./errors.js";
+import { KpisResponse } from "./kpi-schemas.js";
 import { EventStreamText, LiveProvider, MAX_OUTAGE_SECONDS, Outage, OutageList, PostOutageRequest } from "./live-schemas.js";
 import type { FeedMessage } from "./market-feed.js";
 import type { MarketService } from "./market-service.js";
@@ -58,6 +59,24 @@ export const liveRoutes: readonly RouteDef[] = [
     handler: async (_input, { market }) => {
       if (market.outages === undefined) throw new HttpError(409, { error: NO_LIVE_MARKET });
       return json(200, market.outages());
+    },
+  }),
+  route({
+    method: "get",
+    path: "/api/kpis",
+    tag: "live market",
+    summary: "The live market's key figures: on-time share, completion, latency p95, price per task, reroutes; a time series; the baselines' figures",
+    description:
+      "Folded from the market's events as blocks commit (an answer reads no chain). Shares are over decided tasks: completed within the scenario's deadline of their post, or past it. The same body comes as the stream's `kpis` event, at most once a second.",
+    auth: false,
+    query: NoQuery,
+    responses: {
+      200: { description: "The figures as of the latest block", schema: KpisResponse },
+      409: { description: "No live market runs" },
+    },
+    handler: async (_input, { market }) => {
+      if (market.kpis === undefined) throw new HttpError(409, { error: NO_LIVE_MARKET });
+      return json(200, market.kpis());
     },
   }),
   route({

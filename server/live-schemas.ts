@@ -65,7 +65,8 @@ export const EventStreamText = z.string().openapi({
   description: [
     "Server-sent events. First `snapshot`: {now, speed, live, scenario, chainTimeZero (the chain timestamp of virtual time 0), providers: LiveProvider[], outages: Outage[]}.",
     "Then, as they happen: `block` {number, timestamp, now, txs}; `event`: a LedgerEvent (as in /api/ledger/events);",
-    "`provider`: a LiveProvider whose online state changed; `outage`: an Outage when it starts (active) and ends.",
+    "`provider`: a LiveProvider whose online state changed; `outage`: an Outage when it starts (active) and ends;",
+    "`kpis`: the body of GET /api/kpis, after a block, at most once a second.",
     "A comment line every 15 s keeps the connection open.",
   ].join(" "),
 });

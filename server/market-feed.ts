@@ -2,6 +2,7 @@
 // every subscriber. Publishing never waits for a subscriber; a slow one is the stream's problem
 // (the route ends a stream that falls too far behind).
 import type { LedgerEvent, LedgerFilter } from "../sim/chain/ledger-reader.js";
+import type { KpisJson } from "./live-kpis.js";
 import type { LedgerEventJson } from "./schemas.js";
 import { eventJson } from "./views.js";
 
@@ -47,7 +48,8 @@ export type FeedMessage =
   | { type: "block"; data: BlockJson }
   | { type: "event"; data: LedgerEventJson }
   | { type: "provider"; data: LiveProviderJson }
-  | { type: "outage"; data: OutageJson };
+  | { type: "outage"; data: OutageJson }
+  | { type: "kpis"; data: KpisJson };
 
 /** What a new subscriber gets first. */
 export interface FeedSnapshot {

@@ -13,6 +13,7 @@ import { actorAddress } from "../sim/ledger/actors.js";
 import { ChainLedger } from "../sim/ledger/chain-ledger.js";
 import type { Address, MarketAction } from "../sim/ledger/types.js";
 import { MarketFeed, publishBlock, type FeedSnapshot, type OutageJson } from "./market-feed.js";
+import type { KpisJson } from "./live-kpis.js";
 import { apiRequirementsRef } from "./task-ref.js";
 
 /** A task to post, validated. */
@@ -75,6 +76,8 @@ export interface MarketService {
   startOutage?(request: OutageRequest): Promise<OutageJson | undefined>;
   /** A live market only: every outage window as of now. */
   outages?(): { now: number; outages: OutageJson[] };
+  /** A live market only: its key figures as of the latest block, and the baselines' on the same workload. */
+  kpis?(): KpisJson;
 }
 
 /** An outage to inject: a region or an upstream dependency, for a span of virtual time. */
