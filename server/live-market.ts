@@ -300,6 +300,14 @@ export class LiveMarket implements MarketService {
     return this.service.readEvents(filter);
   }
 
+  blockTimes(blocks: Iterable<number>): Promise<Map<number, number>> {
+    return this.service.blockTimes(blocks);
+  }
+
+  nodeName(address: string): string | undefined {
+    return this.system.agentAt(address)?.nodeId;
+  }
+
   health(): Promise<MarketHealth> {
     return this.service.health();
   }
@@ -340,6 +348,8 @@ export class LiveMarket implements MarketService {
 
   /** Turns the market's trace into the feed: blocks with their events, providers going up or down. */
   private observe(record: TraceRecord): void {
+    // Every committed block's time, so the API's blockTime fields read no chain.
+    if (record.type === "block") this.service.blockClock.record(record["number"] as number, record["timestamp"] as number);
     if (this.feed.size === 0) return;
     if (record.type === "block") {
       const block = { number: record["number"] as number, timestamp: record["timestamp"] as number, now: record.t, txs: record["txs"] as number };

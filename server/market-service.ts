@@ -13,6 +13,7 @@ import { actorAddress } from "../sim/ledger/actors.js";
 import { ChainLedger } from "../sim/ledger/chain-ledger.js";
 import type { Address, MarketAction } from "../sim/ledger/types.js";
 import { MarketFeed, publishBlock, type FeedSnapshot, type OutageJson } from "./market-feed.js";
+import { BlockTimes } from "./block-times.js";
 import type { KpisJson } from "./live-kpis.js";
 import { apiRequirementsRef } from "./task-ref.js";
 
@@ -78,6 +79,10 @@ export interface MarketService {
   outages?(): { now: number; outages: OutageJson[] };
   /** A live market only: its key figures as of the latest block, and the baselines' on the same workload. */
   kpis?(): KpisJson;
+  /** The chain timestamps (s) of these blocks, for the answers' blockTime fields; absent: no times. */
+  blockTimes?(blocks: Iterable<number>): Promise<Map<number, number>>;
+  /** A live market only: the node name (`group#i`) of one of its providers; undefined for any other address. */
+  nodeName?(address: string): string | undefined;
 }
 
 /** An outage to inject: a region or an upstream dependency, for a span of virtual time. */
@@ -148,6 +153,8 @@ export class ChainMarketService implements MarketService {
   readonly feed: MarketFeed;
   /** Found in the deployment registry rather than deployed by this service. */
   readonly reused: boolean;
+  /** Block timestamps read once and kept (the live market records its blocks here too). */
+  readonly blockClock = new BlockTimes(() => this.chain);
 
   constructor(
     readonly chain: Chain,
@@ -205,6 +212,10 @@ export class ChainMarketService implements MarketService {
 
   status(): MarketStatus {
     return { live: false, running: false, state: null, reason: null, scenario: null, virtualTime: null, speed: null, error: null, workload: null };
+  }
+
+  blockTimes(blocks: Iterable<number>): Promise<Map<number, number>> {
+    return this.blockClock.of(blocks);
   }
 
   /** From the cache: it holds the events from the deployment block on, so nothing earlier is read. */
