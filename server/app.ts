@@ -5,8 +5,11 @@ import { rateLimit } from "express-rate-limit";
 import helmet from "helmet";
 import type { z } from "zod";
 import { requireBearer } from "./auth.js";
+import { CONTENT_SECURITY_DIRECTIVES } from "./content-security.js";
+import { allowedHostNames, requireAllowedHost } from "./host-allowlist.js";
 import { defaultErrorLogger, errorHandler, HttpError, notFoundHandler, RequestInputError, type ErrorLogger, type InputLocation } from "./errors.js";
 import type { MarketService } from "./market-service.js";
+import { IdempotencyStore, type IdempotencyOptions } from "./idempotency.js";
 import { createMetrics, type ApiMetrics } from "./metrics.js";
 import { buildOpenApiDocument } from "./openapi.js";
 import { serveStatic } from "./static.js";
@@ -14,6 +17,7 @@ import { routes } from "./routes.js";
 import type { RouteContext, RouteDef, RouteInput } from "./route-spec.js";
 import type { ErrorResponse } from "./schemas.js";
 import type { SimulationJobs } from "./simulations/simulation-jobs.js";
+import { StreamSlots, type StreamLimits } from "./stream-slots.js";
 
 export interface AppDeps {
   market: MarketService;
@@ -27,6 +31,15 @@ export interface AppDeps {
   bodyLimit?: string;
   /** Where unexpected errors are logged (default stderr); they are never sent to clients. */
   logError?: ErrorLogger;
+  /**
+   * Host names the app answers (DNS-rebinding guard), on the port a request came in on; any
+   * other Host gets 421. Default: the loopback names (see allowedHostNames).
+   */
+  allowedHosts?: readonly string[];
+  /** Idempotency-Key on the mutating routes: the window, the keys kept, the wait for one in flight (default DEFAULT_IDEMPOTENCY). */
+  idempotency?: Partial<IdempotencyOptions>;
+  /** Event streams: at once in all, per client address, and the backlog that ends one (default DEFAULT_STREAM_LIMITS). */
+  streams?: Partial<StreamLimits>;
   /** Test only: every request waits this long before it is handled (the shutdown test's slow request). */
   testResponseDelayMs?: number;
 }
@@ -56,9 +69,10 @@ export function createApp(deps: AppDeps): BidmeshApp {
   app.use(
     helmet({
       strictTransportSecurity: false,
-      contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+      contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_DIRECTIVES },
     }),
   );
+  app.use(requireAllowedHost(deps.allowedHosts ?? allowedHostNames(undefined)));
   app.use(metrics.middleware);
   const limits = deps.rateLimit ?? DEFAULT_RATE_LIMIT;
   app.use(
@@ -86,10 +100,13 @@ export function createApp(deps: AppDeps): BidmeshApp {
     market: deps.market,
     metrics,
     simulations: deps.simulations,
+    streams: new StreamSlots(deps.streams),
     openapi: () => (openapi ??= buildOpenApiDocument(routes)),
   };
   const auth = requireBearer(deps.token);
   const jsonBody = express.json({ limit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT, strict: true });
+  // After authentication and the body, so a key is scoped by its token and matched with its body.
+  const idempotent = new IdempotencyStore(deps.idempotency).middleware();
 
   for (const route of routes) {
     const handlers: RequestHandler[] = [
@@ -100,6 +117,7 @@ export function createApp(deps: AppDeps): BidmeshApp {
     ];
     if (route.auth) handlers.push(auth);
     if (route.body !== undefined) handlers.push(requireJsonBody, jsonBody);
+    if (route.method === "post") handlers.push(idempotent);
     handlers.push(async (req, res) => {
       const input = parseInput(route, req.params, req.query, req.body);
       res.locals["input"] = input;
@@ -117,15 +135,38 @@ export function createApp(deps: AppDeps): BidmeshApp {
   return Object.assign(app, { metrics });
 }
 
-/** 415 for a body that is not JSON; a request with no body at all goes on (its schema says what is missing). */
+/**
+ * 415 for a body that is not UTF-8 JSON; a request with no body at all goes on (its schema says
+ * what is missing). The body parser would decode any charset iconv knows (utf-7, latin1, …)
+ * before validation, so text the schemas checked is not the bytes the client sent: only UTF-8
+ * (the default for JSON) passes.
+ */
 const requireJsonBody: RequestHandler = (req, _res, next) => {
   const empty = req.get("content-length") === "0";
   if (!empty && req.is("application/json") === false) {
     next(new HttpError(415, { error: "unsupported media type: send Content-Type: application/json" }));
     return;
   }
+  const charset = charsetOf(req.get("content-type"));
+  if (!empty && charset !== undefined && charset !== "utf-8") {
+    next(new HttpError(415, { error: `unsupported charset ${JSON.stringify(charset.slice(0, 40))}: send JSON in UTF-8 (Content-Type: application/json, or application/json; charset=utf-8)` }));
+    return;
+  }
   next();
 };
+
+/** The charset parameter of a Content-Type header, lowercased and unquoted; undefined when there is none. */
+function charsetOf(contentType: string | undefined): string | undefined {
+  let found: string | undefined;
+  for (const param of (contentType ?? "").split(";").slice(1)) {
+    const eq = param.indexOf("=");
+    if (eq < 0 || param.slice(0, eq).trim().toLowerCase() !== "charset") continue;
+    // A second charset parameter that disagrees is as unsupported as a wrong one.
+    const value = param.slice(eq + 1).trim().replace(/^"(.*)"$/, "$1").toLowerCase();
+    found = found === undefined || found === value ? value : `${found},${value}`;
+  }
+  return found;
+}
 
 /** Parses every part of a request by the route's schemas; all the problems are reported at once. */
 function parseInput(route: RouteDef, params: unknown, query: unknown, body: unknown): RouteInput<z.ZodType | undefined, z.ZodType, z.ZodType | undefined> {

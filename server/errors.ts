@@ -6,6 +6,7 @@ import type { ErrorRequestHandler, RequestHandler } from "express";
 import { ZodError } from "zod";
 import { ChainError } from "../sim/chain/errors.js";
 import { InputError } from "../sim/input-error.js";
+import { ChainUnavailableError, isChainTransportError, transportReason } from "./chain-deadline.js";
 import type { ErrorResponse } from "./schemas.js";
 
 /** Where a request's invalid input was. */
@@ -46,8 +47,9 @@ export const notFoundHandler: RequestHandler = (_req, res) => {
 
 /**
  * The one error middleware: ZodError and InputError → 400 with field paths, malformed JSON → 400,
- * body over the limit → 413, a contract's custom error → 409 with its name and arguments,
- * anything else → 500 {error: "internal error"}.
+ * body over the limit → 413, a contract's custom error → 409 with its name and arguments, a chain
+ * that does not answer in time or cannot be reached → 503 saying so, anything else → 500
+ * {error: "internal error"}.
  */
 export function errorHandler(log: ErrorLogger = defaultErrorLogger): ErrorRequestHandler {
   return (error: unknown, _req, res, _next) => {
@@ -69,6 +71,11 @@ export function errorResponse(error: unknown, log: ErrorLogger): { status: numbe
   if (error instanceof InputError) return invalid([{ path: error.field, message: error.problem }]);
   if (error instanceof ChainError && error.errorName !== undefined) {
     return { status: 409, body: { error: error.errorName, args: jsonArgs(error.errorArgs ?? {}) } };
+  }
+  if (error instanceof ChainUnavailableError) return { status: 503, body: { error: error.message } };
+  // A transport failure that did not pass through a deadline (any chain read): the same 503.
+  if (isChainTransportError(error)) {
+    return { status: 503, body: { error: `the chain cannot be reached (${transportReason(error)}); retry when /api/health says it is reachable` } };
   }
   // Express's router cannot decode a path parameter with a malformed %-escape: a URIError.
   if (error instanceof URIError) return { status: 400, body: { error: "malformed percent-encoding in the URL path" } };

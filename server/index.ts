@@ -9,15 +9,22 @@ import { InputError } from "../sim/input-error.js";
 import { loadScenario } from "../sim/scenario/load.js";
 import type { Scenario } from "../sim/scenario/schema.js";
 import { createApp } from "./app.js";
+import { allowedHostNames } from "./host-allowlist.js";
+import { httpServerOptions, type HttpTimeouts } from "./http-timeouts.js";
+import type { IdempotencyOptions } from "./idempotency.js";
 import { LiveMarket } from "./live-market.js";
 import { ChainMarketService, createMarketService, type MarketService } from "./market-service.js";
+import type { OutageBookLimits } from "./outage-book.js";
 import { SimulationJobs } from "./simulations/simulation-jobs.js";
+import type { StreamLimits } from "./stream-slots.js";
 
 export interface ServeOptions {
   /** Default 3000; 0 picks a free port. */
   port?: number;
   /** Default 127.0.0.1: reachable from this machine only. */
   host?: string;
+  /** Host names the API answers besides the loopback names and `host` (DNS-rebinding guard; `serve --allowed-host`). */
+  allowedHosts?: readonly string[];
   /** A JSON-RPC node; omit for the embedded chain. */
   rpcUrl?: string;
   /**
@@ -45,6 +52,26 @@ export interface ServeOptions {
   handleSignals?: boolean;
   /** Milliseconds in-flight requests get after a signal before the process exits 1 (default 10,000). */
   shutdownTimeoutMs?: number;
+  /**
+   * A background simulation's resident-memory limit in MB, its chain's native memory included
+   * (default 8192): over it, its child process is killed and the run fails saying so.
+   */
+  simulationMemoryMb?: number;
+  /** A background simulation's JavaScript heap limit in MB (default 2048). */
+  simulationHeapMb?: number;
+  /** How long a client may take to send a request (default DEFAULT_HTTP_TIMEOUTS: 15 s, headers 10 s, keep-alive 5 s). */
+  timeouts?: Partial<HttpTimeouts>;
+  /**
+   * Milliseconds the chain work of one request (a post, a ledger read) and each JSON-RPC call may
+   * take; past it the request answers 503 (default DEFAULT_CHAIN_TIMEOUT_MS, 5 s).
+   */
+  chainTimeoutMs?: number;
+  /** Event streams at once, in all and per client address, and the backlog that ends one (default DEFAULT_STREAM_LIMITS: 64, 8, 1 MiB). */
+  streams?: Partial<StreamLimits>;
+  /** Idempotency-Key: how long answers are kept, how many, the wait for one in flight (default DEFAULT_IDEMPOTENCY: 24 h, 10,000, 30 s). */
+  idempotency?: Partial<IdempotencyOptions>;
+  /** Live market: posted outages active or pending at once, and ended ones kept (default DEFAULT_OUTAGE_LIMITS: 256, 1,000). */
+  outageLimits?: Partial<OutageBookLimits>;
 }
 
 export interface RunningServer {
@@ -102,20 +129,39 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   const generated = token === undefined;
   token ??= randomBytes(32).toString("base64url");
 
+  // Checked before the chain starts, so a bad bound costs nothing.
+  const serverOptions = httpServerOptions(options.timeouts);
   const scenario = typeof options.scenario === "string" ? loadScenario(options.scenario) : options.scenario;
   const market: MarketService =
     scenario === undefined
-      ? await createMarketService({ rpcUrl: options.rpcUrl, registryFile: options.registryFile })
-      : await LiveMarket.start({ scenario, rpcUrl: options.rpcUrl, registryFile: options.registryFile, speed: options.speed, workload: options.workload });
-  // Background simulation runs (worker threads); closed before the market on shutdown.
-  const simulations = new SimulationJobs();
+      ? await createMarketService({ rpcUrl: options.rpcUrl, registryFile: options.registryFile, chainTimeoutMs: options.chainTimeoutMs })
+      : await LiveMarket.start({
+          scenario,
+          rpcUrl: options.rpcUrl,
+          registryFile: options.registryFile,
+          speed: options.speed,
+          workload: options.workload,
+          chainTimeoutMs: options.chainTimeoutMs,
+          outageLimits: options.outageLimits,
+        });
+  // Background simulation runs (a child process each); closed before the market on shutdown.
+  const simulations = new SimulationJobs({ maxResidentMb: options.simulationMemoryMb, maxHeapMb: options.simulationHeapMb });
   let server: Server;
   // Responses in flight, so a shutdown can tell their clients not to reuse the connection.
   const inFlight = new Set<ServerResponse>();
   let closing: Promise<void> | undefined;
   try {
-    const app = createApp({ market, simulations, token, testResponseDelayMs: env.BIDMESH_TEST_RESPONSE_DELAY_MS });
-    server = createServer();
+    const allowedHosts = allowedHostNames(host, options.allowedHosts);
+    const app = createApp({
+      market,
+      simulations,
+      token,
+      allowedHosts,
+      streams: options.streams,
+      idempotency: options.idempotency,
+      testResponseDelayMs: env.BIDMESH_TEST_RESPONSE_DELAY_MS,
+    });
+    server = createServer(serverOptions);
     // Before the app, so the header is set before any response can start.
     server.on("request", (_req, res: ServerResponse) => {
       if (closing !== undefined) res.setHeader("Connection", "close");
@@ -149,12 +195,15 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
     (closing ??= (async () => {
       // Event streams never finish by themselves: end them first, or the server waits on them.
       market.feed.close();
+      // The simulations close alongside the server, not after it: a request that takes its time
+      // must not keep a run's child (and its chain's memory) alive.
+      const simulationsClosed = simulations.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         for (const res of inFlight) if (!res.headersSent) res.setHeader("Connection", "close");
         server.closeIdleConnections();
       });
-      await simulations.close();
+      await simulationsClosed;
       await market.close();
     })());
 

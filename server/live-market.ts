@@ -4,36 +4,41 @@
 // closes auctions and reroutes missed deadlines. Only the pacing loop below reads the clock.
 // On an --rpc-url node the market is found in the deployment registry and resumed from its
 // events (see sim/market/resume.ts); the embedded chain is new each start and gets a new market.
-import { connectChain } from "../sim/chain/connect.js";
-import { DEFAULT_REGISTRY_FILE } from "../sim/chain/deploy.js";
+// There the node may also stop answering, die, or come back: the market watches it, and when a
+// block fails on it, reconnects with backoff and resumes from the chain's state as a restart
+// would (a new session of the system over the same market), telling the feed as it goes.
+// The workload repeats period after period past the scenario's duration (workload-cycle.ts),
+// and the live KPIs (live-kpis.ts) are folded from the trace; both belong to the session.
+import { connectChain, type Chain } from "../sim/chain/connect.js";
 import { ChainError } from "../sim/chain/errors.js";
 import type { LedgerEvent, LedgerFilter } from "../sim/chain/ledger-reader.js";
-import { RandomStream } from "../sim/engine/rng.js";
 import { actorAddress } from "../sim/ledger/actors.js";
-import { ChainLedger } from "../sim/ledger/chain-ledger.js";
 import type { Address } from "../sim/ledger/types.js";
 import type { ProviderAgent } from "../sim/market/provider-agent.js";
-import { MarketSystem, PostRefusedError, type TraceRecord } from "../sim/market/market-system.js";
-import { readResumeState, type ResumeState } from "../sim/market/resume.js";
-import { buildFailureTimeline, type FailureTimeline } from "../sim/model/failures.js";
-import { parseRequirementsRef } from "../sim/model/task-ref.js";
-import { generateWorkload, type WorkloadTask } from "../sim/model/workload.js";
-import { toMarketConfig, type Scenario } from "../sim/scenario/schema.js";
-import { MarketFeed, publishBlock, type FeedSnapshot, type LiveProviderJson, type OutageJson } from "./market-feed.js";
+import { type MarketSystem, PostInterruptedError, PostRefusedError, type TraceRecord } from "../sim/market/market-system.js";
+import type { Scenario } from "../sim/scenario/schema.js";
+import { ChainUnavailableError, DEFAULT_CHAIN_TIMEOUT_MS, HEALTH_TIMEOUT_MS, isChainTransportError, transportReason, withChainDeadline } from "./chain-deadline.js";
+import { HttpError } from "./errors.js";
+import { openSession, type Session } from "./live-session.js";
+import { MarketFeed, publishBlock, type ChainStateJson, type FeedSnapshot, type LiveProviderJson, type OutageJson } from "./market-feed.js";
 import {
-  ChainMarketService,
+  type ChainMarketService,
+  NOTHING_POSTED,
+  POST_MAY_LAND,
+  type LiveMarketState,
   type MarketHealth,
   type MarketService,
   type MarketStatus,
+  type OfflineHold,
   type OutageRequest,
   type PostTaskInput,
   type PostTaskResult,
 } from "./market-service.js";
-import { OutageBook } from "./outage-book.js";
-import { apiRequirementsRef, parseApiRequirementsRef } from "./task-ref.js";
-import { WorkloadCycle, type CycleTask } from "./workload-cycle.js";
-import { createLiveKpis, KPI_PUBLISH_EVERY_MS } from "./live-kpis-setup.js";
-import type { KpisJson, LiveKpis } from "./live-kpis.js";
+import { outageBookLimits, type OutageBookLimits } from "./outage-book.js";
+import { apiRequirementsRef } from "./task-ref.js";
+import type { CycleTask } from "./workload-cycle.js";
+import { KPI_PUBLISH_EVERY_MS } from "./live-kpis-setup.js";
+import type { KpisJson } from "./live-kpis.js";
 
 export interface LiveMarketOptions {
   scenario: Scenario;
@@ -58,7 +63,21 @@ export interface LiveMarketOptions {
    * config (default DEFAULT_REGISTRY_FILE, relative to the working directory).
    */
   registryFile?: string;
+  /**
+   * Milliseconds the chain work of one request may take (a post waits for its block), and each
+   * JSON-RPC call (default DEFAULT_CHAIN_TIMEOUT_MS, 5 s).
+   */
+  chainTimeoutMs?: number;
+  /** `rpcUrl` only: milliseconds between probes of a chain that answers (default 1000). */
+  probeIntervalMs?: number;
+  /** Outages posted through the API active or pending at once, and ended ones kept (default DEFAULT_OUTAGE_LIMITS). */
+  outageLimits?: Partial<OutageBookLimits>;
 }
+
+/** Longest pause (ms) between tries to reach a chain that does not answer. */
+const MAX_BACKOFF_MS = 5_000;
+const FIRST_BACKOFF_MS = 250;
+
 
 /** Market events after which a provider's running tasks or stake differ. */
 const PROVIDER_CHANGES = new Set(["market.TaskAwarded", "market.ResultSubmitted", "market.TaskRerouted", "market.ProviderSlashed"]);
@@ -71,43 +90,46 @@ export class LiveMarket implements MarketService {
   /** API tasks are posted from their own account, apart from the workload's posters. */
   readonly posterAddress: Address = actorAddress("poster", 1_000_000);
   readonly speed: number;
+  /** The market was found in the deployment registry and resumed, not deployed by this start. */
+  readonly reused: boolean;
   private readonly clock: () => number;
-  private readonly wallStart: number;
+  private readonly chainTimeoutMs: number;
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
+  /** Set by stop(), or when an error ends the market for good (the embedded chain). */
   private stopped = false;
   private closing: Promise<void> | undefined;
   private failure: unknown;
-  /** The pacing loop found no further event: nothing will happen any more. */
+  private state: "running" | "reconnecting" | "stopped" = "running";
+  /** The session's pacing loop found no further event: nothing will happen in it any more. */
   private ended = false;
-  private readonly outageBook = new OutageBook();
-  private readonly byNode: ReadonlyMap<string, ProviderAgent>;
+  /** What the last probe of an RPC chain said; the embedded chain always answers. */
+  private chainReachable = true;
+  private reconnectCount = 0;
+  private watchTimer: NodeJS.Timeout | undefined;
+  private watching: Promise<void> | undefined;
+  private backoffMs = FIRST_BACKOFF_MS;
   private readonly dependsOn: ReadonlyMap<string, readonly string[]>;
   /** Providers the current block's events touched, published after its events. */
   private touched = new Set<Address>();
   /** Reads of committed blocks' events for the feed, in block order. */
   private feedReads: Promise<void> = Promise.resolve();
-  /** The live KPIs, folded from the trace as blocks commit; published to the feed at most every KPI_PUBLISH_EVERY_MS. */
-  private readonly liveKpis: LiveKpis;
+  /** Wall ms the stream's `kpis` event was last published: at most every KPI_PUBLISH_EVERY_MS. */
   private kpisPublishedAt = -Infinity;
 
   private constructor(
-    readonly service: ChainMarketService,
-    readonly system: MarketSystem,
+    private readonly chain: Chain,
+    /** Every session's service publishes here, so a stream outlives a reconnection. */
+    readonly feed: MarketFeed,
+    private session: Session,
     readonly scenario: Scenario,
     private readonly options: LiveMarketOptions,
-    /** The market was found in the deployment registry and resumed, not deployed by this start. */
-    readonly reused: boolean,
-    /** The workload's later periods; undefined when the workload is off. */
-    private readonly cycle: WorkloadCycle | undefined,
-    kpis: LiveKpis,
   ) {
     this.speed = options.speed ?? 1;
     this.clock = options.clock ?? Date.now;
-    this.wallStart = this.clock();
-    this.byNode = new Map(system.agents.map((a) => [a.nodeId, a]));
+    this.chainTimeoutMs = options.chainTimeoutMs ?? DEFAULT_CHAIN_TIMEOUT_MS;
+    this.reused = session.resumed;
     this.dependsOn = new Map(scenario.providers.map((g) => [g.group, g.dependsOn]));
-    this.liveKpis = kpis;
   }
 
   /**
@@ -119,58 +141,31 @@ export class LiveMarket implements MarketService {
   static async start(options: LiveMarketOptions): Promise<LiveMarket> {
     const speed = options.speed ?? 1;
     if (!(Number.isFinite(speed) && speed > 0)) throw new RangeError(`speed ${speed} is not a positive number`);
-    const { scenario } = options;
-    const root = RandomStream.root(scenario.seed);
-    const tasks = options.workload === false ? [] : generateWorkload(scenario, root.fork("workload"));
-    const cycle = options.workload === false ? undefined : new WorkloadCycle(scenario, root.fork("workload"));
-    const chain = await connectChain({ rpcUrl: options.rpcUrl });
-    let ledger: ChainLedger;
-    let resume: ResumeState | undefined;
+    outageBookLimits(options.outageLimits); // refused before the chain starts
+    const chain = await connectChain({ rpcUrl: options.rpcUrl, callTimeoutMs: options.chainTimeoutMs ?? DEFAULT_CHAIN_TIMEOUT_MS });
+    const feed = new MarketFeed();
+    // The market is built after the system, and the system traces from its first block on.
+    let market: LiveMarket | undefined;
+    let session: Session;
     try {
-      const config = toMarketConfig(scenario);
-      const now = Math.floor((options.clock ?? Date.now)() / 1000);
-      if (chain.kind === "rpc") {
-        const found = await ChainLedger.findOrCreate(chain, config, now, { registryFile: options.registryFile ?? DEFAULT_REGISTRY_FILE });
-        ledger = found.ledger;
-        if (found.reused) resume = await readResumeState(chain, ledger.marketAddress, ledger.deployBlock, (ref) => resumedTaskSize(ref, scenario, tasks));
-      } else {
-        ledger = await ChainLedger.create(chain, config, now);
-      }
+      session = await openSession(chain, feed, options, (record) => market?.observe(record));
     } catch (error) {
       await chain.close();
       throw error;
     }
-    // The market is built after the system, and the system traces from its first block on.
-    let market: LiveMarket | undefined;
-    const trace = options.trace ?? (() => undefined);
-    const timeline = buildFailureTimeline(scenario, root);
-    const kpis = createLiveKpis(scenario, tasks, timeline);
-    const system = new MarketSystem({
-      scenario,
-      tasks,
-      ledger,
-      baseTimestamp: ledger.startTimestamp,
-      horizon: Number.MAX_SAFE_INTEGER,
-      rng: root.fork("market"),
-      trace: (record) => {
-        trace(record);
-        kpis.observe(record);
-        market?.observe(record);
-      },
-      endless: true,
-      resume,
-    });
-    system.scheduleWorkload();
-    system.scheduleTimeline(timeline);
-    system.start();
-    market = new LiveMarket(new ChainMarketService(chain, ledger, { feed: new MarketFeed() }), system, scenario, options, resume !== undefined, cycle, kpis);
-    market.bookScenarioOutages(timeline);
+    market = new LiveMarket(chain, feed, session, options.scenario, options);
     market.schedule(0);
+    market.watch(market.probeIntervalMs);
     return market;
   }
 
-  get feed(): MarketFeed {
-    return this.service.feed;
+  /** The current session's chain service and system (a reconnection replaces both). */
+  get service(): ChainMarketService {
+    return this.session.service;
+  }
+
+  get system(): MarketSystem {
+    return this.session.system;
   }
 
   get marketAddress(): Address {
@@ -181,43 +176,79 @@ export class LiveMarket implements MarketService {
     return this.service.deployBlock;
   }
 
-  /** Virtual time (ms) the wall clock has reached. */
+  /** Virtual time (ms) the wall clock has reached in this session. */
   get targetTime(): number {
-    return Math.floor((this.clock() - this.wallStart) * this.speed);
+    return Math.floor((this.clock() - this.session.wallStart) * this.speed);
   }
 
   /**
    * Posts the task in the market's next block; it then gets the providers' bids, is awarded by
    * the contract and runs like any other. A refusal throws a ChainError with the custom error.
+   * Within the chain deadline: a post still waiting for its block then is withdrawn (never
+   * sent); one in a block being committed may still land, and the 503 says which.
    */
   async postTask(input: PostTaskInput): Promise<PostTaskResult> {
-    if (this.stopped) throw new ChainError("the live market has stopped");
+    this.assertAvailable(NOTHING_POSTED);
+    const { system } = this;
+    const task = {
+      from: this.posterAddress,
+      requirementsHash: apiRequirementsRef(input.sizeMs),
+      size: input.sizeMs,
+      maxPrice: input.maxPrice,
+      executionBudget: input.deadlineBudget,
+      region: input.region,
+      mechanism: input.mechanism,
+    };
     try {
-      const posted = await this.system.addTask({
-        from: this.posterAddress,
-        requirementsHash: apiRequirementsRef(input.sizeMs),
-        size: input.sizeMs,
-        maxPrice: input.maxPrice,
-        executionBudget: input.deadlineBudget,
-        region: input.region,
-        mechanism: input.mechanism,
-      });
+      const posted = await withChainDeadline(
+        this.chainTimeoutMs,
+        (signal) => system.addTask(task, signal),
+        () => (system.isCommitting(task) ? POST_MAY_LAND : NOTHING_POSTED),
+      );
       return { taskId: posted.taskId, transactionHash: posted.transactionHash ?? "", blockNumber: posted.blockNumber };
     } catch (error) {
       if (error instanceof PostRefusedError) {
         throw new ChainError(error.message, { errorName: error.refusal.error, errorArgs: error.refusal.args });
       }
-      throw error instanceof ChainError ? error : new ChainError(error instanceof Error ? error.message : String(error));
+      if (error instanceof PostInterruptedError) {
+        const after = error.sent ? POST_MAY_LAND : NOTHING_POSTED;
+        if (this.state === "reconnecting") throw new ChainUnavailableError(`the chain failed before the task's block was mined (${this.failureReason()})${after}`);
+        throw new HttpError(503, { error: `the live market stopped before the task's block was mined${after}` });
+      }
+      if (error instanceof ChainUnavailableError || error instanceof HttpError || error instanceof ChainError) throw error;
+      throw new ChainError(error instanceof Error ? error.message : String(error), { cause: error });
     }
   }
 
   /** Takes a provider offline or brings it back; false when no provider of this market has the address. */
   async setProviderOnline(address: Address, up: boolean): Promise<boolean> {
+    if (this.state === "reconnecting") this.assertAvailable();
     const agent = this.system.agentAt(address);
     if (agent === undefined || this.stopped) return false;
     this.system.setNodeOnline(agent.nodeId, up);
     this.kick();
     return true;
+  }
+
+  /** The scenario's regions. */
+  configuredRegions(): readonly string[] {
+    return this.scenario.regions;
+  }
+
+  /**
+   * What besides the operator holds the provider at `address` offline now: the outage windows
+   * active now that take it down (posted or the scenario's), and a failure of the scenario's
+   * timeline that is no outage window (a crash not yet repaired).
+   */
+  offlineHolds(address: Address): OfflineHold[] {
+    const agent = this.system.agentAt(address);
+    if (agent === undefined) return [];
+    const windows = this.session.outageBook.list(this.targetTime).filter((o) => o.active && o.affected.includes(address));
+    const holds: OfflineHold[] = windows.map((o) => ({ outage: o.id, name: o.name, start: o.start, end: o.end }));
+    if (this.system.holdsOn(agent.nodeId).has("scenario") && !windows.some((o) => o.source === "scenario")) {
+      holds.push({ outage: null, name: "a failure of the scenario's timeline", start: null, end: null });
+    }
+    return holds;
   }
 
   /** Whether the provider at `address` is online now; undefined for an address that is not one of the market's providers. */
@@ -227,37 +258,44 @@ export class LiveMarket implements MarketService {
 
   /**
    * Takes every provider in a region, or behind an upstream dependency, offline for `durationMs`
-   * of virtual time from now; undefined when no provider of the market is there.
+   * of virtual time from now; undefined when no provider of the market is there. Throws
+   * OutageLimitError, changing nothing, when the book holds its most outages already.
    */
   async startOutage(request: OutageRequest): Promise<OutageJson | undefined> {
+    if (this.state === "reconnecting") this.assertAvailable();
     if (this.stopped) return undefined;
-    const affected = this.system.agents.filter((a) =>
+    const { system, outageBook } = this.session;
+    const affected = system.agents.filter((a) =>
       "region" in request ? a.region === request.region : (this.dependsOn.get(a.group) ?? []).includes(request.dependency),
     );
     if (affected.length === 0) return undefined;
-    const id = this.outageBook.nextApiId();
-    const start = Math.max(this.targetTime, this.system.engine.now);
+    const start = Math.max(this.targetTime, system.engine.now);
+    outageBook.assertRoom(start);
+    const id = outageBook.nextApiId();
     const end = start + request.durationMs;
     for (const agent of affected) {
-      this.system.holdNode(agent.nodeId, `outage:${id}`, true, start);
-      this.system.holdNode(agent.nodeId, `outage:${id}`, false, end);
+      system.holdNode(agent.nodeId, `outage:${id}`, true, start);
+      system.holdNode(agent.nodeId, `outage:${id}`, false, end);
     }
     const scope = "region" in request ? { region: request.region } : { dependency: request.dependency };
     const name = "region" in request ? `region ${request.region} offline` : `dependency ${request.dependency} offline`;
-    const outage = this.outageBook.add({ id, source: "api", name, scope, start, end, affected: affected.map((a) => a.address) });
+    const outage = outageBook.add({ id, source: "api", name, scope, start, end, affected: affected.map((a) => a.address) });
     this.kick();
     return { ...outage, active: true };
   }
 
-  /** Every outage window, the scenario's and the API's, as of now. */
+  /** Every outage window the book holds (the scenario's and the API's; of the ended ones, the latest), as of now. */
   outages(): { now: number; outages: OutageJson[] } {
     const now = this.targetTime;
-    return { now, outages: this.outageBook.list(now) };
+    return { now, outages: this.session.outageBook.list(now) };
   }
 
-  /** The live KPIs as of the latest block (GET /api/kpis). */
+  /**
+   * The live KPIs as of the latest block (GET /api/kpis): the current session's, since they
+   * restart with it (see live-session.ts).
+   */
   kpis(): KpisJson {
-    return this.liveKpis.snapshot();
+    return this.session.kpis.snapshot();
   }
 
   /** What a new subscriber of the feed sees first. */
@@ -270,29 +308,29 @@ export class LiveMarket implements MarketService {
       scenario: this.scenario.name,
       chainTimeZero: this.system.baseTimestamp,
       providers: this.system.agents.map((a) => this.providerJson(a, a.online)),
-      outages: this.outageBook.list(now),
+      // Active and pending only: the snapshot stays bounded however many outages have ended.
+      outages: this.session.outageBook.upcoming(now),
     };
   }
 
   status(): MarketStatus {
-    const error = this.failure === undefined ? null : "the live market stopped on an error; see the server's log";
+    const state = this.liveState();
     const virtualTime = this.targetTime;
-    const state = this.stopped ? "stopped" : this.ended ? "ended" : "running";
-    const reason =
-      state === "running" ? null : error ?? (state === "ended" ? "the market has no further event to process" : "the live market was stopped (the server is shutting down)");
+    const { cycle } = this.session;
     return {
       live: true,
       running: state === "running",
       state,
-      reason,
+      reason: this.stateReason(state),
+      reconnects: this.reconnectCount,
       scenario: this.scenario.name,
       virtualTime,
       speed: this.speed,
-      error,
+      error: this.errorText(),
       workload:
-        this.cycle === undefined
+        cycle === undefined
           ? { repeats: false, period: null, periodMs: this.scenario.duration }
-          : { repeats: true, period: this.cycle.periodAt(virtualTime), periodMs: this.cycle.periodMs },
+          : { repeats: true, period: cycle.periodAt(virtualTime), periodMs: cycle.periodMs },
     };
   }
 
@@ -312,16 +350,23 @@ export class LiveMarket implements MarketService {
     return this.service.health();
   }
 
-  /** Stops the pacing loop, lets a block being committed finish, and closes the chain. */
+  /**
+   * Stops the pacing loop and the chain watch, lets a block being committed finish (for at most
+   * the chain deadline: a stopped node would hold it for good), and closes the chain.
+   */
   stop(): Promise<void> {
     return (this.closing ??= (async () => {
       this.stopped = true;
+      this.state = "stopped";
       clearTimeout(this.timer);
       this.timer = undefined;
+      clearTimeout(this.watchTimer);
+      this.watchTimer = undefined;
       this.feed.close();
-      await this.ticking;
-      await this.system.stop();
-      await this.feedReads;
+      const bound = new Promise<void>((resolve) => setTimeout(resolve, this.chainTimeoutMs).unref());
+      await Promise.race([Promise.all([this.ticking, this.watching]), bound]);
+      await Promise.race([this.system.stop(), bound]);
+      await Promise.race([this.feedReads.catch(() => undefined), bound]);
       await this.service.close();
     })());
   }
@@ -330,57 +375,177 @@ export class LiveMarket implements MarketService {
     return this.stop();
   }
 
-  /** The error that stopped the market, if one did. */
+  /** The error that stopped the market (or its last session, while it reconnects), if one did. */
   get error(): unknown {
     return this.failure;
   }
 
-  /** The scenario's outage windows, with the market's providers they take down. */
-  private bookScenarioOutages(timeline: FailureTimeline): void {
-    timeline.outageWindows().forEach((w, i) => {
-      const affected = w.affected.flatMap((nodeId) => {
-        const agent = this.byNode.get(nodeId);
-        return agent === undefined ? [] : [agent.address];
-      });
-      this.outageBook.add({ id: `scenario-${i + 1}`, source: "scenario", name: w.name, scope: w.scope, start: w.start, end: w.end, affected });
-    });
+  private get probeIntervalMs(): number {
+    return this.options.probeIntervalMs ?? 1_000;
   }
 
-  /** Turns the market's trace into the feed: blocks with their events, providers going up or down. */
+  /** running, or stalled while the chain does not answer, or ended with no further event; reconnecting; stopped. */
+  private liveState(): LiveMarketState {
+    if (this.state !== "running") return this.state;
+    if (this.ended) return "ended"; // nothing is pending: no block waits on the chain
+    return this.chainReachable ? "running" : "stalled";
+  }
+
+  /** Why the market is not running, in a sentence; null while it runs. */
+  private stateReason(state: LiveMarketState): string | null {
+    switch (state) {
+      case "running":
+        return null;
+      case "stalled":
+        return "the chain stopped answering: the market carries on when it answers again";
+      case "ended":
+        return "the market has no further event to process";
+      case "reconnecting":
+        return this.errorText();
+      case "stopped":
+        return this.errorText() ?? "the live market was stopped (the server is shutting down)";
+    }
+  }
+
+  /** Throws the 503 for a market that cannot take requests now; `suffix` ends its message. */
+  private assertAvailable(suffix = ""): void {
+    if (this.state === "reconnecting") {
+      throw new ChainUnavailableError(`the live market lost the chain (${this.failureReason()}) and is reconnecting: it resumes from the chain's state when the chain answers${suffix}`);
+    }
+    if (this.state === "stopped") throw new HttpError(503, { error: `the live market has stopped; see the server's log${suffix}` });
+  }
+
+  /** What a person is told about the failure: a transport reason, never an internal message. */
+  private failureReason(): string {
+    return isChainTransportError(this.failure) ? transportReason(this.failure) : "a block failed on the chain; see the server's log";
+  }
+
+  private errorText(): string | null {
+    if (this.failure === undefined) return null;
+    if (this.state === "reconnecting") return `the chain failed (${this.failureReason()}): reconnecting, the market resumes from the chain's state when it answers`;
+    return "the live market stopped on an error; see the server's log";
+  }
+
+  private publishChain(state: ChainStateJson["state"]): void {
+    const data: ChainStateJson = {
+      state,
+      market: this.liveState(),
+      reconnects: this.reconnectCount,
+      error: this.errorText(),
+      chainTimeZero: this.system.baseTimestamp,
+    };
+    this.feed.publish({ type: "chain", data });
+  }
+
+  /** Probes an RPC chain after `delayMs`, and on from there (the embedded chain is in this process). */
+  private watch(delayMs: number): void {
+    if (this.chain.kind !== "rpc" || this.stopped) return;
+    clearTimeout(this.watchTimer);
+    this.watchTimer = setTimeout(() => {
+      this.watchTimer = undefined;
+      if (this.watching !== undefined) return; // the look in progress schedules the next
+      this.watching = this.look().finally(() => {
+        this.watching = undefined;
+      });
+    }, delayMs);
+    this.watchTimer.unref();
+  }
+
+  /**
+   * One look at the chain: tells the feed when it stops or starts answering, resumes the market
+   * when it answers again after a failed block, then schedules the next look: every
+   * probeIntervalMs while all is well, else with a backoff doubling up to MAX_BACKOFF_MS.
+   */
+  private async look(): Promise<void> {
+    const up = await this.probe();
+    if (this.stopped) return;
+    if (up !== this.chainReachable) {
+      this.chainReachable = up;
+      this.publishChain(up ? "up" : "down");
+    }
+    if (up && this.state === "reconnecting") await this.reconnect();
+    if (this.stopped) return;
+    const calm = this.chainReachable && this.state === "running";
+    const delay = calm ? this.probeIntervalMs : this.backoffMs;
+    this.backoffMs = calm ? FIRST_BACKOFF_MS : Math.min(MAX_BACKOFF_MS, this.backoffMs * 2);
+    this.watch(delay);
+  }
+
+  private async probe(): Promise<boolean> {
+    try {
+      await withChainDeadline(Math.min(HEALTH_TIMEOUT_MS, this.chainTimeoutMs), () => this.chain.rpc("eth_blockNumber", []));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * A new session from the chain's state, as a restart builds it: the market the registry
+   * remembers, its providers and unfinished tasks read from its events, fresh nonces from the
+   * node. The failed session is stopped already and sends nothing more.
+   */
+  private async reconnect(): Promise<void> {
+    let session: Session;
+    try {
+      session = await openSession(this.chain, this.feed, this.options, (record) => this.observe(record));
+    } catch (error) {
+      this.failure = error; // the backoff tries again
+      return;
+    }
+    if (this.stopped) {
+      await session.system.stop();
+      return;
+    }
+    this.session = session;
+    this.state = "running";
+    this.ended = false;
+    this.failure = undefined;
+    this.reconnectCount += 1;
+    this.publishChain("resumed");
+    for (const agent of session.system.agents) this.feed.publish({ type: "provider", data: this.providerJson(agent, agent.online) });
+    this.schedule(0);
+  }
+
+  /** Turns the market's trace into the feed: blocks with their events (and the KPIs after them), providers going up or down. */
   private observe(record: TraceRecord): void {
     // Every committed block's time, so the API's blockTime fields read no chain.
-    if (record.type === "block") this.service.blockClock.record(record["number"] as number, record["timestamp"] as number);
+    if (record.type === "block") this.session.service.blockClock.record(record["number"] as number, record["timestamp"] as number);
     if (this.feed.size === 0) return;
     if (record.type === "block") {
       const block = { number: record["number"] as number, timestamp: record["timestamp"] as number, now: record.t, txs: record["txs"] as number };
       // The block's events are traced (and handled) right after this record, synchronously: by
       // the time this read runs, the providers they touched are marked and up to date.
       const touched = (this.touched = new Set<Address>());
+      const { service, system } = this.session;
       this.feedReads = this.feedReads
-        .then(() => publishBlock(this.feed, this.service, block))
+        .then(() => publishBlock(this.feed, service, block))
         .then(() => {
           for (const address of touched) {
-            const agent = this.system.agentAt(address);
+            const agent = system.agentAt(address);
             if (agent !== undefined) this.feed.publish({ type: "provider", data: this.providerJson(agent, agent.online) });
           }
           this.publishKpis();
-        });
+        })
+        // A read the chain did not answer loses this block's feed messages, not the ones after it.
+        .catch(() => undefined);
     } else if (record.type.startsWith("market.") && PROVIDER_CHANGES.has(record.type) && typeof record["provider"] === "string") {
       // An award, a result, a reroute or a slash changes a provider's running tasks or stake.
       this.touched.add(record["provider"]);
     } else if (record.type === "node.up" || record.type === "node.down") {
-      const agent = this.byNode.get(record["node"] as string);
+      const agent = this.session.byNode.get(record["node"] as string);
       // The trace comes before the agent's state changes: the record says what it becomes.
       if (agent !== undefined) this.feed.publish({ type: "provider", data: this.providerJson(agent, record.type === "node.up") });
     }
   }
 
-  /** Posts the repeated workload's tasks that arrive by `t` from their posters' accounts. */
+  /** Posts the repeated workload's tasks that arrive by `t` from their posters' accounts, in the current session. */
   private postRepeated(t: number): void {
-    if (this.cycle === undefined) return;
-    for (const task of this.cycle.due(t)) {
+    const { cycle, system } = this.session;
+    if (cycle === undefined) return;
+    for (const task of cycle.due(t)) {
       // The task's reference encodes its size, as an API task's does, so a resumed market knows it.
-      this.system
+      system
         .addTask({
           from: actorAddress("poster", task.poster),
           requirementsHash: apiRequirementsRef(task.size),
@@ -390,14 +555,17 @@ export class LiveMarket implements MarketService {
           region: task.region,
           mechanism: this.scenario.workload.mechanism,
         })
-        .catch((error: unknown) => this.repeatRefused(task, error));
+        .catch((error: unknown) => this.repeatRefused(system, task, error));
     }
   }
 
-  /** A refused repeated task is traced, never fatal: the scenario's own arrivals are refused the same way. */
-  private repeatRefused(task: CycleTask, error: unknown): void {
-    if (this.stopped) return;
-    this.options.trace?.({ t: this.system.engine.now, type: "task.repeat-refused", period: task.period, workloadTask: task.id, error: error instanceof Error ? error.message : String(error) });
+  /**
+   * A refused repeated task is traced, never fatal: the scenario's own arrivals are refused the
+   * same way. One its session's end interrupted is no refusal: that session failed or stopped.
+   */
+  private repeatRefused(system: MarketSystem, task: CycleTask, error: unknown): void {
+    if (this.stopped || error instanceof PostInterruptedError) return;
+    this.options.trace?.({ t: system.engine.now, type: "task.repeat-refused", period: task.period, workloadTask: task.id, error: error instanceof Error ? error.message : String(error) });
   }
 
   /** The KPIs to the feed after a block, at most every KPI_PUBLISH_EVERY_MS of wall time (a fast market mines many blocks a second). */
@@ -405,11 +573,11 @@ export class LiveMarket implements MarketService {
     const wall = this.clock();
     if (wall - this.kpisPublishedAt < KPI_PUBLISH_EVERY_MS) return;
     this.kpisPublishedAt = wall;
-    this.feed.publish({ type: "kpis", data: this.liveKpis.snapshot() });
+    this.feed.publish({ type: "kpis", data: this.session.kpis.snapshot() });
   }
 
   private announceOutages(now: number): void {
-    for (const outage of this.outageBook.changes(now)) this.feed.publish({ type: "outage", data: outage });
+    for (const outage of this.session.outageBook.changes(now)) this.feed.publish({ type: "outage", data: outage });
   }
 
   private providerJson(agent: ProviderAgent, online: boolean): LiveProviderJson {
@@ -428,7 +596,7 @@ export class LiveMarket implements MarketService {
   }
 
   private schedule(delayMs: number): void {
-    if (this.stopped) return;
+    if (this.stopped || this.state !== "running") return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.ticking = this.tick().finally(() => {
@@ -447,45 +615,55 @@ export class LiveMarket implements MarketService {
 
   /** Processes every event up to the virtual time the clock has reached, then sleeps until the next. */
   private async tick(): Promise<void> {
+    const session = this.session;
+    const { system } = session;
     try {
       const target = this.targetTime;
       for (;;) {
-        if (this.stopped) return;
-        const next = this.system.nextEventTime;
+        if (this.stopped || this.session !== session) return;
+        const next = system.nextEventTime;
         if (next === undefined || next > target) break;
         // Windows that open or close at this event's time are announced before its providers change.
         this.announceOutages(next);
         // Later periods' tasks that have arrived by this event go into the next block, as the
         // scenario's own arrivals do: which block takes a task depends on virtual time alone.
         this.postRepeated(next);
-        if (!(await this.system.step())) break;
+        if (!(await system.step())) break;
       }
       this.announceOutages(target);
     } catch (error) {
-      this.failure = error;
-      this.stopped = true;
-      (this.options.onError ?? ((e: unknown) => process.stderr.write(`bidmesh: the live market stopped: ${e instanceof Error ? e.message : String(e)}\n`)))(error);
-      await this.system.stop();
+      await this.sessionFailed(system, error);
       return;
     }
-    const next = this.system.nextEventTime;
+    const next = system.nextEventTime;
     if (next === undefined) {
-      this.ended = !this.stopped;
+      this.ended = !this.stopped && this.session === session;
       return;
     }
-    const dueAt = this.wallStart + next / this.speed;
+    const dueAt = session.wallStart + next / this.speed;
     this.schedule(Math.min(MAX_SLEEP_MS, Math.max(0, Math.ceil(dueAt - this.clock()))));
+  }
+
+  /**
+   * A block failed. On an RPC node the node went away or lost answers: stop this session (it
+   * sends nothing more) and reconnect. On the embedded chain it is a bug: the market stops.
+   */
+  private async sessionFailed(system: MarketSystem, error: unknown): Promise<void> {
+    this.failure = error;
+    const reconnect = this.chain.kind === "rpc" && !this.stopped;
+    if (reconnect) this.state = "reconnecting";
+    else {
+      this.stopped = true;
+      this.state = "stopped";
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    (
+      this.options.onError ??
+      ((e: unknown) =>
+        process.stderr.write(reconnect ? `bidmesh: the live market lost the chain (${message.split("\n")[0]}); reconnecting\n` : `bidmesh: the live market stopped: ${e instanceof Error ? e.message : String(e)}\n`))
+    )(error);
+    await system.stop();
+    if (reconnect) this.watch(0);
   }
 }
 
-/**
- * The size (compute-ms) of a task resumed from the chain, which holds only its requirements
- * reference: an API task's reference encodes its size; a workload task's encodes its index in
- * the scenario's workload, which this start regenerated from the same seed (when its workload
- * is on); any other task (posted by another client, or a workload that is off now) gets the
- * scenario's median task size, a guess that only sets how long a provider of ours runs it.
- */
-function resumedTaskSize(ref: string, scenario: Scenario, tasks: readonly WorkloadTask[]): number {
-  const workloadIndex = parseRequirementsRef(ref);
-  return parseApiRequirementsRef(ref) ?? (workloadIndex === undefined ? undefined : tasks[workloadIndex]?.size) ?? scenario.workload.taskSize.median;
-}

@@ -3,6 +3,7 @@
 // (the route ends a stream that falls too far behind).
 import type { LedgerEvent, LedgerFilter } from "../sim/chain/ledger-reader.js";
 import type { KpisJson } from "./live-kpis.js";
+import type { LiveMarketState } from "./market-service.js";
 import type { LedgerEventJson } from "./schemas.js";
 import { eventJson } from "./views.js";
 
@@ -30,6 +31,10 @@ export interface OutageJson {
   /** Virtual ms from the market's start. */
   start: number;
   end: number;
+  /** The same times in virtual seconds, the unit POST /api/outages takes its duration in. */
+  startSeconds: number;
+  endSeconds: number;
+  durationSeconds: number;
   active: boolean;
   /** Addresses of the providers it takes down. */
   affected: string[];
@@ -43,13 +48,27 @@ export interface BlockJson {
   txs: number;
 }
 
+/** The chain behind a live market stopped answering (`down`), answers again (`up`), or the market resumed from its state (`resumed`). */
+export interface ChainStateJson {
+  state: "down" | "up" | "resumed";
+  /** The live market's state as of this message (as in GET /api/health). */
+  market: LiveMarketState;
+  /** Times the market resumed from the chain. */
+  reconnects: number;
+  /** What failed, while the market reconnects. */
+  error: string | null;
+  /** Chain timestamp (s) of virtual time 0: a resumed market starts its virtual clock again. */
+  chainTimeZero: number;
+}
+
 /** One message of the feed; `type` is the SSE event name. */
 export type FeedMessage =
   | { type: "block"; data: BlockJson }
   | { type: "event"; data: LedgerEventJson }
   | { type: "provider"; data: LiveProviderJson }
   | { type: "outage"; data: OutageJson }
-  | { type: "kpis"; data: KpisJson };
+  | { type: "kpis"; data: KpisJson }
+  | { type: "chain"; data: ChainStateJson };
 
 /** What a new subscriber gets first. */
 export interface FeedSnapshot {

@@ -12,6 +12,7 @@ import { latestTimestamp, setNextBlockTimestamp } from "../sim/chain/time.js";
 import { actorAddress } from "../sim/ledger/actors.js";
 import { ChainLedger } from "../sim/ledger/chain-ledger.js";
 import type { Address, MarketAction } from "../sim/ledger/types.js";
+import { ChainUnavailableError, DEFAULT_CHAIN_TIMEOUT_MS, HEALTH_TIMEOUT_MS, withChainDeadline } from "./chain-deadline.js";
 import { MarketFeed, publishBlock, type FeedSnapshot, type OutageJson } from "./market-feed.js";
 import { BlockTimes } from "./block-times.js";
 import type { KpisJson } from "./live-kpis.js";
@@ -42,6 +43,8 @@ export interface MarketHealth {
   chainId: string;
   /** Latest block; null when the chain does not answer. */
   blockNumber: number | null;
+  /** Milliseconds a request's chain work may take before it answers 503. */
+  timeoutMs: number;
 }
 
 /** The market as the API sees it. */
@@ -65,6 +68,13 @@ export interface MarketService {
    * no provider of the market has this address. Absent when no live market runs.
    */
   setProviderOnline?(address: Address, up: boolean): Promise<boolean>;
+  /**
+   * A live market only: what other than the operator keeps a provider offline now (empty when
+   * nothing does, or for an address that is not one of its providers).
+   */
+  offlineHolds?(address: Address): OfflineHold[];
+  /** A live market only: the regions its scenario configures (tasks and outages may also name regions providers registered in on chain). */
+  configuredRegions?(): readonly string[];
   /** A live market only: whether a provider is online; undefined for an address that is not one of its providers. */
   providerOnline?(address: Address): boolean | undefined;
   /** What happens in the market as it happens (GET /api/stream). */
@@ -85,18 +95,30 @@ export interface MarketService {
   nodeName?(address: string): string | undefined;
 }
 
+/** Something other than the operator that keeps a live-market provider offline. */
+export interface OfflineHold {
+  /** The outage window's id (as GET /api/outages lists it); null for a failure of the scenario's timeline that is no outage window. */
+  outage: string | null;
+  name: string;
+  /** Virtual ms from the market's start; null when the hold has no known window. */
+  start: number | null;
+  end: number | null;
+}
+
 /** An outage to inject: a region or an upstream dependency, for a span of virtual time. */
 export type OutageRequest = ({ region: string } | { dependency: string }) & { durationMs: number };
 
 export interface MarketStatus {
   /** A live market (a scenario's providers) runs behind the API. */
   live: boolean;
-  /** The live market is still stepping (false once stopped, or after an error stopped it). */
+  /** The live market is stepping (false while it waits for the chain, reconnects, or has stopped). */
   running: boolean;
   /** Null without a live market; see LiveMarketState. */
   state: LiveMarketState | null;
-  /** Why the live market is not running (ended or stopped); null while it runs. */
+  /** Why the live market is not running (stalled, reconnecting, ended or stopped); null while it runs. */
   reason: string | null;
+  /** Times the live market resumed from the chain after losing it; null without one. */
+  reconnects: number | null;
   /** The live market's workload: whether it repeats past the scenario's duration, and the period now. */
   workload: LiveWorkloadStatus | null;
   scenario: string | null;
@@ -108,10 +130,13 @@ export interface MarketStatus {
 }
 
 /**
- * running: the pacing loop steps the market; ended: it has no further event (nothing happens
- * any more, though the API still reads the chain); stopped: shut down, or stopped by an error.
+ * running: the pacing loop steps the market; stalled: the chain stopped answering mid-block (it
+ * carries on when the chain does); reconnecting: a block failed on the chain (it resumes from
+ * the chain's state once the chain answers, retrying with backoff); ended: it has no further
+ * event (nothing happens any more, though the API still reads the chain); stopped: shut down,
+ * or stopped by an error.
  */
-export type LiveMarketState = "running" | "ended" | "stopped";
+export type LiveMarketState = "running" | "stalled" | "reconnecting" | "ended" | "stopped";
 
 export interface LiveWorkloadStatus {
   /** The scenario's workload repeats period after period (false: the workload is off, API tasks only). */
@@ -129,9 +154,19 @@ export interface MarketServiceOptions {
   feed?: MarketFeed;
   /** Seconds a posted task is open for bids (default 30). */
   bidWindowSeconds?: number;
-  /** Milliseconds health() waits for the chain (default 2000). */
+  /** Milliseconds health() waits for the chain (default HEALTH_TIMEOUT_MS, or chainTimeoutMs if shorter). */
   healthTimeoutMs?: number;
+  /**
+   * Milliseconds the chain work of one request (a post, a ledger read) may take; past it the
+   * request fails with a ChainUnavailableError, a 503 (default DEFAULT_CHAIN_TIMEOUT_MS, 5 s).
+   */
+  chainTimeoutMs?: number;
 }
+
+/** What a post's 503 adds, past its deadline. */
+export const NOTHING_POSTED = "; nothing was posted";
+export const POST_MAY_LAND =
+  "; the task was sent and may still be posted when the chain answers: retry with the same Idempotency-Key, or look for it in GET /api/tasks, before posting it again";
 
 /** Ether given to the poster (dev chains only): far more than any run escrows, like ChainLedger's actors. */
 const POSTER_BALANCE = toBeHex(10n ** 30n);
@@ -145,6 +180,7 @@ export class ChainMarketService implements MarketService {
   private readonly iface: Interface = ComputeMarket__factory.createInterface();
   private readonly bidWindowSeconds: number;
   private readonly healthTimeoutMs: number;
+  readonly chainTimeoutMs: number;
   /** Writes one at a time: each is one block at latest + 1 s. */
   private writes: Promise<unknown> = Promise.resolve();
   private closed = false;
@@ -164,7 +200,8 @@ export class ChainMarketService implements MarketService {
     this.feed = options.feed ?? new MarketFeed();
     this.reused = options.reused ?? false;
     this.bidWindowSeconds = options.bidWindowSeconds ?? 30;
-    this.healthTimeoutMs = options.healthTimeoutMs ?? 2_000;
+    this.chainTimeoutMs = options.chainTimeoutMs ?? DEFAULT_CHAIN_TIMEOUT_MS;
+    this.healthTimeoutMs = options.healthTimeoutMs ?? Math.min(HEALTH_TIMEOUT_MS, this.chainTimeoutMs);
     this.events = new LedgerEventCache(chain, ledger.marketAddress, ledger.deployBlock);
   }
 
@@ -176,34 +213,50 @@ export class ChainMarketService implements MarketService {
     return this.ledger.deployBlock;
   }
 
+  /**
+   * Within the chain deadline, from the moment it is asked (waiting behind other writes counts).
+   * A post whose deadline passes before it is sent is never sent; one already sent may still be
+   * mined when the chain answers, and the 503 says which.
+   */
   postTask(input: PostTaskInput): Promise<PostTaskResult> {
-    return this.serialized(async () => {
-      const timestamp = (await latestTimestamp(this.chain)) + 1;
-      const action: Extract<MarketAction, { kind: "post" }> = {
-        kind: "post",
-        from: this.posterAddress,
-        maxPrice: input.maxPrice,
-        requirementsHash: apiRequirementsRef(input.sizeMs),
-        region: input.region,
-        bidWindowEnd: timestamp + this.bidWindowSeconds,
-        executionBudget: input.deadlineBudget,
-        mechanism: input.mechanism,
-      };
-      await this.fundPoster();
-      await this.preflight(action, timestamp);
-      const block = await this.ledger.commitBlock(timestamp, [action]);
-      const refused = block.refused[0];
-      if (refused !== undefined) {
-        // The preflight passed but the block refused it: only another writer on the same
-        // chain could cause this. Report it like a preflight refusal.
-        throw new ChainError(`reverted with ${refused.error}`, { errorName: refused.error, errorArgs: refused.args });
-      }
-      const posted = block.events.find((e) => e.name === "TaskPosted");
-      const transaction = block.raw?.transactions[0];
-      if (posted === undefined || transaction === undefined) throw new ChainError("postTask was mined but emitted no TaskPosted event");
-      await publishBlock(this.feed, this, { number: block.blockNumber, timestamp, now: 0, txs: 1 });
-      return { taskId: posted.taskId, transactionHash: transaction.hash, blockNumber: block.blockNumber };
-    });
+    let sent = false;
+    return withChainDeadline(
+      this.chainTimeoutMs,
+      (signal) => this.serialized(() => this.postNow(input, signal, () => (sent = true))),
+      () => (sent ? POST_MAY_LAND : NOTHING_POSTED),
+    );
+  }
+
+  private async postNow(input: PostTaskInput, signal: AbortSignal, sending: () => void): Promise<PostTaskResult> {
+    signal.throwIfAborted();
+    const timestamp = (await latestTimestamp(this.chain)) + 1;
+    const action: Extract<MarketAction, { kind: "post" }> = {
+      kind: "post",
+      from: this.posterAddress,
+      maxPrice: input.maxPrice,
+      requirementsHash: apiRequirementsRef(input.sizeMs),
+      region: input.region,
+      bidWindowEnd: timestamp + this.bidWindowSeconds,
+      executionBudget: input.deadlineBudget,
+      mechanism: input.mechanism,
+    };
+    await this.fundPoster();
+    await this.preflight(action, timestamp);
+    // The caller gave up while this waited for the chain: send nothing it will not hear about.
+    signal.throwIfAborted();
+    sending();
+    const block = await this.ledger.commitBlock(timestamp, [action]);
+    const refused = block.refused[0];
+    if (refused !== undefined) {
+      // The preflight passed but the block refused it: only another writer on the same
+      // chain could cause this. Report it like a preflight refusal.
+      throw new ChainError(`reverted with ${refused.error}`, { errorName: refused.error, errorArgs: refused.args });
+    }
+    const posted = block.events.find((e) => e.name === "TaskPosted");
+    const transaction = block.raw?.transactions[0];
+    if (posted === undefined || transaction === undefined) throw new ChainError("postTask was mined but emitted no TaskPosted event");
+    await publishBlock(this.feed, this, { number: block.blockNumber, timestamp, now: 0, txs: 1 });
+    return { taskId: posted.taskId, transactionHash: transaction.hash, blockNumber: block.blockNumber };
   }
 
   snapshot(): FeedSnapshot {
@@ -211,31 +264,28 @@ export class ChainMarketService implements MarketService {
   }
 
   status(): MarketStatus {
-    return { live: false, running: false, state: null, reason: null, scenario: null, virtualTime: null, speed: null, error: null, workload: null };
+    return { live: false, running: false, state: null, reason: null, reconnects: null, scenario: null, virtualTime: null, speed: null, error: null, workload: null };
   }
 
   blockTimes(blocks: Iterable<number>): Promise<Map<number, number>> {
     return this.blockClock.of(blocks);
   }
 
-  /** From the cache: it holds the events from the deployment block on, so nothing earlier is read. */
+  /**
+   * From the cache: it holds the events from the deployment block on, so nothing earlier is read.
+   * Within the chain deadline; a read that answers later still fills the cache.
+   */
   readEvents(filter: LedgerFilter = {}): Promise<LedgerEvent[]> {
-    return this.events.read(filter);
+    return withChainDeadline(this.chainTimeoutMs, () => this.events.read(filter));
   }
 
   async health(): Promise<MarketHealth> {
-    const base = { kind: this.chain.kind, chainId: this.chain.chainId.toString() };
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error("timeout")), this.healthTimeoutMs);
-    });
+    const base = { kind: this.chain.kind, chainId: this.chain.chainId.toString(), timeoutMs: this.chainTimeoutMs };
     try {
-      const blockNumber = await Promise.race([this.chain.provider.getBlockNumber(), timeout]);
+      const blockNumber = await withChainDeadline(this.healthTimeoutMs, () => this.chain.provider.getBlockNumber());
       return { ...base, reachable: true, blockNumber };
     } catch {
       return { ...base, reachable: false, blockNumber: null };
-    } finally {
-      clearTimeout(timer);
     }
   }
 
@@ -279,7 +329,7 @@ export class ChainMarketService implements MarketService {
   }
 
   private serialized<T>(write: () => Promise<T>): Promise<T> {
-    if (this.closed) return Promise.reject(new ChainError("the market service is closed"));
+    if (this.closed) return Promise.reject(new ChainUnavailableError("the market service is closed"));
     const next = this.writes.then(write, write);
     this.writes = next.catch(() => undefined);
     return next;
@@ -308,7 +358,7 @@ export interface CreateMarketServiceOptions extends MarketServiceOptions {
  * await market.postTask({ sizeMs: 60_000, maxPrice: parseEther("0.01"), deadlineBudget: 300, region: "any", mechanism: "FirstPrice" });
  */
 export async function createMarketService(options: CreateMarketServiceOptions = {}): Promise<ChainMarketService> {
-  const chain = await connectChain({ rpcUrl: options.rpcUrl });
+  const chain = await connectChain({ rpcUrl: options.rpcUrl, callTimeoutMs: options.chainTimeoutMs ?? DEFAULT_CHAIN_TIMEOUT_MS });
   try {
     const config = options.config ?? DEFAULT_MARKET_CONFIG;
     const now = Math.floor(Date.now() / 1000);

@@ -2,6 +2,7 @@
 // the requests: one source of truth.
 import { OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from "@asteasolutions/zod-to-openapi";
 import type { z } from "zod";
+import { IDEMPOTENCY_KEY_HEADER, IdempotencyKeyHeaders, REPLAYED_HEADER } from "./idempotency.js";
 import { ErrorResponse } from "./schemas.js";
 import type { RouteDef, RouteResponse } from "./route-spec.js";
 
@@ -9,6 +10,8 @@ import type { RouteDef, RouteResponse } from "./route-spec.js";
 export function openApiPath(expressPath: string): string {
   return expressPath.replace(/:([A-Za-z0-9_]+)/g, "{$1}");
 }
+
+const IN_FLIGHT = `A request with the same ${IDEMPOTENCY_KEY_HEADER} is still in flight (this one waited 30 s for it); retry`;
 
 /** The responses every route may give, besides its own. */
 function commonResponses(route: RouteDef): Record<number, RouteResponse> {
@@ -18,6 +21,10 @@ function commonResponses(route: RouteDef): Record<number, RouteResponse> {
     500: { description: "Internal error (details are logged on the server, never sent)" },
   };
   if (route.auth) responses[401] = { description: "Missing or wrong bearer token" };
+  if (route.method === "post") {
+    responses[409] = { description: IN_FLIGHT };
+    responses[422] = { description: `The ${IDEMPOTENCY_KEY_HEADER} was already used for a different request` };
+  }
   if (route.body !== undefined) {
     responses[413] = { description: "Request body over the limit" };
     responses[415] = { description: "Request body is not application/json" };
@@ -41,10 +48,16 @@ export function buildOpenApiDocument(routes: readonly RouteDef[], options: OpenA
 
   for (const route of routes) {
     const responses: RouteConfig["responses"] = {};
-    for (const [status, response] of Object.entries({ ...commonResponses(route), ...route.responses })) {
+    const documented = { ...commonResponses(route), ...route.responses };
+    // A route's own 409 (a refusal) does not hide the in-flight one.
+    if (route.method === "post" && route.responses[409] !== undefined) documented[409] = { ...route.responses[409], description: `${route.responses[409].description}; or: ${IN_FLIGHT}` };
+    for (const [status, response] of Object.entries(documented)) {
       // A response without a schema of its own is an error: its body is an Error.
       const schema: z.ZodType = response.schema ?? ErrorResponse;
       responses[status] = { description: response.description, content: { [response.contentType ?? "application/json"]: { schema } } };
+      if (route.method === "post") {
+        responses[status].headers = { [REPLAYED_HEADER]: { description: `"true" when this is the kept answer of an earlier request with the same ${IDEMPOTENCY_KEY_HEADER}`, schema: { type: "string", enum: ["true"] } } };
+      }
     }
     const config: RouteConfig = {
       method: route.method,
@@ -56,6 +69,7 @@ export function buildOpenApiDocument(routes: readonly RouteDef[], options: OpenA
         // The route table holds strict objects; zod-to-openapi types them as AnyZodObject.
         query: route.query as never,
         ...(route.params === undefined ? {} : { params: route.params as never }),
+        ...(route.method === "post" ? { headers: IdempotencyKeyHeaders as never } : {}),
         ...(route.body === undefined ? {} : { body: { required: true, content: { "application/json": { schema: route.body } } } }),
       },
       responses,
@@ -69,7 +83,12 @@ export function buildOpenApiDocument(routes: readonly RouteDef[], options: OpenA
     info: {
       title: "bidmesh API",
       version: options.version ?? "0.1.0",
-      description: "Post compute tasks to a market that runs on an EVM chain, and read its on-chain ledger. Amounts in responses are wei as decimal strings.",
+      description: [
+        "Post compute tasks to a market that runs on an EVM chain, and read its on-chain ledger.",
+        "Units: amounts in requests are ETH as decimal strings; amounts in responses are wei as decimal strings, with the ETH figure beside where a request gave one (maxPriceEth).",
+        "Task sizes are compute-seconds and budgets seconds, both ways; chain timestamps (bid window ends, deadlines) are unix seconds.",
+        "The live market's times are virtual ms, with seconds beside them where a request gave seconds (an outage's startSeconds, endSeconds, durationSeconds); simulation metrics are simulated ms.",
+      ].join(" "),
     },
     servers: [{ url: "/" }],
   });

@@ -6,6 +6,7 @@ import type { MarketService } from "./market-service.js";
 import type { ApiMetrics } from "./metrics.js";
 import type { NoQuery } from "./schemas.js";
 import type { SimulationJobs } from "./simulations/simulation-jobs.js";
+import type { StreamSlots } from "./stream-slots.js";
 
 /** What handlers may use. */
 export interface RouteContext {
@@ -13,6 +14,8 @@ export interface RouteContext {
   metrics: ApiMetrics;
   /** Background simulation runs; absent: the simulation routes answer 503. */
   simulations?: SimulationJobs;
+  /** The event stream's slots (GET /api/stream). */
+  streams: StreamSlots;
   /** The OpenAPI document of these routes. */
   openapi(): object;
 }

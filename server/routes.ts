@@ -4,7 +4,8 @@ import { parseEther } from "ethers";
 import type { MechanismName } from "../sim/chain/market-enums.js";
 import { annotate, type Plain } from "./annotate.js";
 import { HttpError } from "./errors.js";
-import type { MarketService } from "./market-service.js";
+import { requireKnownRegion } from "./known-regions.js";
+import type { MarketService, OfflineHold } from "./market-service.js";
 import {
   AddressParams,
   BidPage,
@@ -37,6 +38,11 @@ import { eventJson, newestFirst, paginate, providerDetail, providerStates, provi
 
 const MECHANISM_NAME: Record<MechanismParam, MechanismName> = { "first-price": "FirstPrice", "second-price": "SecondPrice" };
 
+/** The answer of every route that asks the chain, when the chain cannot be used (see chain-deadline.ts). */
+const CHAIN_UNAVAILABLE = {
+  description: "The chain did not answer within the chain deadline (serve --chain-timeout), cannot be reached, or the live market is reconnecting to it; the message says which, and for a post whether it may still land",
+};
+
 export const routes: readonly RouteDef[] = [
   route({
     method: "post",
@@ -50,8 +56,10 @@ export const routes: readonly RouteDef[] = [
     responses: {
       201: { description: "The task was posted", schema: PostTaskResponse },
       409: { description: "The contract refused the task: its custom error and arguments" },
+      503: CHAIN_UNAVAILABLE,
     },
     handler: async ({ body }, { market }) => {
+      await requireKnownRegion(market, body.region, { allowAny: true });
       const posted = await market.postTask({
         sizeMs: Math.round(body.size * 1000),
         maxPrice: parseEther(body.maxPrice),
@@ -69,7 +77,7 @@ export const routes: readonly RouteDef[] = [
     summary: "List tasks, newest first",
     auth: false,
     query: TaskListQuery,
-    responses: { 200: { description: "A page of tasks", schema: TaskPage } },
+    responses: { 200: { description: "A page of tasks", schema: TaskPage }, 503: CHAIN_UNAVAILABLE },
     handler: async ({ query }, { market }) => {
       const events = await market.readEvents();
       const tasks = taskHistories(events)
@@ -94,6 +102,7 @@ export const routes: readonly RouteDef[] = [
     responses: {
       200: { description: "The task", schema: TaskDetail },
       404: { description: "No task has this id" },
+      503: CHAIN_UNAVAILABLE,
     },
     handler: async ({ params }, { market }) => {
       const events = await market.readEvents({ taskId: BigInt(params.id) });
@@ -109,7 +118,7 @@ export const routes: readonly RouteDef[] = [
     summary: "On-chain bids, newest first",
     auth: false,
     query: LedgerBidsQuery,
-    responses: { 200: { description: "A page of bids", schema: BidPage } },
+    responses: { 200: { description: "A page of bids", schema: BidPage }, 503: CHAIN_UNAVAILABLE },
     handler: async ({ query }, { market }) => {
       const events = await market.readEvents({
         names: ["BidPlaced"],
@@ -139,7 +148,7 @@ export const routes: readonly RouteDef[] = [
     summary: "Every market event, newest first",
     auth: false,
     query: LedgerEventsQuery,
-    responses: { 200: { description: "A page of events", schema: EventPage } },
+    responses: { 200: { description: "A page of events", schema: EventPage }, 503: CHAIN_UNAVAILABLE },
     handler: async ({ query }, { market }) => {
       const events = await market.readEvents({
         names: query.name === undefined ? undefined : [query.name],
@@ -161,7 +170,7 @@ export const routes: readonly RouteDef[] = [
     summary: "Registered providers, in registration order",
     auth: false,
     query: ProviderListQuery,
-    responses: { 200: { description: "A page of providers", schema: ProviderPage } },
+    responses: { 200: { description: "A page of providers", schema: ProviderPage }, 503: CHAIN_UNAVAILABLE },
     handler: async ({ query }, { market }) => {
       const providers = providerStates(await market.readEvents()).map(providerSummary);
       return json(200, await annotate(market, paginate(providers, query.page, query.pageSize)));
@@ -178,6 +187,7 @@ export const routes: readonly RouteDef[] = [
     responses: {
       200: { description: "The provider", schema: ProviderDetail },
       404: { description: "No provider is registered at this address" },
+      503: CHAIN_UNAVAILABLE,
     },
     handler: async ({ params }, { market }) => {
       const provider = providerStates(await market.readEvents({ account: params.address })).find((p) => p.address === params.address);
@@ -192,11 +202,13 @@ export const routes: readonly RouteDef[] = [
     path: "/api/health",
     tag: "service",
     summary: "Whether the chain answers, its latest block, the market",
+    description:
+      "Answers within its own short deadline (1.5 s) whatever the chain does. chain.reachable says whether the chain answered; market.state whether the live market runs, waits for a chain that stopped answering (stalled), or reconnects to it after a failed block (reconnecting: it resumes from the chain's state when the chain answers).",
     auth: false,
     query: NoQuery,
     responses: {
       200: { description: "The chain answers", schema: HealthResponse },
-      503: { description: "The chain does not answer", schema: HealthResponse },
+      503: { description: "The chain does not answer within the health deadline (at most 1.5 s)", schema: HealthResponse },
     },
     handler: async (_input, { market }) => {
       const chain = await market.health();
@@ -215,7 +227,13 @@ export const routes: readonly RouteDef[] = [
     summary: "Prometheus metrics",
     auth: false,
     query: NoQuery,
-    responses: { 200: { description: "Requests, latencies, tasks by state, bids, reroutes", schema: MetricsText, contentType: "text/plain" } },
+    responses: {
+      200: {
+        description: "Requests, latencies, tasks by state, bids, reroutes; within the chain deadline, with bidmesh_chain_up 0 and the last values when the chain does not answer",
+        schema: MetricsText,
+        contentType: "text/plain",
+      },
+    },
     handler: async (_input, { market, metrics }) => ({
       status: 200,
       text: await metrics.render(market),
@@ -263,14 +281,32 @@ function providerSwitch(state: "offline" | "online"): RouteDef {
     responses: {
       200: { description: "The provider's new state", schema: ProviderOnlineResponse },
       404: { description: "No provider of the live market has this address" },
-      409: { description: "No live market runs (the server was started without a scenario)" },
+      409: {
+        description: up
+          ? "No live market runs, or an outage (or the scenario's failure timeline) still holds the provider offline: `heldBy` says which; nothing changed"
+          : "No live market runs (the server was started without a scenario)",
+      },
     },
     handler: async ({ params }, { market }) => {
       if (market.setProviderOnline === undefined) throw new HttpError(409, { error: "no live market runs: start the server with --scenario" });
+      const holds = up ? (market.offlineHolds?.(params.address) ?? []) : [];
+      if (holds.length > 0) throw stillHeld(params.address, holds);
       const known = await market.setProviderOnline(params.address, up);
       if (!known) throw new HttpError(404, { error: `no provider of the live market is at ${params.address}` });
       return json(200, { address: params.address, online: up });
     },
+  });
+}
+
+/** The 409 for bringing online a provider something else holds offline: what holds it, until when. */
+function stillHeld(address: string, holds: OfflineHold[]): HttpError {
+  const seconds = (ms: number): string => `${ms / 1000} s`;
+  const what = holds
+    .map((h) => (h.outage === null ? h.name : `outage ${h.outage} (${h.name}) until virtual time ${seconds(h.end!)}`))
+    .join(", and by ");
+  return new HttpError(409, {
+    error: `provider ${address} stays offline: it is held by ${what}; nothing changed (post again once that ends)`,
+    heldBy: holds,
   });
 }
 

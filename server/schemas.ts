@@ -120,7 +120,7 @@ export const PostTaskRequest = z
       .max(MAX_DEADLINE_BUDGET, `must be at most ${MAX_DEADLINE_BUDGET} seconds`)
       .openapi({ description: "seconds the winning provider gets to deliver", example: 600 }),
     region: NameIn('expected a region name or "any"', 'must not be empty: use "any" for any region').openapi({
-      description: `"any", or the region providers must be in (at most ${MAX_REGION_BYTES} bytes)`,
+      description: `"any", or the region providers must be in: one the market knows (its scenario's regions, or one a provider registered in); another answers 400 listing them`,
       example: "eu-west-1",
     }),
     mechanism: MechanismParam,
@@ -179,6 +179,17 @@ export const ErrorResponse = z
       .optional()
       .openapi({ description: "400: every problem with the request, by field" }),
     args: z.record(z.string(), z.unknown()).optional().openapi({ description: "409: the custom error's arguments (numbers as decimal strings)" }),
+    heldBy: z
+      .array(
+        z.object({
+          outage: z.string().nullable().openapi({ description: "the outage window's id (GET /api/outages); null for a failure of the scenario's timeline" }),
+          name: z.string(),
+          start: z.number().nullable().openapi({ description: "virtual ms since the live market started; null when not known" }),
+          end: z.number().nullable().openapi({ description: "virtual ms since the live market started; null when not known" }),
+        }),
+      )
+      .optional()
+      .openapi({ description: "409 of POST /api/providers/{address}/online: what still holds the provider offline" }),
   })
   .openapi("Error");
 export type ErrorResponse = z.infer<typeof ErrorResponse>;
@@ -212,12 +223,13 @@ export const TaskSummary = z
     taskId: z.number().int(),
     status: TaskStatusParam,
     poster: AddressOut,
-    maxPrice: Wei,
+    maxPrice: Wei.openapi({ description: "the escrow and highest price: wei, as a decimal string", example: "10000000000000000" }),
+    maxPriceEth: z.string().openapi({ description: "maxPrice in ETH, as a decimal string: the unit POST /api/tasks takes", example: "0.01" }),
     size: z.number().nullable().openapi({ description: "compute-seconds, for tasks posted through this API; null otherwise" }),
     region: z.string(),
     mechanism: MechanismParam,
-    deadlineBudget: z.number().int().openapi({ description: "seconds an assignee gets" }),
-    bidWindowEnd: z.number().int().openapi({ description: "end of the first bid window, chain seconds" }),
+    deadlineBudget: z.number().int().openapi({ description: "seconds an assignee gets (as posted)" }),
+    bidWindowEnd: z.number().int().openapi({ description: "end of the first bid window: a chain timestamp, unix seconds" }),
     requirementsHash: z.string(),
     postedBlock: z.number().int(),
     postedTime: BlockTime,
@@ -253,7 +265,7 @@ export const TaskDetail = TaskSummary.extend({
       bidPrice: Wei,
       payment: Wei,
       epoch: z.number().int(),
-      deadline: z.number().int(),
+      deadline: z.number().int().openapi({ description: "when the assignee must have delivered: a chain timestamp, unix seconds" }),
       blockNumber: z.number().int(),
       ...blockTime,
     }),
@@ -271,7 +283,14 @@ export const TaskDetail = TaskSummary.extend({
       ...blockTime,
     }),
   ),
-  reopens: z.array(z.object({ round: z.number().int(), bidWindowEnd: z.number().int(), blockNumber: z.number().int(), ...blockTime })),
+  reopens: z.array(
+    z.object({
+      round: z.number().int(),
+      bidWindowEnd: z.number().int().openapi({ description: "end of the new bid window: a chain timestamp, unix seconds" }),
+      blockNumber: z.number().int(),
+      ...blockTime,
+    }),
+  ),
   result: z
     .object({
       provider: AddressOut,
@@ -309,7 +328,7 @@ export const ProviderSummary = z
     address: AddressOut,
     node: NodeName,
     region: z.string(),
-    capacity: z.number().int(),
+    capacity: z.number().int().openapi({ description: "concurrent tasks it takes" }),
     stake: Wei,
     unbonding: Wei,
     registeredBlock: z.number().int(),
@@ -369,29 +388,31 @@ export const HealthResponse = z
       kind: z.enum(["embedded", "rpc"]),
       chainId: z.string(),
       blockNumber: z.number().int().nullable(),
+      timeoutMs: z.number().int().openapi({ description: "milliseconds a request's chain work may take before it answers 503 (serve --chain-timeout)" }),
     }),
     market: z.object({
       address: AddressOut,
       deployBlock: z.number().int(),
       live: z.boolean().openapi({ description: "a live market (a scenario's providers) runs behind the API" }),
-      running: z.boolean().openapi({ description: "the live market is stepping; false once it stopped" }),
-      state: z
-        .enum(["running", "ended", "stopped"])
-        .nullable()
-        .openapi({ description: "running: the market steps; ended: it has no further event; stopped: shut down or stopped by an error (see reason); null without a live market" }),
-      reason: z.string().nullable().openapi({ description: "why the live market is ended or stopped; null while it runs" }),
+      running: z.boolean().openapi({ description: "the live market is stepping (state running)" }),
+      state: z.enum(["running", "stalled", "reconnecting", "ended", "stopped"]).nullable().openapi({
+        description:
+          "the live market: running; stalled (the chain stopped answering mid-block: it carries on when the chain does); reconnecting (a block failed on the chain: it resumes from the chain's state once the chain answers, retrying with backoff); ended (it has no further event); stopped (shut down, or stopped by an error). See reason. Null without a live market",
+      }),
+      reason: z.string().nullable().openapi({ description: "why the live market is not running (stalled, reconnecting, ended or stopped); null while it runs" }),
+      reconnects: z.number().int().nullable().openapi({ description: "times the live market resumed from the chain after losing it; null without one" }),
       workload: z
         .object({
           repeats: z.boolean().openapi({ description: "the scenario's workload repeats past its duration, period after period, drawn from the seed; false when the workload is off (API tasks only)" }),
-          period: z.number().int().nullable().openapi({ description: "the period virtual time is in, from 0 (the scenario's own workload); null when the workload is off" }),
+          period: z.number().int().nullable().openapi({ description: "the period virtual time is in, from 0 (the scenario's own workload; a resumed session starts again at 0); null when the workload is off" }),
           periodMs: z.number().int().openapi({ description: "one period: the scenario's duration, virtual ms" }),
         })
         .nullable()
         .openapi({ description: "the live market's workload; null without a live market" }),
       scenario: z.string().nullable(),
-      virtualTime: z.number().int().nullable().openapi({ description: "virtual ms since the live market started" }),
+      virtualTime: z.number().int().nullable().openapi({ description: "virtual ms since the live market started (its session: a resume from the chain starts again at 0)" }),
       speed: z.number().nullable().openapi({ description: "virtual seconds per real second" }),
-      error: z.string().nullable().openapi({ description: "why the live market stopped, if an error stopped it" }),
+      error: z.string().nullable().openapi({ description: "why the live market stopped or is reconnecting, if an error did that" }),
     }),
   })
   .openapi("Health");

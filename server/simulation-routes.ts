@@ -1,7 +1,8 @@
 // Routes of background simulation runs: POST /api/simulations queues a run of a scenario on its
-// own ledger in a worker thread (server/simulations/simulation-jobs.ts); the reads show its
-// progress, then its metrics and its HTML report. A server built without a job manager
-// (AppDeps.simulations absent) answers these routes 503.
+// own ledger in a child process (server/simulations/simulation-jobs.ts); the reads show its
+// progress, then its metrics and its HTML report, streamed from the files the run wrote. A
+// server built without a job manager (AppDeps.simulations absent) answers these routes 503.
+import { open, type FileHandle } from "node:fs/promises";
 import { HttpError } from "./errors.js";
 import type { RouteContext, RouteDef } from "./route-spec.js";
 import { json, route } from "./route-spec.js";
@@ -17,6 +18,7 @@ import {
   SimulationRequest,
   type SimulationAcceptedJson,
 } from "./simulation-schemas.js";
+import { sendReport, sendRunWithMetrics } from "./simulations/send-run-files.js";
 import { SimulationRefused, type SimulationJobs } from "./simulations/simulation-jobs.js";
 import { paginate } from "./views.js";
 import { listBuiltinScenarios } from "../sim/scenario/load.js";
@@ -29,6 +31,16 @@ function jobsOf(ctx: RouteContext): SimulationJobs {
 }
 
 const notFound = (id: string): HttpError => new HttpError(404, { error: `simulation ${id} not found (finished runs are kept only while they are among the newest)` });
+
+/** Opens a run's result file; a run forgotten since the lookup (its folder removed) is a 404. */
+async function openResult(file: string, id: string): Promise<FileHandle> {
+  try {
+    return await open(file, "r");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") throw notFound(id);
+    throw error;
+  }
+}
 
 export const simulationRoutes: readonly RouteDef[] = [
   route({
@@ -47,13 +59,13 @@ export const simulationRoutes: readonly RouteDef[] = [
     tag: TAG,
     summary: "Run a scenario in the background",
     description:
-      "Queues a run of a built-in scenario (by name) or of an inline scenario object, on its own ledger (a fresh embedded chain by default) in a worker thread; the API stays responsive. Runs go one at a time; a few may wait. Poll the self link for progress, then metrics; the report link serves the HTML report once done.",
+      "Queues a run of a built-in scenario (by name) or of an inline scenario object, on its own ledger (a fresh embedded chain by default) in a child process with capped memory; the API stays responsive. Runs go one at a time, and four more may wait: a sixth is answered 503. Poll the self link for progress, then metrics; the report link serves the HTML report once done.",
     auth: true,
     body: SimulationRequest,
     query: NoQuery,
     responses: {
       202: { description: "The run is queued (or already running)", schema: SimulationAccepted },
-      503: { description: "The queue is full (retry once a run finishes), the server is shutting down, or this server runs no simulations" },
+      503: { description: "The queue is full (one running and four waiting: retry once a run finishes), the server is shutting down, or this server runs no simulations" },
     },
     handler: async ({ body }, ctx) => {
       const jobs = jobsOf(ctx);
@@ -75,7 +87,7 @@ export const simulationRoutes: readonly RouteDef[] = [
     path: "/api/simulations",
     tag: TAG,
     summary: "Background runs, newest first",
-    description: "Without their metrics (GET one for them). Finished runs are kept in memory, the newest few.",
+    description: "Without their metrics (GET one for them). The newest 20 finished runs are kept.",
     auth: false,
     query: SimulationListQuery,
     responses: { 200: { description: "A page of runs", schema: SimulationPage }, 503: { description: "This server runs no simulations" } },
@@ -100,9 +112,13 @@ export const simulationRoutes: readonly RouteDef[] = [
       503: { description: "This server runs no simulations" },
     },
     handler: async ({ params }, ctx) => {
-      const run = jobsOf(ctx).get(params.id);
+      const jobs = jobsOf(ctx);
+      const run = jobs.get(params.id);
       if (run === undefined) throw notFound(params.id);
-      return json(200, run);
+      const metricsFile = jobs.metricsFile(params.id);
+      if (metricsFile === undefined) return json(200, run);
+      const metrics = await openResult(metricsFile, params.id);
+      return { stream: (_req, res) => void sendRunWithMetrics(res, run, metrics).catch(() => res.destroy()) };
     },
   }),
   route({
@@ -127,13 +143,9 @@ export const simulationRoutes: readonly RouteDef[] = [
         const why = found.status === "failed" ? "it failed, so it has no report (GET the run for its error)" : `it is ${found.status}: the report is ready once it is done`;
         throw new HttpError(409, { error: `simulation ${params.id} has no report: ${why}` });
       }
-      // Served through `stream` to set the page's own CSP: its inline scripts, by hash.
-      return {
-        stream: (_req, res) => {
-          res.setHeader("Content-Security-Policy", report.csp);
-          res.status(200).type("text/html; charset=utf-8").send(report.html);
-        },
-      };
+      // Streamed from its file, with the page's own CSP: its inline scripts, by hash.
+      const file = await openResult(report.file, params.id);
+      return { stream: (_req, res) => void sendReport(res, file, report.csp).catch(() => res.destroy()) };
     },
   }),
 ];

@@ -4,44 +4,22 @@
 import { z } from "zod";
 import { listBuiltinScenarios, loadScenario } from "../sim/scenario/load.js";
 import { scenarioErrorMap } from "../sim/scenario/issues.js";
+import { estimatedTasks, LEDGER_RUN_LIMITS, maxBlocks } from "../sim/scenario/limits.js";
 import { ScenarioSchema, type Scenario } from "../sim/scenario/schema.js";
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, pagedOf, wholeNumber } from "./schemas.js";
 
 // ---------------------------------------------------------------- limits
 //
 // A request may name a built-in scenario or carry one inline (the 64 kB body limit bounds its
-// text). What a scenario asks of the machine is bounded too, by ledger, so one request cannot
-// hold the single worker slot for hours: the number of blocks the run may mine (its horizon,
-// duration + 2 × deadline, over the block interval), an estimate of the tasks it posts (the base
-// rate at its diurnal peak over the duration, plus what bursts add), and the providers. The
-// built-ins are far inside the chain limits (the largest, steady, mines at most 1,800 blocks for
-// about 340 tasks and runs in about 5 s on the chain). The job manager also stops any run at a
-// wall-clock limit (simulation-jobs.ts).
+// text). The scenario schema bounds every count and size for any run (sim/scenario/limits.ts);
+// a background run is held to tighter bounds by ledger, so one request cannot hold the single
+// worker slot for hours: the blocks it may mine, the tasks it is expected to post and the
+// providers. The job manager also stops any run at a wall-clock limit (simulation-jobs.ts).
 
-export const SIMULATION_LIMITS = {
-  chain: { blocks: 20_000, tasks: 10_000, providers: 500 },
-  memory: { blocks: 200_000, tasks: 100_000, providers: 2_000 },
-} as const;
+export { estimatedTasks, maxBlocks, simulationHorizon } from "../sim/scenario/limits.js";
+export const SIMULATION_LIMITS = LEDGER_RUN_LIMITS;
 
 export type LedgerKind = "chain" | "memory";
-
-/** Simulated ms the run may last: blocks go on after the last arrival until every task ends, within this (as sim/run/simulate.ts). */
-export function simulationHorizon(scenario: Scenario): number {
-  return scenario.duration + 2 * scenario.workload.deadline;
-}
-
-/** The most blocks a run may mine. */
-export function maxBlocks(scenario: Scenario): number {
-  return Math.floor(simulationHorizon(scenario) / scenario.blockInterval) + 1;
-}
-
-/** The tasks a run is expected to post, at the diurnal peak (an upper estimate of the mean). */
-export function estimatedTasks(scenario: Scenario): number {
-  const { arrivals } = scenario.workload;
-  const peak = 1 + (arrivals.diurnal?.amplitude ?? 0);
-  const burstMs = arrivals.bursts.reduce((sum, b) => sum + b.duration * Math.max(0, b.multiplier - 1), 0);
-  return Math.ceil((arrivals.ratePerMinute * peak * (scenario.duration + burstMs)) / 60_000);
-}
 
 // ---------------------------------------------------------------- requests
 
@@ -77,7 +55,7 @@ const ScenarioField = z
     return z.NEVER;
   })
   .openapi({
-    description: 'A built-in scenario\'s name (an unknown name is answered 400 with the list of built-ins), or a scenario object in the scenario file\'s format (durations like "10m", amounts in ETH as strings)',
+    description: 'A built-in scenario\'s name (an unknown name is answered 400 with the list of built-ins), or a scenario object in the scenario file\'s format (every duration with its unit, like "10m" or "1500ms": a bare number is refused; amounts in ETH as strings). Its counts and sizes are bounded (sim/scenario/limits.ts: at most 10,000 posters, 5,000 providers, about 250,000 tasks, 500,000 blocks, 10,000 metric buckets), and a background run by its ledger\'s tighter limits; over a bound is a 400 naming the field and the bound',
     example: "steady",
   });
 
@@ -152,16 +130,23 @@ export const SystemMetrics = z
     latencyMs: z.object({ p50: LatencyMs, p95: LatencyMs, p99: LatencyMs, mean: LatencyMs }),
     pricePerCompletedTaskWei: z.string().nullable(),
     totalPaidWei: z.string(),
-    computeSecondsLost: z.number(),
+    computeSecondsLost: z.number().openapi({ description: "compute-seconds of work lost when nodes failed under it" }),
     reroutes: z.number().int(),
     reauctions: z.number().int(),
     slashes: z.number().int(),
     slashedWei: z.string(),
-    gasUsed: z.string().nullable(),
-    gasPerCompletedTask: z.string().nullable(),
+    gasUsed: z.string().nullable().openapi({ description: "gas units, as a decimal string; null for the baselines" }),
+    gasPerCompletedTask: z.string().nullable().openapi({ description: "gas units, as a decimal string" }),
     blocks: z.number().int(),
-    availability: z.array(z.object({ start: z.number(), tasks: z.number().int(), onTime: z.number().int(), share: z.number().nullable() })),
-    completionsOverTime: z.array(z.object({ time: z.number(), completed: z.number().int() })),
+    availability: z.array(
+      z.object({
+        start: z.number().openapi({ description: "the bucket's start: simulated ms from the run's start" }),
+        tasks: z.number().int().openapi({ description: "tasks that arrived in the bucket" }),
+        onTime: z.number().int(),
+        share: z.number().nullable().openapi({ description: "onTime / tasks; null for an empty bucket" }),
+      }),
+    ),
+    completionsOverTime: z.array(z.object({ time: z.number().openapi({ description: "the bucket's end: simulated ms from the run's start" }), completed: z.number().int() })),
     latenciesMs: z.array(z.number()).openapi({ description: "post-to-result latency of every completed task, sorted" }),
   })
   .openapi("SystemMetrics", { description: "One system's metrics, as metrics.json holds them: times in ms, money in wei strings" });

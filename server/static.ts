@@ -15,12 +15,25 @@ const SWAGGER_UI_DIR = dirname(require.resolve("swagger-ui-dist/package.json"));
 /** echarts' browser build, for the dashboard's charts. */
 const ECHARTS_DIST_DIR = join(dirname(require.resolve("echarts/package.json")), "dist");
 
+/**
+ * The files of each vendored package that a page loads, and only those: the rest of a package's
+ * folder (its package.json, source maps, other builds) is not the server's to publish.
+ */
+export const VENDOR_FILES = {
+  "/vendor/swagger-ui": { dir: SWAGGER_UI_DIR, files: ["swagger-ui.css", "swagger-ui-bundle.js"] },
+  "/vendor/echarts": { dir: ECHARTS_DIST_DIR, files: ["echarts.min.js"] },
+} as const satisfies Record<string, { dir: string; files: readonly string[] }>;
+
 /** Static middleware only (no routes): the route table, and so the OpenAPI document, stays the API. */
 export function serveStatic(app: Express): void {
   const options = { index: "index.html", fallthrough: true, maxAge: 0, redirect: false } as const;
   app.use(express.static(PUBLIC_DIR, options));
-  app.use("/vendor/swagger-ui", express.static(SWAGGER_UI_DIR, { index: false, fallthrough: true }));
-  app.use("/vendor/echarts", express.static(ECHARTS_DIST_DIR, { index: false, fallthrough: true }));
+  for (const [prefix, { dir, files }] of Object.entries(VENDOR_FILES)) {
+    const listed = new Set(files.map((file) => `/${file}`));
+    const serve = express.static(dir, { index: false, fallthrough: true, redirect: false });
+    // Any other path under the prefix falls through to the 404.
+    app.use(prefix, (req, res, next) => (listed.has(req.path) ? serve(req, res, next) : next()));
+  }
 }
 
 /** The /docs page: Swagger UI over /openapi.json; its scripts are files, so the CSP needs no inline script. */

@@ -1,6 +1,7 @@
 // The API's JSON views of the ledger, built from chain events alone: tasks, providers, events.
 // Amounts are wei as decimal strings (JSON numbers cannot hold them); ids, blocks, rounds and
 // epochs are numbers. Node names and block times are added by annotate.ts.
+import { formatEther } from "ethers";
 import { taskHistory, type LedgerEvent, type TaskHistory } from "../sim/chain/ledger-reader.js";
 import { enumName, FAILURE_REASON, REFUND_REASON, SKIP_REASON, type MechanismName, type TaskStatusName } from "../sim/chain/market-enums.js";
 import type {
@@ -99,6 +100,8 @@ export function taskSummary(h: TaskHistory): Plain<TaskSummaryJson> {
     status: STATUS_PARAM[h.status as keyof typeof STATUS_PARAM],
     poster: h.poster,
     maxPrice: h.maxPrice.toString(),
+    // The unit the task was posted in, beside the chain's.
+    maxPriceEth: formatEther(h.maxPrice),
     size: sizeMs === undefined ? null : sizeMs / 1000,
     region: h.region,
     mechanism: MECHANISM_PARAM[h.mechanism],

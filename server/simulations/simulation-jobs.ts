@@ -1,43 +1,62 @@
-// Background simulation runs for the API (POST /api/simulations): a queue, one worker thread
-// per run, and the finished runs' results in memory.
+// Background simulation runs for the API (POST /api/simulations): a queue, one child process
+// per run, and the finished runs' results in files of a temp folder the server owns.
 //
 // Decisions:
 // - One run at a time (the machine has two cores, and the API and a live market need one):
-//   later runs wait in a bounded queue (default 4); a full queue refuses the run (the route
-//   answers 503), as does a manager that is closing.
-// - Each run is its own worker_threads Worker with its own ledger (a fresh embedded chain for
-//   "chain"), so the API's event loop stays free and a crash or an out-of-memory kills only the
-//   worker (its heap is capped). A run past the wall-clock limit (default 10 minutes) is stopped
-//   and fails.
-// - Finished runs (done or failed) are kept in memory, the last `keepFinished` (default 20),
-//   each with its metrics and its HTML report (about 1.2 MB, mostly the inlined charting
-//   library): about 25 MB at most. Nothing is written to disk.
+//   up to `maxQueued` (default 4) more wait, so five are accepted (one running, four waiting) and
+//   the sixth is refused (the route answers 503), as is any run while the manager is closing.
+// - Each run is its own child process (child_process.fork of simulation-child.mjs) with its own
+//   ledger (a fresh embedded chain for "chain"). A process, not a worker thread: the embedded
+//   chain (EDR) keeps gigabytes of native memory that a worker thread's end does not give back,
+//   and it wants one EdrContext per process; a child's memory all goes back to the operating
+//   system when it exits, and nothing it does (out of memory, a native crash) can take the
+//   server down. The manager kills the child as soon as it has said done or failed.
+// - Two memory caps: V8's heap (`--max-old-space-size`, default 2048 MB), and the child's resident
+//   memory, read from /proc/<pid>/status every `memoryCheckIntervalMs` (default 8192 MB), which
+//   counts the chain's native memory too: over it, the child is killed (SIGKILL) and the run fails
+//   saying so. A run past the wall-clock limit (default 10 minutes) is stopped the same way.
+// - Finished runs' large results (metrics.json, with every availability bucket and latency, and
+//   report.html) are written by the child into the run's folder of a temp folder the server
+//   created (results-folder.ts) and streamed from there by the routes: the server's heap holds
+//   only each run's summary. The last `keepFinished` (default 20) finished runs are kept; a
+//   forgotten run's folder is removed, and the whole temp folder on close (or exit).
 // - A failed run's error is for clients: a scenario problem's own message, or a fixed sentence;
-//   the worker's stack and internal messages go only to `logError`.
+//   the child's stack and internal messages go only to `logError`.
 // - Wall-clock timestamps (submittedAt, finishedAt) belong to the server, never to a run: a
 //   run's metrics and final block hash depend on its scenario and seed alone.
-import { createHash, randomUUID } from "node:crypto";
-import { Worker } from "node:worker_threads";
+import { fork, type ChildProcess } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { MarketProgress } from "../../sim/market/market-types.js";
-import type { RunMetrics } from "../../sim/report/types.js";
 import type { Scenario } from "../../sim/scenario/schema.js";
-import { simulationHorizon, type LedgerKind, type SimulationJson, type SimulationProgress, type SimulationStatus, type SimulationSummaryJson } from "../simulation-schemas.js";
+import { simulationHorizon, type LedgerKind, type SimulationProgress, type SimulationStatus, type SimulationSummaryJson } from "../simulation-schemas.js";
+import { residentMb } from "./resident-memory.js";
+import { ResultsFolder } from "./results-folder.js";
 import type { JobInput, JobMessage } from "./simulation-protocol.js";
 
-const WORKER_ENTRY = new URL("./simulation-worker.mjs", import.meta.url);
+const CHILD_ENTRY = fileURLToPath(new URL("./simulation-child.mjs", import.meta.url));
+/** The last this many characters of a child's stderr are kept, to tell why it died. */
+const STDERR_TAIL = 4096;
 
 export interface SimulationJobsOptions {
-  /** Runs that may wait while one runs (default 4). */
+  /** Runs that may wait while one runs (default 4: five accepted in all). */
   maxQueued?: number;
-  /** Finished runs kept in memory, newest (default 20). */
+  /** Finished runs kept (their summaries in memory, their results on disk), newest (default 20). */
   keepFinished?: number;
   /** Wall-clock ms a run may take before it is stopped and fails (default 10 minutes). */
   timeLimitMs?: number;
   /** At most one progress update per this many ms (default 250). */
   progressIntervalMs?: number;
-  /** A worker's heap limit in MB (default 2048); the embedded chain's native memory is not counted. */
+  /** A run's V8 heap limit in MB (default 2048); the embedded chain's native memory is not in it. */
   maxHeapMb?: number;
-  /** Where a worker's internal errors are logged (default stderr); never sent to clients. */
+  /** A run's resident-memory limit in MB, native chain memory included (default 8192); over it the run is killed and fails. */
+  maxResidentMb?: number;
+  /** How often a run's resident memory is read, in ms (default 250). */
+  memoryCheckIntervalMs?: number;
+  /** Where the server creates its temp folder for results (default the OS temp folder). */
+  tempParent?: string;
+  /** Where a run's internal errors are logged (default stderr); never sent to clients. */
   logError?: (error: unknown) => void;
 }
 
@@ -53,32 +72,38 @@ export class SimulationRefused extends Error {
   }
 }
 
+/** A done run's results, in the server's temp folder. */
+interface RunFiles {
+  metrics: string;
+  report: string;
+  /** The Content-Security-Policy the report is served with (its inline scripts by hash). */
+  reportCsp: string;
+}
+
 interface Job {
   readonly id: string;
   /** Submission order: the list is newest first by it. */
   readonly seq: number;
   status: SimulationStatus;
-  /** Dropped once the run starts: the worker has its copy. */
+  /** Dropped once the run starts: the child has its copy. */
   scenario: Scenario | undefined;
   readonly scenarioName: string;
   readonly seed: number;
   readonly ledger: LedgerKind;
   readonly horizon: number;
   progress: MarketProgress | null;
-  metrics?: RunMetrics;
   finalBlockHash?: string | null;
-  reportHtml?: string;
-  /** The Content-Security-Policy the report is served with (its inline scripts by hash). */
-  reportCsp?: string;
+  files?: RunFiles;
   error?: string;
   readonly submittedAt: Date;
   finishedAt?: Date;
-  worker?: Worker;
+  child?: ChildProcess;
   timer?: NodeJS.Timeout;
+  watchdog?: NodeJS.Timeout;
 }
 
 /** What `report(id)` finds. */
-export type ReportLookup = { found: false } | { found: true; status: SimulationStatus; report?: { html: string; csp: string } };
+export type ReportLookup = { found: false } | { found: true; status: SimulationStatus; report?: { file: string; csp: string } };
 
 export class SimulationJobs {
   private readonly jobs = new Map<string, Job>();
@@ -92,9 +117,16 @@ export class SimulationJobs {
   private readonly timeLimitMs: number;
   private readonly progressIntervalMs: number;
   private readonly maxHeapMb: number;
+  private readonly maxResidentMb: number;
+  private readonly memoryCheckIntervalMs: number;
+  private readonly results: ResultsFolder;
   private readonly logError: (error: unknown) => void;
-  /** Settles when the running worker has exited (close() waits for it). */
-  private workerExit: Promise<void> = Promise.resolve();
+  /** Settles when the running child has exited (close() waits for it). */
+  private childExit: Promise<void> = Promise.resolve();
+  /** If the server exits without close() (a forced exit), its running child goes with it. */
+  private readonly killOnExit = (): void => {
+    this.running?.child?.kill("SIGKILL");
+  };
 
   constructor(options: SimulationJobsOptions = {}) {
     this.maxQueued = options.maxQueued ?? 4;
@@ -102,11 +134,19 @@ export class SimulationJobs {
     this.timeLimitMs = options.timeLimitMs ?? 10 * 60_000;
     this.progressIntervalMs = options.progressIntervalMs ?? 250;
     this.maxHeapMb = options.maxHeapMb ?? 2048;
-    this.logError = options.logError ?? ((error) => console.error("bidmesh api: simulation worker error:", error));
+    this.maxResidentMb = options.maxResidentMb ?? 8192;
+    this.memoryCheckIntervalMs = options.memoryCheckIntervalMs ?? 250;
+    this.results = new ResultsFolder(options.tempParent);
+    this.logError = options.logError ?? ((error) => console.error("bidmesh api: simulation error:", error));
+  }
+
+  /** The temp folder holding finished runs' results, once the first run has started. */
+  get resultsPath(): string | undefined {
+    return this.results.path;
   }
 
   /**
-   * Queues a run of `scenario` (its seed already chosen) and starts it if the worker slot is free.
+   * Queues a run of `scenario` (its seed already chosen) and starts it if the run slot is free.
    * @throws SimulationRefused when the queue is full or the manager is closing.
    */
   submit(scenario: Scenario, ledger: LedgerKind): SimulationSummaryJson {
@@ -132,11 +172,15 @@ export class SimulationJobs {
     return summary(job);
   }
 
-  /** A run with its metrics once done, or undefined for an unknown (or forgotten) id. */
-  get(id: string): SimulationJson | undefined {
+  /** A run's summary (without metrics), or undefined for an unknown (or forgotten) id. */
+  get(id: string): SimulationSummaryJson | undefined {
     const job = this.jobs.get(id);
-    if (job === undefined) return undefined;
-    return job.metrics === undefined ? summary(job) : { ...summary(job), metrics: job.metrics };
+    return job === undefined ? undefined : summary(job);
+  }
+
+  /** The file holding a done run's metrics (metrics.json), or undefined until it is done. */
+  metricsFile(id: string): string | undefined {
+    return this.jobs.get(id)?.files?.metrics;
   }
 
   /** Every run kept, newest first, without metrics. */
@@ -144,21 +188,23 @@ export class SimulationJobs {
     return [...this.jobs.values()].sort((a, b) => b.seq - a.seq).map(summary);
   }
 
-  /** A run's HTML report, once done. */
+  /** A run's HTML report file and its policy, once done. */
   report(id: string): ReportLookup {
     const job = this.jobs.get(id);
     if (job === undefined) return { found: false };
-    return { found: true, status: job.status, report: job.reportHtml === undefined ? undefined : { html: job.reportHtml, csp: job.reportCsp! } };
+    return { found: true, status: job.status, report: job.files === undefined ? undefined : { file: job.files.report, csp: job.files.reportCsp } };
   }
 
-  /** Fails the waiting runs, stops the running one, and resolves once its worker has exited. */
+  /** Fails the waiting runs, kills the running one, and resolves once its child has exited and the results are removed. */
   close(): Promise<void> {
     this.closed = true;
     return (this.closing ??= (async () => {
       for (const job of this.queue.splice(0)) this.finish(job, { error: "the server shut down before this simulation ran" });
       const running = this.running;
       if (running !== undefined) this.finish(running, { error: "the server shut down while this simulation ran" });
-      await this.workerExit;
+      await this.childExit;
+      process.off("exit", this.killOnExit);
+      this.results.removeAll();
     })());
   }
 
@@ -170,34 +216,56 @@ export class SimulationJobs {
   }
 
   private start(job: Job): void {
-    const input: JobInput = { scenario: job.scenario!, ledger: job.ledger, progressIntervalMs: this.progressIntervalMs };
+    const scenario = job.scenario!;
     job.scenario = undefined;
     job.status = "running";
     this.running = job;
-    let worker: Worker;
+    let child: ChildProcess;
+    let input: JobInput;
     try {
-      // stdout/stderr: the worker's output goes to the server's own (nothing in it is sent to clients).
-      worker = new Worker(WORKER_ENTRY, { workerData: input, resourceLimits: { maxOldGenerationSizeMb: this.maxHeapMb } });
+      const dir = this.results.createRun(job.id);
+      input = { type: "start", scenario, ledger: job.ledger, progressIntervalMs: this.progressIntervalMs, metricsFile: join(dir, "metrics.json"), reportFile: join(dir, "report.html") };
+      // stdout goes to the server's own; stderr too, through a pipe that keeps its tail to tell
+      // a heap exhaustion apart (nothing of either is sent to clients).
+      child = fork(CHILD_ENTRY, [], { execArgv: [`--max-old-space-size=${this.maxHeapMb}`], serialization: "advanced", stdio: ["ignore", "inherit", "pipe", "ipc"] });
     } catch (error) {
       this.logError(error);
       this.finish(job, { error: "the simulation could not start (details are in the server's log)" });
       return;
     }
-    job.worker = worker;
-    this.workerExit = new Promise((resolve) => worker.once("exit", () => resolve()));
+    job.child = child;
+    process.once("exit", this.killOnExit);
+    this.childExit = new Promise((resolve) => {
+      child.once("exit", () => resolve());
+      // A child that never started emits only "error".
+      child.once("error", () => resolve());
+    });
+    let stderrTail = "";
+    child.stderr!.setEncoding("utf8").on("data", (chunk: string) => {
+      process.stderr.write(chunk);
+      stderrTail = (stderrTail + chunk).slice(-STDERR_TAIL);
+    });
     job.timer = setTimeout(() => {
       this.finish(job, { error: `stopped: the simulation ran longer than the limit of ${formatMs(this.timeLimitMs)}` });
     }, this.timeLimitMs);
+    this.watchMemory(job, child);
 
-    worker.on("message", (message: JobMessage) => {
+    child.on("message", (message: JobMessage) => {
       if (job.status !== "running") return;
       switch (message.type) {
+        case "ready":
+          child.send(input, (error) => {
+            if (error === null || job.status !== "running") return;
+            this.logError(error);
+            this.finish(job, { error: "the simulation could not start (details are in the server's log)" });
+          });
+          break;
         case "progress":
           job.progress = message.progress;
           break;
         case "done":
           if (message.progress !== null) job.progress = message.progress;
-          this.finish(job, { metrics: message.metrics, finalBlockHash: message.finalBlockHash, reportHtml: message.reportHtml });
+          this.finish(job, { finalBlockHash: message.finalBlockHash, files: { metrics: input.metricsFile, report: input.reportFile, reportCsp: message.reportCsp } });
           break;
         case "failed":
           if (message.detail !== undefined) this.logError(new Error(`simulation ${job.id} (${job.scenarioName}) failed: ${message.detail}`));
@@ -205,41 +273,65 @@ export class SimulationJobs {
           break;
       }
     });
-    worker.on("error", (error) => {
+    child.on("error", (error) => {
       if (job.status !== "running") return;
       this.logError(error);
-      const outOfMemory = (error as NodeJS.ErrnoException).code === "ERR_WORKER_OUT_OF_MEMORY";
-      this.finish(job, { error: outOfMemory ? "the simulation ran out of memory" : "the simulation crashed (details are in the server's log)" });
+      this.finish(job, { error: "the simulation could not start (details are in the server's log)" });
     });
-    worker.on("exit", (code) => {
+    child.on("exit", (code, signal) => {
       if (job.status !== "running") return;
-      this.finish(job, { error: `the simulation stopped unexpectedly (worker exit code ${code})` });
+      const outOfHeap = /heap out of memory|Reached heap limit/.test(stderrTail);
+      this.logError(new Error(`simulation ${job.id} (${job.scenarioName}): its process exited (code ${code}, signal ${signal})`));
+      this.finish(job, {
+        error: outOfHeap ? `the simulation ran out of memory: it exceeded its JavaScript heap limit of ${this.maxHeapMb} MB` : `the simulation stopped unexpectedly (its process exited with ${signal ?? `code ${code}`})`,
+      });
     });
   }
 
-  /** Ends a run: done with results, or failed with a client-safe error; frees its worker and starts the next. */
-  private finish(job: Job, outcome: { metrics: RunMetrics; finalBlockHash: string | null; reportHtml: string } | { error: string }): void {
+  /** Reads the child's resident memory every interval; over the cap, the run fails and the child is killed. */
+  private watchMemory(job: Job, child: ChildProcess): void {
+    let reading = false;
+    job.watchdog = setInterval(() => {
+      if (reading || child.pid === undefined) return;
+      reading = true;
+      void residentMb(child.pid).then((mb) => {
+        reading = false;
+        if (mb === undefined || mb <= this.maxResidentMb || job.child !== child) return;
+        this.logError(new Error(`simulation ${job.id} (${job.scenarioName}): resident memory ${Math.round(mb)} MB over the limit of ${this.maxResidentMb} MB; killed`));
+        this.finish(job, { error: `stopped: the simulation exceeded the memory limit of ${this.maxResidentMb} MB (resident memory reached ${Math.round(mb)} MB)` });
+      });
+    }, this.memoryCheckIntervalMs);
+  }
+
+  /** Ends a run: done with results, or failed with a client-safe error; kills its child and starts the next. */
+  private finish(job: Job, outcome: { finalBlockHash: string | null; files: RunFiles } | { error: string }): void {
     if (job.status === "done" || job.status === "failed") return;
     if ("error" in outcome) {
       job.status = "failed";
       job.error = outcome.error;
     } else {
       job.status = "done";
-      job.metrics = outcome.metrics;
       job.finalBlockHash = outcome.finalBlockHash;
-      job.reportHtml = outcome.reportHtml;
-      job.reportCsp = reportContentSecurityPolicy(outcome.reportHtml);
+      job.files = outcome.files;
     }
     job.scenario = undefined;
     job.finishedAt = new Date();
-    if (job.timer !== undefined) clearTimeout(job.timer);
-    job.timer = undefined;
-    if (job.worker !== undefined) {
-      // The worker has posted its results (or must stop now): its chain goes with it.
-      void job.worker.terminate().catch((error: unknown) => this.logError(error));
-      job.worker = undefined;
+    clearTimeout(job.timer);
+    clearInterval(job.watchdog);
+    job.timer = job.watchdog = undefined;
+    const child = job.child;
+    job.child = undefined;
+    // The child has written its results (or must stop now): its chain's memory goes with it.
+    child?.kill("SIGKILL");
+    if (job.status === "failed") {
+      // A failed run keeps no files; a child still alive might write one more, so after its exit.
+      if (child !== undefined && child.exitCode === null && child.signalCode === null) child.once("exit", () => this.results.removeRun(job.id));
+      else this.results.removeRun(job.id);
     }
-    if (this.running === job) this.running = undefined;
+    if (this.running === job) {
+      this.running = undefined;
+      process.off("exit", this.killOnExit);
+    }
     this.forgetOldRuns();
     this.pump();
   }
@@ -247,7 +339,10 @@ export class SimulationJobs {
   /** Keeps the newest `keepFinished` finished runs; waiting and running ones always stay. */
   private forgetOldRuns(): void {
     const finished = [...this.jobs.values()].filter((j) => j.status === "done" || j.status === "failed").sort((a, b) => b.finishedAt!.getTime() - a.finishedAt!.getTime() || b.seq - a.seq);
-    for (const job of finished.slice(this.keepFinished)) this.jobs.delete(job.id);
+    for (const job of finished.slice(this.keepFinished)) {
+      this.jobs.delete(job.id);
+      this.results.removeRun(job.id);
+    }
   }
 }
 
@@ -274,24 +369,6 @@ function summary(job: Job): SimulationSummaryJson {
     submittedAt: job.submittedAt.toISOString(),
     ...(job.finishedAt === undefined ? {} : { finishedAt: job.finishedAt.toISOString() }),
   };
-}
-
-/**
- * The report page's own Content-Security-Policy: its scripts are inline (the CLI's report is
- * one self-contained file), so the API's default policy would block them. This one allows
- * exactly those scripts, by hash, and nothing from anywhere else.
- */
-export function reportContentSecurityPolicy(html: string): string {
-  const hashes = [...html.matchAll(/<script\b[^>]*>([\s\S]*?)<\/script>/gi)].map((m) => `'sha256-${createHash("sha256").update(m[1]!, "utf8").digest("base64")}'`);
-  return [
-    "default-src 'none'",
-    `script-src ${hashes.join(" ")}`,
-    "style-src 'unsafe-inline'",
-    "img-src data: blob:",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'self'",
-  ].join("; ");
 }
 
 function formatMs(ms: number): string {

@@ -1,20 +1,31 @@
-// The messages between the job manager (simulation-jobs.ts) and a job's worker thread
-// (simulation-job.ts): types only, so the manager never loads the worker's code.
+// The messages between the job manager (simulation-jobs.ts) and a job's child process
+// (simulation-job.ts), over the fork's IPC channel with "advanced" serialization (structured
+// clone, so a parsed scenario's bigints cross as they are): types only, so the manager never
+// loads the job's code.
 import type { MarketProgress } from "../../sim/market/market-types.js";
-import type { RunMetrics } from "../../sim/report/types.js";
 import type { Scenario } from "../../sim/scenario/schema.js";
 
-/** The worker's `workerData`. A parsed scenario crosses threads by structured clone (bigints included). */
+/** The one message the manager sends: what to run, and where to write the results. */
 export interface JobInput {
+  type: "start";
   scenario: Scenario;
   ledger: "chain" | "memory";
   /** At most one progress message per this many milliseconds (the last one comes with `done`). */
   progressIntervalMs: number;
+  /** The files the child writes before it says `done`; the manager created their folder. */
+  metricsFile: string;
+  reportFile: string;
 }
 
 export type JobMessage =
+  /** Sent once the child listens: only then does the manager send its input (a message sent earlier could be lost). */
+  | { type: "ready" }
   | { type: "progress"; progress: MarketProgress }
-  | { type: "done"; progress: MarketProgress | null; metrics: RunMetrics; finalBlockHash: string | null; reportHtml: string }
+  /**
+   * The metrics (metrics.json) and the HTML report are in their files, not in the message: the
+   * server streams them from disk and never holds a large run's results in its heap.
+   */
+  | { type: "done"; progress: MarketProgress | null; finalBlockHash: string | null; reportCsp: string }
   /**
    * `error` is for clients: a scenario problem's own message, or a fixed sentence. `detail` (the
    * original error's message and stack) is for the server's log only.

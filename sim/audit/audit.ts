@@ -7,6 +7,7 @@ import { MetricsCollector, type SystemMetrics } from "../metrics/collector.js";
 import { parseRequirementsRef } from "../model/task-ref.js";
 import { generateWorkload } from "../model/workload.js";
 import { chainLogEvents, readRunFolder } from "../run/run-files.js";
+import { chainLogGap } from "./chain-log-continuity.js";
 import { loadScenario } from "../scenario/load.js";
 
 /** Fields of the market's metrics that the chain cannot tell: they depend on when nodes failed. */
@@ -23,18 +24,26 @@ export interface AuditResult {
   fieldsChecked: number;
   differences: AuditDifference[];
   notAuditable: readonly string[];
+  /**
+   * Set when chain-log.jsonl does not hold every block of the run in order (`block 57
+   * missing`): then no field is compared, and the audit fails on this alone.
+   */
+  chainLogGap?: string;
 }
 
 /**
  * Recomputes the market's metrics of a chain run from its exported chain log alone (raw
  * receipts and logs, decoded here with the contract ABI) plus the run's inputs (the scenario
  * and seed, which fix the workload), and compares them with metrics.json field by field.
+ * A chain log with a block missing or repeated is reported as such, before any field.
  */
 export function auditRun(dir: string): AuditResult {
   const { metrics, info, chainLog } = readRunFolder(dir);
   if (chainLog === null || info.chain === null) {
     throw new InputError("dir", `${dir} is a --ledger memory run: there is no chain to audit against`);
   }
+  const gap = chainLogGap(chainLog, info.chain.deployBlock, info.finalBlockHash);
+  if (gap !== undefined) return { fieldsChecked: 0, differences: [], notAuditable: NOT_AUDITABLE, chainLogGap: gap };
   const copy = [".yaml", ".yml", ".json"].map((ext) => join(dir, `scenario${ext}`)).find((path) => existsSync(path));
   const scenario = loadScenario(copy ?? info.scenario.ref, { seed: info.scenario.seed });
   const tasks = generateWorkload(scenario, RandomStream.root(scenario.seed).fork("workload"));

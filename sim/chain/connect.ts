@@ -34,6 +34,12 @@ export interface ConnectOptions {
   rpcUrl?: string;
   /** Milliseconds to wait for an RPC endpoint's first answer (default 5000). */
   timeoutMs?: number;
+  /**
+   * RPC endpoints: milliseconds each JSON-RPC call may wait for its answer before it fails with
+   * ethers' TIMEOUT (default ethers' 300,000). A node that is stopped keeps the connection open
+   * and answers nothing: without a bound, a caller waits minutes.
+   */
+  callTimeoutMs?: number;
 }
 
 /**
@@ -44,7 +50,7 @@ export interface ConnectOptions {
  * const remote = await connectChain({ rpcUrl: "http://127.0.0.1:8545" });
  */
 export async function connectChain(options: ConnectOptions = {}): Promise<Chain> {
-  return options.rpcUrl === undefined ? connectEmbedded() : connectRpc(options.rpcUrl, options.timeoutMs ?? 5000);
+  return options.rpcUrl === undefined ? connectEmbedded() : connectRpc(options.rpcUrl, options.timeoutMs ?? 5000, options.callTimeoutMs);
 }
 
 async function connectEmbedded(): Promise<Chain> {
@@ -73,7 +79,7 @@ async function connectEmbedded(): Promise<Chain> {
   };
 }
 
-async function connectRpc(url: string, timeoutMs: number): Promise<Chain> {
+async function connectRpc(url: string, timeoutMs: number, callTimeoutMs: number | undefined): Promise<Chain> {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -92,7 +98,9 @@ async function connectRpc(url: string, timeoutMs: number): Promise<Chain> {
   }
   // A static network stops ethers from re-detecting it (and logging retries) in the background;
   // one request per HTTP call is faster with local nodes.
-  const provider = new JsonRpcProvider(url, Network.from(chainId), {
+  const request = new FetchRequest(url);
+  if (callTimeoutMs !== undefined) request.timeout = callTimeoutMs;
+  const provider = new JsonRpcProvider(request, Network.from(chainId), {
     staticNetwork: true,
     batchMaxCount: 1,
     cacheTimeout: -1,

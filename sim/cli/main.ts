@@ -1,17 +1,22 @@
 // The bidmesh command line. Every command prints a plain message and exits 2 on bad input,
 // 1 when a run fails; never a stack trace.
+import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
-import { parseHost, parsePort, parseSpeed } from "../../server/cli-options.js";
+import { parseAllowedHost, parseChainTimeout, parseHost, parsePort, parseSimulationMemoryMb, parseSpeed } from "../../server/cli-options.js";
 import { InputError } from "../input-error.js";
-import { listBuiltinScenarios } from "../scenario/load.js";
 import { auditCommand } from "./audit-command.js";
 import { ledgerCommand } from "./ledger-command.js";
-import { parseAddress, parseLedgerKind, parseSeed, parseTaskId } from "./options.js";
+import { parseLedgerKind, parseSeed, parseTaskId } from "./options.js";
+import { scenariosCommand } from "./scenarios-command.js";
 import { simulateCommand } from "./simulate-command.js";
+
+/** The version in package.json: the one place it is written. */
+const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
 
 const program = new Command()
   .name("bidmesh")
   .description("A decentralised compute market on an EVM chain, replaying the 2025 cloud outages against centralised and multi-cloud baselines.")
+  .version(version, "-V, --version", "print the version")
   .exitOverride()
   .showHelpAfterError(false);
 
@@ -22,9 +27,10 @@ program
   .option("--seed <n>", "override the scenario's seed", parseSeed)
   .addOption(new Option("--ledger <kind>", "where the market runs: chain (full fidelity) or memory (large sweeps)").default("chain").argParser(parseLedgerKind))
   .option("--rpc-url <url>", "an external EVM JSON-RPC node for --ledger chain (default: the embedded chain)")
-  .option("--out <dir>", "output folder (default runs/<scenario>-<seed>)")
+  .option("--out <dir>", "output folder: a new or empty one (default runs/<scenario>-<seed>, where a previous run of the same scenario and seed is replaced)")
+  .option("--force", "replace --out if it holds a previous bidmesh run (its run.json and only a run's files); anything else is never replaced")
   .option("--no-progress", "no progress bar")
-  .action(async (opts: { scenario: string; seed?: number; ledger: "chain" | "memory"; rpcUrl?: string; out?: string; progress: boolean }) => {
+  .action(async (opts: { scenario: string; seed?: number; ledger: "chain" | "memory"; rpcUrl?: string; out?: string; force?: boolean; progress: boolean }) => {
     await simulateCommand(opts);
   });
 
@@ -32,11 +38,12 @@ program
   .command("ledger")
   .description("Print a task's or a provider's on-chain history.")
   .option("--task <id>", "a task id", parseTaskId)
-  .option("--provider <address>", "a provider address", parseAddress)
+  .option("--provider <address|node>", "a provider: its address, or with --run its node name (e.g. colo-use1#3, as in run.json)")
   .option("--run <dir>", "a chain run's folder (reads its exported chain log)")
   .option("--rpc-url <url>", "read from this JSON-RPC node instead (with --market)")
   .option("--market <address>", "the market contract on --rpc-url")
-  .action(async (opts: { task?: bigint; provider?: string; run?: string; rpcUrl?: string; market?: string }) => {
+  .option("--json", "print one JSON document (every event, with block times and node names; wei as decimal strings) instead of the table")
+  .action(async (opts: { task?: bigint; provider?: string; run?: string; rpcUrl?: string; market?: string; json?: boolean }) => {
     await ledgerCommand(opts);
   });
 
@@ -57,20 +64,40 @@ program
   .option("--no-market", "no live market: the API posts into a bare market with no providers")
   .option("--port <n>", "TCP port (0 picks a free one)", parsePort, 3000)
   .option("--host <host>", "address to listen on", parseHost, "127.0.0.1")
+  .option("--allowed-host <name>", "a host name the API answers besides the loopback names and --host (repeatable; any other Host header gets 421)", parseAllowedHost)
   .option("--rpc-url <url>", "an external EVM JSON-RPC node (default: the embedded chain)")
   .option("--registry <file>", "with --rpc-url: where deployments are remembered, to reuse the market after a restart", ".bidmesh/deployments.json")
-  .action(async (opts: { port: number; host: string; rpcUrl?: string; registry: string; scenario: string; speed: number; workload: boolean; market: boolean }) => {
-    // Loaded on demand: the other commands do not need express.
-    const { serve } = await import("../../server/index.js");
-    const { market, scenario, registry, ...rest } = opts;
-    await serve({ ...rest, registryFile: registry, scenario: market ? scenario : undefined });
-  });
+  .addOption(
+    new Option("--chain-timeout <duration>", "how long a request waits for the chain before it answers 503 (100ms to 60s)").argParser(parseChainTimeout).default(5_000, "5s"),
+  )
+  .option("--simulation-memory-mb <n>", "a background simulation's resident-memory limit in MB, its chain included (over it the run is killed and fails)", parseSimulationMemoryMb, 8192)
+  .action(
+    async (opts: {
+      port: number;
+      host: string;
+      allowedHost?: string[];
+      rpcUrl?: string;
+      registry: string;
+      scenario: string;
+      speed: number;
+      workload: boolean;
+      market: boolean;
+      chainTimeout: number;
+      simulationMemoryMb: number;
+    }) => {
+      // Loaded on demand: the other commands do not need express.
+      const { serve } = await import("../../server/index.js");
+      const { market, scenario, registry, allowedHost, chainTimeout, ...rest } = opts;
+      await serve({ ...rest, allowedHosts: allowedHost, registryFile: registry, scenario: market ? scenario : undefined, chainTimeoutMs: chainTimeout });
+    },
+  );
 
 program
   .command("scenarios")
-  .description("List the built-in scenarios.")
-  .action(() => {
-    for (const s of listBuiltinScenarios()) console.log(`${s.name.padEnd(30)} ${s.description}`);
+  .description("List the built-in scenarios, or print one's YAML (to save, change and run with --scenario FILE).")
+  .option("--show <name>", "print this built-in's YAML")
+  .action((opts: { show?: string }) => {
+    scenariosCommand(opts);
   });
 
 try {

@@ -1,4 +1,3 @@
-import { getAddress, isAddress } from "ethers";
 import { InputError } from "../input-error.js";
 
 /** Parses `--seed`: a non-negative safe integer. */
@@ -13,12 +12,6 @@ export function parseSeed(value: string): number {
 export function parseLedgerKind(value: string): "chain" | "memory" {
   if (value !== "chain" && value !== "memory") throw new InputError("ledger", `"${value}" is not one of: chain, memory`);
   return value;
-}
-
-/** Parses an account address (any case). */
-export function parseAddress(value: string): string {
-  if (!isAddress(value)) throw new InputError("provider", `"${value}" is not an address (0x and 40 hex digits)`);
-  return getAddress(value.toLowerCase());
 }
 
 /** Parses a positive task id. */

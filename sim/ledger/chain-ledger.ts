@@ -117,6 +117,18 @@ export class ChainLedger implements Ledger {
   }
 
   async commitBlock(timestamp: number, actions: readonly MarketAction[]): Promise<BlockResult> {
+    try {
+      return await this.commitBlockOnce(timestamp, actions);
+    } catch (error) {
+      // The node may or may not hold what was sent before the failure (an answer lost to a
+      // timeout, a node stopped mid-block): the nonces counted here are no longer known to be
+      // right, so each sender's next transaction asks the node again (its pending nonce).
+      for (const action of actions) this.nonces.delete(action.from);
+      throw error;
+    }
+  }
+
+  private async commitBlockOnce(timestamp: number, actions: readonly MarketAction[]): Promise<BlockResult> {
     // hash is undefined when the node took the transaction but its answer was lost: found after mining.
     const sent: Array<{ action: MarketAction; nonce: number; hash: string | undefined }> = [];
     for (const action of actions) {

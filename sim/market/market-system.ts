@@ -11,6 +11,7 @@ import type { ResumeState } from "./resume.js";
 import { buildBlockActions } from "./market-block.js";
 import {
   ATTENTION_PER_KEPT_BID,
+  PostInterruptedError,
   PostRefusedError,
   PRIORITY,
   type ChainTask,
@@ -24,6 +25,7 @@ import {
 import type { Assignment, ProviderAgent } from "./provider-agent.js";
 
 export {
+  PostInterruptedError,
   PostRefusedError,
   type ExternalTask,
   type MarketProgress,
@@ -66,6 +68,8 @@ export class MarketSystem {
   /** Agents that may have a result to submit or an assignment to abandon at the next block. */
   private readonly needsAction = new Set<number>();
   private readonly pendingPosts: PendingPost[] = [];
+  /** The first this many pending posts are in the block being committed: none may be withdrawn. */
+  private committing = 0;
   private readonly bidWindow: number;
   private readonly attentionRng: RandomStream;
   private readonly offersPerBlock: number;
@@ -212,16 +216,39 @@ export class MarketSystem {
   async stop(): Promise<void> {
     this.stopped = true;
     await this.blockQueue.catch(() => undefined);
-    for (const post of this.pendingPosts.splice(0)) if (post.external !== undefined) post.reject(new Error("the market has stopped"));
+    // A failed block leaves `committing` set: its posts may have reached the node.
+    this.pendingPosts.splice(0).forEach((post, i) => post.external !== undefined && post.reject(new PostInterruptedError(i < this.committing)));
+    this.committing = 0;
   }
 
-  /** Posts `task` in the next block; resolves with its chain id once the block commits. */
-  addTask(task: ExternalTask): Promise<PostedTask> {
+  /**
+   * Posts `task` in the next block; resolves with its chain id once the block commits. When
+   * `signal` aborts before a block has taken the task, it is withdrawn (never sent) and the
+   * promise rejects with the signal's reason; once a block being committed holds it, it stays.
+   */
+  addTask(task: ExternalTask, signal?: AbortSignal): Promise<PostedTask> {
     if (this.stopped) return Promise.reject(new Error("the market has stopped"));
     return new Promise<PostedTask>((resolve, reject) => {
-      this.pendingPosts.push({ external: task, resolve, reject });
+      const post: PendingPost = { external: task, resolve, reject };
+      this.pendingPosts.push(post);
       this.trace({ t: this.engine.now, type: "task.external", from: task.from, size: task.size, region: task.region });
+      signal?.addEventListener(
+        "abort",
+        () => {
+          const index = this.pendingPosts.indexOf(post);
+          if (index < this.committing) return;
+          this.pendingPosts.splice(index, 1);
+          this.trace({ t: this.engine.now, type: "task.withdrawn", from: task.from });
+          reject(signal.reason);
+        },
+        { once: true },
+      );
     });
+  }
+
+  /** Whether a block being committed holds this external post (it can no longer be withdrawn). */
+  isCommitting(task: ExternalTask): boolean {
+    return this.pendingPosts.slice(0, this.committing).some((p) => p.external === task);
   }
 
   /**
@@ -232,6 +259,11 @@ export class MarketSystem {
     if (!this.byNode.has(nodeId)) return false;
     this.engine.schedule(Math.max(at, this.engine.now), { kind: "transition", nodeId, up: !down, cause }, PRIORITY.transition);
     return true;
+  }
+
+  /** The causes holding a node down as of the engine's time ("scenario", "operator", "outage:ID"); empty when online. */
+  holdsOn(nodeId: string): ReadonlySet<string> {
+    return this.downCauses.get(nodeId) ?? new Set();
   }
 
   /** An operator takes a node down or brings it up, now; other holds (the timeline, outages) stay. */
@@ -327,7 +359,9 @@ export class MarketSystem {
     // A block with nothing in it changes nothing: it is not mined (by either ledger), so
     // quiet stretches cost no chain work. Time still moves on at the next block's stamp.
     if (actions.length > 0) {
+      this.committing = included;
       const result = await this.ledger.commitBlock(this.chainTime(now), actions);
+      this.committing = 0;
       this.applyBlock(now, actions, result, included);
     }
     options.onProgress?.({ time: now, horizon: options.horizon, blocks: this.blocks, tasksPosted: this.postedCount, tasksDone: this.doneCount });

@@ -74,6 +74,17 @@ export class PostRefusedError extends Error {
   }
 }
 
+/**
+ * An external post the market stopped before it was mined: `sent` when a block being committed
+ * held it (the node may have it, and mine it later), false when it was still waiting.
+ */
+export class PostInterruptedError extends Error {
+  constructor(readonly sent: boolean) {
+    super(sent ? "the market stopped while the block holding this post was being committed" : "the market has stopped");
+    this.name = "PostInterruptedError";
+  }
+}
+
 export type MarketSimEvent =
   /** `cause` names what holds the node down (default "scenario": the failure timeline). */
   | { kind: "transition"; nodeId: string; up: boolean; cause?: string }

@@ -5,6 +5,7 @@ import { decodeLog, type LedgerEvent } from "../chain/ledger-reader.js";
 import { InputError } from "../input-error.js";
 import type { ChainBlockRecord } from "../ledger/types.js";
 import type { RunMetrics } from "../report/types.js";
+import type { ProviderDirectory } from "./simulate.js";
 
 /** run.json: what a run needs to be audited or inspected later. */
 export interface RunInfo {
@@ -14,6 +15,8 @@ export interface RunInfo {
   baseTimestamp: number;
   finalBlockHash: string | null;
   chain: { rpcUrl: string | null; marketAddress: string; deployBlock: number } | null;
+  /** Every provider's address, with its node name (`colo-use1#3`), group and region; absent in runs of older versions. */
+  providers?: ProviderDirectory;
 }
 
 /** Reads a run folder's files, with a clear error naming what is missing. */

@@ -5,6 +5,7 @@ import { ChainLedger } from "../ledger/chain-ledger.js";
 import { MemoryLedger } from "../ledger/memory-ledger.js";
 import type { ChainBlockRecord, Ledger } from "../ledger/types.js";
 import type { MarketProgress, TraceRecord } from "../market/market-types.js";
+import { providerNodes } from "../market/provider-nodes.js";
 import { runMarket } from "../market/run-market.js";
 import { buildFailureTimeline } from "../model/failures.js";
 import { generateWorkload } from "../model/workload.js";
@@ -27,6 +28,12 @@ export interface SimulateOptions {
   trace?: (record: TraceRecord) => void;
   /** Where raw chain blocks go; by default they are collected into `result.chainLog`. */
   chainLog?: (block: ChainBlockRecord) => void;
+  /**
+   * What the report's reproduce command passes as `--scenario`: the file a person can run it
+   * with (for a scenario file, its copy in the run folder). By default the scenario's name,
+   * which is right for a built-in.
+   */
+  scenarioArg?: string;
 }
 
 /** Everything a run produces, before it is written out. */
@@ -43,7 +50,12 @@ export interface SimulationResult {
   chainLog: ChainBlockRecord[];
   /** The market contract and its deployment block (chain ledger only), for `audit` and `ledger`. */
   chain: { rpcUrl: string | null; marketAddress: string; deployBlock: number } | null;
+  /** Every provider's account, with its node name, group and region, in scenario order. */
+  providers: ProviderDirectory;
 }
+
+/** Provider accounts by address: which node of which group each one is. */
+export type ProviderDirectory = Record<string, { node: string; group: string; region: string }>;
 
 /**
  * Runs the market and both baselines on one workload and one failure timeline, all drawn
@@ -112,6 +124,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
     baseTimestamp,
     finalBlockHash: lastHash,
     chain: chainInfo,
+    providers: Object.fromEntries(providerNodes(scenario).map((p) => [p.address, { node: p.node, group: p.group.group, region: p.group.region }])),
     report: {
       metrics,
       description: scenario.description,
@@ -121,9 +134,19 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
       outages: timeline.outageWindows().map((w) => ({ name: w.name, start: w.start, end: w.end, scope: describeScope(w.scope) })),
       reroutes,
       finalBlockHash: lastHash,
-      generatedBy: `bidmesh simulate --scenario ${scenario.name} --seed ${scenario.seed} --ledger ${options.ledger}`,
+      generatedBy: reproduceCommand(options.scenarioArg ?? scenario.name, scenario.seed, options.ledger),
     },
   };
+}
+
+/** The command that runs the same scenario and seed on the same kind of ledger again. */
+export function reproduceCommand(scenarioArg: string, seed: number, ledger: "chain" | "memory"): string {
+  return `bidmesh simulate --scenario ${shellWord(scenarioArg)} --seed ${seed} --ledger ${ledger}`;
+}
+
+/** `word` as a POSIX shell reads it back: as is when it is plain, single-quoted otherwise. */
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
 function describeScope(scope: unknown): string {
@@ -133,14 +156,24 @@ function describeScope(scope: unknown): string {
     .join("; ");
 }
 
-/** Passes blocks through, handing each raw chain block to `onBlock`. */
+/** Blocks between two turns of the event loop (see `recordBlocks`). */
+const BLOCKS_PER_TURN = 64;
+
+/**
+ * Passes blocks through, handing each raw chain block to `onBlock`. Every few blocks it lets
+ * the event loop turn: the memory ledger resolves at once, and without it a run would hold the
+ * loop to its end, so Ctrl-C (a signal handler) could not stop it. Outcomes do not change.
+ */
 function recordBlocks(ledger: Ledger, onBlock: (raw: ChainBlockRecord) => void): Ledger {
+  let blocks = 0;
   return {
     kind: ledger.kind,
     config: ledger.config,
     commitBlock: async (timestamp, actions) => {
       const result = await ledger.commitBlock(timestamp, actions);
       if (result.raw !== undefined) onBlock(result.raw);
+      blocks += 1;
+      if (blocks % BLOCKS_PER_TURN === 0) await new Promise((resolve) => setImmediate(resolve));
       return result;
     },
     close: () => ledger.close(),

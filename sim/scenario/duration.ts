@@ -1,7 +1,8 @@
 import { z } from "zod";
 
-// Durations in scenario files: "500ms", "90s", "15m", "6h", "1d", compounds such as "1h30m",
-// or a bare whole number meaning milliseconds. Simulation time is integer milliseconds.
+// Durations in scenario files: "500ms", "90s", "15m", "6h", "1d", or compounds such as "1h30m".
+// Every duration carries its unit: a bare number is refused (even 0), because `deadline: 1500`
+// reads as 1500 s to one person and 1.5 s to another. Simulation time is integer milliseconds.
 
 const UNIT_MS = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1_000, ms: 1 } as const;
 type Unit = keyof typeof UNIT_MS;
@@ -11,9 +12,15 @@ const UNITS_DESC: readonly Unit[] = ["d", "h", "m", "s", "ms"];
 
 const WHOLE = /^\s*(?:\d+(?:\.\d+)?(?:ms|s|m|h|d)\s*)+$/;
 const PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/g;
+const BARE = /^\s*(\d+(?:\.\d+)?)\s*$/;
 
 /** What a duration looks like, for error messages. */
-export const DURATION_HINT = "expected a duration like 90s, 15m or 6h (or a whole number of milliseconds)";
+export const DURATION_HINT = "expected a duration like 90s, 15m or 6h (a number with a unit: ms, s, m, h or d)";
+
+/** The message for a number without a unit, showing both readings: "1500 has no unit: write 1500ms or 1500s". */
+export function bareNumberProblem(amount: string): string {
+  return `${amount} has no unit: write ${amount}ms or ${amount}s`;
+}
 
 /**
  * Parses a duration to integer milliseconds, or returns the reason it is not one.
@@ -21,12 +28,12 @@ export const DURATION_HINT = "expected a duration like 90s, 15m or 6h (or a whol
  */
 export function parseDuration(value: unknown): { ok: true; ms: number } | { ok: false; problem: string } {
   if (typeof value === "number") {
-    if (!Number.isSafeInteger(value) || value < 0) {
-      return { ok: false, problem: `${DURATION_HINT}; a bare number is milliseconds and must be a whole number >= 0, got ${value}` };
-    }
-    return { ok: true, ms: value };
+    if (Number.isFinite(value) && value >= 0) return { ok: false, problem: bareNumberProblem(String(value)) };
+    return { ok: false, problem: `${DURATION_HINT}, got ${value}` };
   }
   if (typeof value !== "string") return { ok: false, problem: `${DURATION_HINT}, got ${describe(value)}` };
+  const bare = BARE.exec(value);
+  if (bare !== null) return { ok: false, problem: bareNumberProblem(bare[1]!) };
   if (!WHOLE.test(value)) return { ok: false, problem: `${DURATION_HINT}, got ${JSON.stringify(value)}` };
   let ms = 0;
   for (const [, amount, unit] of value.matchAll(PART)) ms += Number(amount) * UNIT_MS[unit as Unit];
@@ -70,7 +77,7 @@ export interface DurationOptions {
 }
 
 /**
- * A zod schema that turns a duration string (or whole ms) into integer milliseconds.
+ * A zod schema that turns a duration string (with its unit) into integer milliseconds.
  * @example
  * const schema = z.object({ timeout: durationSchema({ min: 1_000 }).prefault("30s") });
  * schema.parse({}).timeout // 30_000

@@ -6,6 +6,7 @@ import type { MechanismName } from "../chain/market-enums.js";
 import { durationSchema, formatDuration } from "./duration.js";
 import { ethSchema } from "./eth.js";
 import { strictObject } from "./issues.js";
+import { atMost, checkScenarioLimits, SCENARIO_LIMITS as L } from "./limits.js";
 
 // The scenario file, as one zod schema. Parsing turns the file's units into the simulation's:
 // durations become integer milliseconds, ETH amounts become wei (bigint), the auction
@@ -35,12 +36,14 @@ const RegionName = z
 const GroupName = z
   .string()
   .min(1)
+  .max(L.nameLength, atMost(L.nameLength, " characters"))
   .regex(/^[^\s#]+$/, { error: "a group name has no spaces and no '#' (node ids are group#index)" });
 
-const DependencyName = z.string().min(1);
+const DependencyName = z.string().min(1).max(L.nameLength, atMost(L.nameLength, " characters"));
 
 const ScenarioName = z
   .string()
+  .max(L.nameLength, atMost(L.nameLength, " characters"))
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { error: "a name of letters, digits, '.', '_' and '-' (it names files)" });
 
 /** Fractions (markups, steps) are of the provider's cost, or of the price for `undercut`. */
@@ -55,10 +58,10 @@ const StrategySchema = z.discriminatedUnion("kind", [
 const ProviderGroupSchema = strictObject({
   /** Group name; its providers are the nodes `${group}#0` … `${group}#${count - 1}`. */
   group: GroupName,
-  count: z.int().min(1),
+  count: z.int().min(1).max(L.providers, atMost(L.providers)),
   region: RegionName,
   /** Upstream dependencies it hides, e.g. "aws:us-east-1", "cloudflare", "azure-front-door". */
-  dependsOn: z.array(DependencyName).default(() => []),
+  dependsOn: z.array(DependencyName).max(L.dependsOn, atMost(L.dependsOn, " items")).default(() => []),
   /** Concurrent tasks. */
   capacity: z.int().min(1).max(UINT32_MAX).default(4),
   /** Compute-seconds per second. */
@@ -81,7 +84,7 @@ const ProviderGroupSchema = strictObject({
 
 const WorkloadSchema = strictObject({
   /** Poster accounts the tasks are spread over. */
-  posters: z.int().min(1).default(4),
+  posters: z.int().min(1).max(L.posters, atMost(L.posters)).default(4),
   arrivals: strictObject({
     ratePerMinute: z.number().gt(0),
     /** rate × (1 + amplitude·cos(2π(t − peakAt)/period)). */
@@ -91,14 +94,15 @@ const WorkloadSchema = strictObject({
       peakAt: durationSchema(),
     }).optional(),
     bursts: z
-      .array(strictObject({ at: durationSchema(), duration: durationSchema({ min: 1 }), multiplier: z.number().min(0) }))
+      .array(strictObject({ at: durationSchema(), duration: durationSchema({ min: 1 }), multiplier: z.number().min(0).max(L.burstMultiplier, atMost(L.burstMultiplier)) }))
+      .max(L.bursts, atMost(L.bursts, " items"))
       .default(() => []),
   }),
   /** Log-normal task sizes in compute-milliseconds (a speed-1 node needs that long). */
   taskSize: strictObject({
-    median: durationSchema({ min: 1_000 }),
+    median: durationSchema({ min: 1_000, max: L.taskSizeMs }),
     sigma: z.number().min(0).default(0.5),
-    max: durationSchema({ min: 1_000 }),
+    max: durationSchema({ min: 1_000, max: L.taskSizeMs, why: "the scenario limit" }),
   }).superRefine((size, ctx) => {
     if (size.max < size.median) {
       ctx.addIssue({ code: "custom", path: ["max"], message: `must be at least median (${formatDuration(size.median)}), got ${formatDuration(size.max)}` });
@@ -107,7 +111,7 @@ const WorkloadSchema = strictObject({
   /** Wei per compute-second the poster escrows: a task's max price is this × its size in seconds. */
   maxPricePerSecond: ethSchema({ positive: true }),
   /** On-chain execution budget = ceil(size in seconds × executionSlack) seconds. */
-  executionSlack: z.number().min(1).default(3),
+  executionSlack: z.number().min(1).max(L.executionSlack, atMost(L.executionSlack)).default(3),
   /** The poster's SLA from posting to result (ms): availability counts tasks done within it. */
   deadline: durationSchema({ min: 1_000 }),
   /** Weights of the region a task requires; "any" accepts every region. */
@@ -141,7 +145,7 @@ const MarketSchema = strictObject({
 const ScopeSchema = strictObject({
   region: RegionName.optional(),
   dependency: DependencyName.optional(),
-  providers: z.array(GroupName).min(1).optional(),
+  providers: z.array(GroupName).min(1).max(L.scopeProviders, atMost(L.scopeProviders, " items")).optional(),
 })
   .superRefine((scope, ctx) => {
     const given = Object.keys(scope).filter((k) => scope[k as keyof typeof scope] !== undefined);
@@ -164,14 +168,14 @@ const ScopeSchema = strictObject({
 export type OutageScope = { region: string } | { dependency: string } | { providers: string[] };
 
 const OutageSchema = strictObject({
-  name: z.string().min(1),
+  name: z.string().min(1).max(L.nameLength, atMost(L.nameLength, " characters")),
   scope: ScopeSchema,
   /** ms from the start of the run. */
   start: durationSchema(),
   /** Hard-down time (ms); a recovery comes after it. */
   duration: durationSchema({ min: 1 }),
   /** Capacity returns in `steps` equal steps spread over `over` after start + duration. */
-  recovery: strictObject({ steps: z.int().min(1), over: durationSchema({ min: 1 }) }).optional(),
+  recovery: strictObject({ steps: z.int().min(1).max(L.recoverySteps, atMost(L.recoverySteps)), over: durationSchema({ min: 1 }) }).optional(),
   /** From start, down (1 − upFraction)·period then up upFraction·period, for `for`; then hard down. */
   flapping: strictObject({
     period: durationSchema({ min: 2 }),
@@ -191,12 +195,12 @@ const OutageSchema = strictObject({
 const FailuresSchema = strictObject({
   /** Independent crashes of the provider groups that give mtbf and mttr. */
   crashes: z.boolean().default(true),
-  outages: z.array(OutageSchema).default(() => []),
+  outages: z.array(OutageSchema).max(L.outages, atMost(L.outages, " items")).default(() => []),
 });
 
 const SiteFields = {
   region: RegionName,
-  dependsOn: z.array(DependencyName).default(() => []),
+  dependsOn: z.array(DependencyName).max(L.dependsOn, atMost(L.dependsOn, " items")).default(() => []),
   /** Concurrent tasks at full capacity. */
   capacity: z.int().min(1),
   /** Wei per compute-second (list price). */
@@ -217,18 +221,18 @@ const BaselinesSchema = strictObject({
 
 const ScenarioObject = strictObject({
   name: ScenarioName,
-  description: z.string().min(1),
+  description: z.string().min(1).max(L.descriptionLength, atMost(L.descriptionLength, " characters")),
   /** Which OUTAGES.md figures the scenario uses, and how time is compressed. */
-  source: z.string().default(""),
+  source: z.string().max(L.sourceLength, atMost(L.sourceLength, " characters")).default(""),
   seed: z.int().min(0).default(1),
   /** Arrivals and failures happen in [0, duration) (ms). */
-  duration: durationSchema({ min: 1_000 }),
+  duration: durationSchema({ min: 1_000, max: L.durationMs, why: "the scenario limit" }),
   /** The market's coordination latency: one block per interval (ms, whole seconds). */
   blockInterval: durationSchema({ min: 1_000, wholeSeconds: true, why: CHAIN_SECONDS }).prefault("2s"),
   /** Availability bucket (ms); default duration / 48 rounded to a whole second. */
   metricsBucket: durationSchema({ min: 1 }).optional(),
-  regions: z.array(RegionName).min(1),
-  providers: z.array(ProviderGroupSchema).min(1),
+  regions: z.array(RegionName).min(1).max(L.regions, atMost(L.regions, " items")),
+  providers: z.array(ProviderGroupSchema).min(1).max(L.providerGroups, atMost(L.providerGroups, " items")),
   workload: WorkloadSchema,
   market: MarketSchema,
   failures: FailuresSchema.prefault({}),
@@ -241,7 +245,7 @@ type ParsedScenario = z.output<typeof ScenarioObject>;
  * A scenario file. Parse with `ScenarioSchema.parse(data, { error: scenarioErrorMap })` for
  * messages in the file's terms, or use `loadScenario`.
  */
-export const ScenarioSchema = ScenarioObject.superRefine(checkReferences).transform((s) => ({
+export const ScenarioSchema = ScenarioObject.superRefine(checkReferences).superRefine((s, ctx) => checkScenarioLimits(s, ctx)).transform((s) => ({
   ...s,
   metricsBucket: s.metricsBucket ?? defaultMetricsBucket(s.duration),
 }));

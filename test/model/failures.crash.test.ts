@@ -88,7 +88,7 @@ describe("independent crashes", () => {
   });
 
   it("have mean up time mtbf and mean down time mttr", () => {
-    const timeline = timelineOf(crashScenario((d) => (d["duration"] = "2000h")));
+    const timeline = timelineOf(crashScenario((d) => Object.assign(d, { duration: "2000h", blockInterval: "20s", market: { bidWindow: "30s" } })));
     const intervals = timeline.downIntervals("a#0");
     const downs = intervals.map((i) => i.end - i.start);
     const ups = intervals.map((i, k) => i.start - (k === 0 ? 0 : intervals[k - 1]!.end));

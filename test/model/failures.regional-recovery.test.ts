@@ -100,7 +100,7 @@ describe("regional outage with a gradual recovery", () => {
   });
 
   it("takes a node down at time 0 when the outage starts there", () => {
-    const timeline = timelineOf(regional((d) => (d["failures"].outages[0].start = 0)));
+    const timeline = timelineOf(regional((d) => (d["failures"].outages[0].start = "0s")));
     expect(timeline.capacityAt("a#0", 0)).toBe(0);
     expect(timeline.transitions()[0]).toEqual({ time: 0, nodeId: "a#0", up: false, capacity: 0 });
   });

@@ -28,6 +28,8 @@ export interface AnvilOptions {
   stateFile?: string;
   /** Default a free loopback port. */
   port?: number;
+  /** More anvil arguments (e.g. ["--state-interval", "1"]). */
+  args?: string[];
 }
 
 /** Starts anvil and resolves once it answers JSON-RPC (or rejects after 20 s). */
@@ -37,6 +39,7 @@ export async function startAnvil(options: AnvilOptions = {}): Promise<Anvil> {
   const url = `http://127.0.0.1:${port}`;
   const args = ["--host", "127.0.0.1", "--port", String(port), "--silent"];
   if (options.stateFile !== undefined) args.push("--state", options.stateFile);
+  args.push(...(options.args ?? []));
   const child: ChildProcess = spawn(ANVIL, args, { stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));

@@ -119,7 +119,7 @@ export function swarmScenario(seed: number): Scenario {
     name: `swarm-${seed}`,
     description: `fault swarm scenario of seed ${seed}`,
     seed,
-    duration: DURATION_MS,
+    duration: `${DURATION_MS}ms`,
     blockInterval: s(blockSeconds),
     regions: [LONE_REGION, ...REGIONS],
     providers: groups,

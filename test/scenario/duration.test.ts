@@ -13,20 +13,25 @@ describe("durations", () => {
     ["1.5h", 5_400_000],
     ["2m 30s", 150_000],
     [" 45s ", 45_000],
-    [250, 250],
-    [0, 0],
+    ["250ms", 250],
+    ["0s", 0],
+    ["0ms", 0],
   ])("%j is %d ms", (text, ms) => {
     expect(parseDuration(text)).toEqual({ ok: true, ms });
   });
 
-  it.each(["", "90", "5 minutes", "-5s", "1.5", "1h-30m", "s", "1y"])("refuses %j with the expected form", (text) => {
+  it.each(["", "5 minutes", "-5s", "1h-30m", "s", "1y"])("refuses %j with the expected form", (text) => {
     const parsed = parseDuration(text);
     expect(parsed.ok).toBe(false);
     if (!parsed.ok) expect(parsed.problem).toContain("expected a duration like 90s, 15m or 6h");
   });
 
-  it("refuses negative, fractional and non-finite bare numbers", () => {
-    for (const n of [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) expect(parseDuration(n).ok).toBe(false);
+  it("refuses a bare number, even 0, showing both readings", () => {
+    expect(parseDuration(1500)).toEqual({ ok: false, problem: "1500 has no unit: write 1500ms or 1500s" });
+    expect(parseDuration(0)).toEqual({ ok: false, problem: "0 has no unit: write 0ms or 0s" });
+    expect(parseDuration("90")).toEqual({ ok: false, problem: "90 has no unit: write 90ms or 90s" });
+    expect(parseDuration("1.5")).toEqual({ ok: false, problem: "1.5 has no unit: write 1.5ms or 1.5s" });
+    for (const n of [-1, Number.NaN, Number.POSITIVE_INFINITY]) expect(parseDuration(n).ok).toBe(false);
   });
 
   it("formats as the shortest compound that parses back", () => {
@@ -48,6 +53,6 @@ describe("durations", () => {
     const messages = (input: unknown) => schema.safeParse(input).error?.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
     expect(messages({ a: "1500ms" })).toEqual(["a: must be a whole number of seconds, at least 1s (chain time), got 1s500ms"]);
     expect(messages({ b: "2m" })).toEqual(["b: must be at most 1m, got 2m"]);
-    expect(messages({ b: null })).toEqual(["b: expected a duration like 90s, 15m or 6h (or a whole number of milliseconds), got null"]);
+    expect(messages({ b: null })).toEqual(["b: expected a duration like 90s, 15m or 6h (a number with a unit: ms, s, m, h or d), got null"]);
   });
 });

@@ -101,7 +101,7 @@ describe("units and defaults", () => {
       d["duration"] = "1h30m";
       d["workload"].mechanism = "second-price";
       d["providers"][0].mtbf = "1.5h";
-      d["providers"][0].mttr = 90_000;
+      d["providers"][0].mttr = "90000ms";
     });
     expect(s.duration).toBe(5_400_000);
     expect(s.providers[0]!.mtbf).toBe(5_400_000);
@@ -194,11 +194,20 @@ describe("each bad field gets its own message, naming its path", () => {
 
   it("a bad duration", () => {
     expect(onlyIssue((d) => (d["duration"] = "90 minutes"))).toBe(
-      'duration: expected a duration like 90s, 15m or 6h (or a whole number of milliseconds), got "90 minutes"',
+      'duration: expected a duration like 90s, 15m or 6h (a number with a unit: ms, s, m, h or d), got "90 minutes"',
     );
-    expect(onlyIssue((d) => (d["workload"].deadline = -5))).toMatch(/^workload\.deadline: .*whole number >= 0, got -5/);
+    expect(onlyIssue((d) => (d["workload"].deadline = -5))).toBe(`workload.deadline: expected a duration like 90s, 15m or 6h ${"(a number with a unit: ms, s, m, h or d)"}, got -5`);
     expect(onlyIssue((d) => (d["workload"].taskSize.median = "0.5ms"))).toBe('workload.taskSize.median: "0.5ms" is not a whole number of milliseconds');
-    expect(onlyIssue((d) => (d["market"].bidWindow = true))).toBe("market.bidWindow: expected a duration like 90s, 15m or 6h (or a whole number of milliseconds), got boolean true");
+    expect(onlyIssue((d) => (d["market"].bidWindow = true))).toBe("market.bidWindow: expected a duration like 90s, 15m or 6h (a number with a unit: ms, s, m, h or d), got boolean true");
+  });
+
+  it("a duration without a unit, even 0, showing both readings", () => {
+    expect(onlyIssue((d) => (d["workload"].deadline = 1500))).toBe("workload.deadline: 1500 has no unit: write 1500ms or 1500s");
+    expect(onlyIssue((d) => (d["workload"].deadline = "1500"))).toBe("workload.deadline: 1500 has no unit: write 1500ms or 1500s");
+    expect(onlyIssue((d) => (d["workload"].arrivals.diurnal = { amplitude: 0.5, period: "1h", peakAt: 0 }))).toBe(
+      "workload.arrivals.diurnal.peakAt: 0 has no unit: write 0ms or 0s",
+    );
+    expect(tinyScenario((d) => (d["workload"].deadline = "1500s")).workload.deadline).toBe(1_500_000);
   });
 
   it("a region that is not listed", () => {
@@ -240,13 +249,13 @@ describe("each bad field gets its own message, naming its path", () => {
   it("a blockInterval that is not whole seconds, saying why", () => {
     const why = "must be a whole number of seconds, at least 1s (chain timestamps are seconds)";
     expect(onlyIssue((d) => (d["blockInterval"] = "2500ms"))).toBe(`blockInterval: ${why}, got 2s500ms`);
-    expect(onlyIssue((d) => (d["blockInterval"] = 0))).toBe(`blockInterval: ${why}, got 0s`);
+    expect(onlyIssue((d) => (d["blockInterval"] = "0s"))).toBe(`blockInterval: ${why}, got 0s`);
     expect(onlyIssue((d) => (d["market"].bidWindow = "1.5s"))).toBe(`market.bidWindow: ${why}, got 1s500ms`);
   });
 
   it("a missing required field", () => {
     expect(onlyIssue((d) => delete d["workload"].deadline)).toBe(
-      "workload.deadline: required: expected a duration like 90s, 15m or 6h (or a whole number of milliseconds)",
+      "workload.deadline: required: expected a duration like 90s, 15m or 6h (a number with a unit: ms, s, m, h or d)",
     );
     expect(onlyIssue((d) => delete d["name"])).toBe("name: required: a string");
     expect(onlyIssue((d) => delete d["baselines"].centralized.pricePerSecond)).toBe(
@@ -267,7 +276,7 @@ describe("each bad field gets its own message, naming its path", () => {
   it("the mechanism, fractions and counts out of range", () => {
     expect(onlyIssue((d) => (d["workload"].mechanism = "dutch"))).toBe('workload.mechanism: expected one of "first-price", "second-price", got "dutch"');
     expect(onlyIssue((d) => (d["market"].fallbackDepth = 9))).toBe("market.fallbackDepth: must be at most 8, got 9");
-    expect(onlyIssue((d) => (d["workload"].arrivals.diurnal = { amplitude: 1.5, period: "1h", peakAt: 0 }))).toBe(
+    expect(onlyIssue((d) => (d["workload"].arrivals.diurnal = { amplitude: 1.5, period: "1h", peakAt: "0s" }))).toBe(
       "workload.arrivals.diurnal.amplitude: must be at most 1, got 1.5",
     );
     expect(onlyIssue((d) => (d["providers"] = []))).toBe("providers: must have at least 1 item");

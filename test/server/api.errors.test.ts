@@ -169,7 +169,7 @@ describe("errors from handlers", () => {
     const app = createApp({
       market: marketWith({
         postTask: async () => {
-          throw new ChainError("could not reach http://10.0.0.1:8545: ECONNREFUSED");
+          throw new ChainError("transaction 0xabc was not mined at /srv/secret/path");
         },
       }),
       token: TOKEN,
@@ -179,6 +179,38 @@ describe("errors from handlers", () => {
     expect(res.status).toBe(500);
     expect(res.body).toEqual({ error: "internal error" });
     expect(logged).toHaveLength(1);
+  });
+
+  // Every way a chain transport fails, as ethers, Node and undici raise it, at any depth of the
+  // cause chain (ChainLedger wraps its last retry's error): 503 naming the failure, never the URL.
+  it.each([
+    ["ECONNREFUSED", new ChainError("could not reach http://10.0.0.1:8545: ECONNREFUSED"), "connection refused"],
+    ["socket hang up", Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }), "connection reset"],
+    ["ethers TIMEOUT", Object.assign(new Error("request timeout (code=TIMEOUT, version=6)"), { code: "TIMEOUT" }), "request timed out"],
+    ["ethers NETWORK_ERROR", Object.assign(new Error("network error at http://10.0.0.1:8545"), { code: "NETWORK_ERROR" }), "network error"],
+    ["ethers SERVER_ERROR", Object.assign(new Error("server response 502 Bad Gateway"), { code: "SERVER_ERROR" }), "network error"],
+    ["fetch failed", new TypeError("fetch failed", { cause: Object.assign(new Error("connect ECONNREFUSED 10.0.0.1:8545"), { code: "ECONNREFUSED" }) }), "connection refused"],
+    ["wrapped by the ledger", new ChainError("the JSON-RPC node at http://10.0.0.1:8545 did not complete eth_sendTransaction after 4 tries", { cause: Object.assign(new Error("x"), { code: "ECONNRESET" }) }), "connection reset"],
+  ])("a chain transport failure (%s) → 503 saying the chain cannot be reached, nothing internal", async (_name, thrown, reason) => {
+    const logged: unknown[] = [];
+    const app = createApp({
+      market: marketWith({
+        postTask: async () => {
+          throw thrown;
+        },
+        readEvents: async () => {
+          throw thrown;
+        },
+      }),
+      token: TOKEN,
+      logError: (error) => logged.push(error),
+    });
+    for (const res of [await request(app).post("/api/tasks").set(AUTH).send(taskBody()), await request(app).get("/api/tasks")]) {
+      expect(res.status).toBe(503);
+      expect(res.body).toEqual({ error: `the chain cannot be reached (${reason}); retry when /api/health says it is reachable` });
+      expect(res.text).not.toContain("10.0.0.1");
+    }
+    expect(logged).toEqual([]);
   });
 
   it("an InputError → 400 naming its field", async () => {

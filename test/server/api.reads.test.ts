@@ -264,7 +264,7 @@ describe("GET /api/health", () => {
     expect(res.status).toBe(200);
     expect(HealthResponse.parse(res.body)).toEqual({
       status: "ok",
-      chain: { reachable: true, kind: "embedded", chainId: "31337", blockNumber: await fx.market.chain.provider.getBlockNumber() },
+      chain: { reachable: true, kind: "embedded", chainId: "31337", blockNumber: await fx.market.chain.provider.getBlockNumber(), timeoutMs: 5_000 },
       market: {
         address: fx.market.marketAddress,
         deployBlock: fx.market.deployBlock,
@@ -272,6 +272,7 @@ describe("GET /api/health", () => {
         running: false,
         state: null,
         reason: null,
+        reconnects: null,
         scenario: null,
         virtualTime: null,
         speed: null,
@@ -290,7 +291,7 @@ describe("GET /api/health", () => {
         posterAddress: real.posterAddress,
         postTask: (input) => real.postTask(input),
         readEvents: (filter) => real.readEvents(filter),
-        health: async () => ({ reachable: false, kind: "rpc", chainId: "1", blockNumber: null }),
+        health: async () => ({ reachable: false, kind: "rpc", chainId: "1", blockNumber: null, timeoutMs: 5_000 }),
         feed: real.feed,
         snapshot: () => real.snapshot(),
         status: () => real.status(),

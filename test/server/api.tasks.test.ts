@@ -1,12 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import request from "supertest";
 import { PostTaskResponse, TaskDetail, TaskPage } from "../../server/schemas.js";
-import { AUTH, chainState, createApiFixture, taskBody, TOKEN, type ApiFixture } from "./server-fixture.js";
+import { act, AUTH, chainState, commit, createApiFixture, taskBody, TOKEN, type ApiFixture } from "./server-fixture.js";
 
 let fx: ApiFixture;
 
 beforeAll(async () => {
   fx = await createApiFixture();
+  // A task names a region the market knows: one a provider registered in.
+  await commit(fx.market, 1, [act.register(0, "eu-west-1")]);
 });
 
 afterAll(async () => {

@@ -58,7 +58,9 @@ afterAll(async () => {
 describe("GET /api/health with a live market", () => {
   it("says the market is live and running, with its scenario, speed and virtual time", async () => {
     const body = HealthResponse.parse((await request(app).get("/api/health")).body);
-    expect(body.market).toMatchObject({ live: true, running: true, scenario: "live-regions", speed: SPEED, error: null });
+    expect(body.market).toMatchObject({ live: true, running: true, state: "running", reason: null, reconnects: 0, scenario: "live-regions", speed: SPEED, error: null });
+    // The workload is off here: API tasks only, no period.
+    expect(body.market.workload).toEqual({ repeats: false, period: null, periodMs: 2 * 3_600_000 });
     expect(body.market.virtualTime).toBeGreaterThan(0);
   });
 });
@@ -76,6 +78,9 @@ describe("GET /api/outages and /api/live/providers", () => {
       scope: { region: "eu-west-1" },
       start: 3_600_000,
       end: 4_200_000,
+      startSeconds: 3_600,
+      endSeconds: 4_200,
+      durationSeconds: 600,
       active: false,
       affected: await inRegion("eu-west-1"),
     });
@@ -104,7 +109,9 @@ describe("POST /api/outages: refusals change nothing", () => {
     ["a string duration", { region: "eu-west-1", duration: "60" }, 400, /whole number of seconds/],
     ["an unknown field", { region: "eu-west-1", duration: 60, providers: ["x"] }, 400, /providers/],
     ["an empty region", { region: "", duration: 60 }, 400, /must not be empty/],
-    ["a region with no provider", { region: "mars-1", duration: 60 }, 404, /no provider of the live market in region "mars-1"/],
+    ["a region the market does not know", { region: "mars-1", duration: 60 }, 400, /unknown region \\"mars-1\\": this market knows eu-west-1, us-east-1"/],
+    ["a region spelled with a bidi override", { region: "\u202e1-tsae-su", duration: 60 }, 400, /unknown region \\"\\\\u202e1-tsae-su\\"/],
+    ["any (no outage takes every region)", { region: "any", duration: 60 }, 400, /unknown region \\"any\\": this market knows eu-west-1, us-east-1"/],
     ["a dependency nobody has", { dependency: "azure:frontdoor", duration: 60 }, 404, /depends on "azure:frontdoor"/],
   ];
   it.each(cases)("%s → %i", async (_name, body, status, message) => {
@@ -137,6 +144,52 @@ describe("POST /api/outages takes providers down for the duration", () => {
     const listed = OutageList.parse((await request(app).get("/api/outages")).body).outages.find((o) => o.id === outage.id);
     expect(listed).toMatchObject({ active: false, affected: eu });
   });
+});
+
+describe("POST /api/providers/:address/online while an outage holds the provider down", () => {
+  const online = async (address: string): Promise<boolean | undefined> => (await live()).find((p) => p.address === address)?.online;
+
+  it("answers 409 with the outage and its window, changes nothing, and the provider comes back when the window ends", async () => {
+    const [held] = await inRegion("us-east-1");
+    // 600 virtual seconds are 3 s at 200x: time enough to ask while it lasts.
+    const started = await request(app).post("/api/outages").set(AUTH).send({ region: "us-east-1", duration: 600 });
+    expect(started.status).toBe(201);
+    const outage = Outage.parse(started.body);
+    await eventually(async () => (await online(held!)) === false, 5_000);
+
+    const res = await request(app).post(`/api/providers/${held}/online`).set(AUTH);
+    expect(res.status, res.text).toBe(409);
+    expect(res.body.heldBy).toEqual([{ outage: outage.id, name: "region us-east-1 offline", start: outage.start, end: outage.end }]);
+    expect(res.body.error).toBe(
+      `provider ${held} stays offline: it is held by outage ${outage.id} (region us-east-1 offline) until virtual time ${outage.end / 1000} s; nothing changed (post again once that ends)`,
+    );
+    expect(await online(held!)).toBe(false);
+
+    // The window ends: nothing else holds it, so it is back without another request.
+    await eventually(async () => (await online(held!)) === true, 10_000);
+    const again = await request(app).post(`/api/providers/${held}/online`).set(AUTH);
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual({ address: held, online: true });
+  }, 20_000);
+
+  it("taken offline by the operator and then by an outage: online answers 409 during the outage and 200 after it, when it comes back", async () => {
+    const [, held] = await inRegion("us-east-1");
+    expect((await request(app).post(`/api/providers/${held}/offline`).set(AUTH)).status).toBe(200);
+    await eventually(async () => (await online(held!)) === false, 5_000);
+    const started = await request(app).post("/api/outages").set(AUTH).send({ region: "us-east-1", duration: 200 });
+    expect(started.status).toBe(201);
+    const refused = await request(app).post(`/api/providers/${held}/online`).set(AUTH);
+    expect(refused.status).toBe(409);
+    expect(refused.body.heldBy.map((h: { outage: string }) => h.outage)).toEqual([started.body.id]);
+
+    // The outage ends, but the operator's hold stays (the 409 changed nothing) until it is lifted.
+    await eventually(async () => (await request(app).get("/api/outages")).body.outages.find((o: OutageJson) => o.id === started.body.id)?.active === false, 10_000);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await online(held!)).toBe(false);
+    const lifted = await request(app).post(`/api/providers/${held}/online`).set(AUTH);
+    expect(lifted.status).toBe(200);
+    await eventually(async () => (await online(held!)) === true, 5_000);
+  }, 20_000);
 });
 
 describe("GET /api/stream", () => {
@@ -207,7 +260,7 @@ describe("without a live market", () => {
     expect((await request(bareApp).get("/api/outages")).status).toBe(409);
     expect((await request(bareApp).get("/api/live/providers")).body).toEqual([]);
     const health = HealthResponse.parse((await request(bareApp).get("/api/health")).body);
-    expect(health.market).toMatchObject({ live: false, running: false, scenario: null, virtualTime: null, speed: null });
+    expect(health.market).toMatchObject({ live: false, running: false, state: null, reason: null, reconnects: null, workload: null, scenario: null, virtualTime: null, speed: null });
   });
 
   it("the stream sends a snapshot and then the API's own posts as they land", async () => {

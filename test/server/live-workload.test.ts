@@ -85,7 +85,7 @@ describe("live market past the scenario's duration", () => {
     expect([...periods].sort()).toEqual(expect.arrayContaining([0, 1, 2]));
 
     const health = HealthResponse.parse((await request(app).get("/api/health")).body);
-    expect(health.market).toMatchObject({ live: true, running: true, state: "running", reason: null, error: null });
+    expect(health.market).toMatchObject({ live: true, running: true, state: "running", reason: null, reconnects: 0, error: null });
     expect(health.market.workload).toMatchObject({ repeats: true, periodMs: PERIOD_MS });
     expect(health.market.workload!.period).toBeGreaterThanOrEqual(2);
     expect(health.market.workload!.period).toBe(Math.floor(health.market.virtualTime! / PERIOD_MS));

@@ -1,5 +1,10 @@
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
+import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { alive, simulationChildPids } from "./processes.js";
 
 // `bidmesh serve` as a person runs it, in a child process on a free loopback port: the token it
 // prints, then SIGTERM while a request is in flight.
@@ -16,7 +21,7 @@ afterAll(() => {
 });
 
 /** Starts the server and resolves once it printed its address. */
-async function startServer(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcessWithoutNullStreams; url: string; stdout: () => string; exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }> }> {
+async function startServer(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcessWithoutNullStreams; url: string; stdout: () => string; stderr: () => string; exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }> }> {
   const child = spawn(process.execPath, [CLI, "serve", "--port", "0", "--host", "127.0.0.1"], { cwd: root, env, stdio: "pipe" });
   children.push(child);
   let stdout = "";
@@ -39,7 +44,7 @@ async function startServer(env: NodeJS.ProcessEnv): Promise<{ child: ChildProces
       reject(new Error(`the server exited with ${code} before listening\nstdout: ${stdout}\nstderr: ${stderr}`));
     });
   });
-  return { child, url, stdout: () => stdout, exit };
+  return { child, url, stdout: () => stdout, stderr: () => stderr, exit };
 }
 
 describe("bidmesh serve", () => {
@@ -81,6 +86,54 @@ describe("bidmesh serve", () => {
     // Nothing listens any more.
     await expect(fetch(`${server.url}/api/health`)).rejects.toThrow();
   });
+
+  it.skipIf(!existsSync("/proc/self/status"))(
+    "SIGTERM with a chain simulation running and a request that never ends: the run's process is killed at once, its temp folder removed, and the server exits within its 10 s bound",
+    { timeout: 120_000 },
+    async () => {
+      const token = "shutdown-test-token-0123456789";
+      const env: NodeJS.ProcessEnv = { ...process.env, BIDMESH_API_TOKEN: token };
+      delete env["NODE_OPTIONS"];
+      delete env["BIDMESH_TEST_RESPONSE_DELAY_MS"];
+      const server = await startServer(env);
+      const headers = { Authorization: `Bearer ${token}`, "Content-Type": "application/json" };
+      const { id } = (await (await fetch(`${server.url}/api/simulations`, { method: "POST", headers, body: JSON.stringify({ scenario: "steady" }) })).json()) as { id: string };
+      let runs: number[] = [];
+      const deadline = Date.now() + 60_000;
+      while (runs.length === 0 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        runs = simulationChildPids(server.child.pid!);
+      }
+      expect(runs).toHaveLength(1);
+      const folder = readdirSync(tmpdir())
+        .map((name) => join(tmpdir(), name))
+        .find((dir) => dir.includes("bidmesh-simulations-") && existsSync(join(dir, id)));
+      expect(folder).toBeDefined();
+
+      // A request whose body never comes: server.close() waits for it.
+      const { port } = new URL(server.url);
+      const socket = connect(Number(port), "127.0.0.1");
+      await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
+      socket.on("error", () => undefined);
+      socket.write(`POST /api/tasks HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{`);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+
+      const signalledAt = Date.now();
+      server.child.kill("SIGTERM");
+      // The run is killed alongside server.close(), not after it: the hung request does not keep its chain alive.
+      while (alive(runs[0]!) && Date.now() - signalledAt < 5_000) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(alive(runs[0]!), "the run's process 5 s after SIGTERM").toBe(false);
+      while (existsSync(folder!) && Date.now() - signalledAt < 5_000) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(existsSync(folder!), "the results folder 5 s after SIGTERM").toBe(false);
+      const { code } = await server.exit;
+      const tookMs = Date.now() - signalledAt;
+      socket.destroy();
+      // 0 if the request was ended (a request timeout), else 1 from the forced exit at 10 s.
+      expect([0, 1]).toContain(code);
+      if (code === 1) expect(server.stderr()).toMatch(/requests still in flight after 10000 ms; exiting/);
+      expect(tookMs).toBeLessThan(13_000);
+    },
+  );
 
   it("bad options exit 2 with a message, and no server starts", () => {
     for (const [args, field] of [

@@ -9,12 +9,14 @@ import { SimulationJobs } from "../../server/simulations/simulation-jobs.js";
 import { simulate } from "../../sim/run/simulate.js";
 import { loadScenario, parseScenario } from "../../sim/scenario/load.js";
 import type { Scenario } from "../../sim/scenario/schema.js";
+import { alive, simulationChildPids } from "./processes.js";
 import { AUTH, createApiFixture, TOKEN, unusedMarket, type ApiFixture } from "./server-fixture.js";
 
-// Background simulations through the API: each run in its own worker thread (the worker entry is
+// Background simulations through the API: each run in its own child process (the child's entry is
 // a .mjs that registers tsx, so these tests also check it loads under vitest), one at a time.
 // The fixture scenario is small: a memory run takes well under a second of simulation, a chain
-// run about two (mostly booting the worker's own chain).
+// run about two (mostly booting the child and its own chain). On a loaded two-core machine a
+// run's process alone took 3.4 to 4.4 s to boot (load average 19), hence the long timeouts.
 
 const root = new URL("../../", import.meta.url).pathname;
 const FIXTURE = `${root}test/server/fixtures/sim-small.yaml`;
@@ -40,7 +42,7 @@ afterAll(async () => {
 const post = (app: BidmeshApp, body: unknown, headers: Record<string, string> = AUTH) => request(app).post("/api/simulations").set(headers).send(body as object);
 
 /** Polls the run until `until` holds (default: finished), calling `each` on every answer. */
-async function poll(app: BidmeshApp, id: string, each: (run: SimulationJson) => void = () => undefined, until = (run: SimulationJson) => run.status === "done" || run.status === "failed", timeoutMs = 45_000): Promise<SimulationJson> {
+async function poll(app: BidmeshApp, id: string, each: (run: SimulationJson) => void = () => undefined, until = (run: SimulationJson) => run.status === "done" || run.status === "failed", timeoutMs = 120_000): Promise<SimulationJson> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const res = await request(app).get(`/api/simulations/${id}`);
@@ -119,7 +121,9 @@ describe("POST /api/simulations: refusals", () => {
   });
 
   it("400 for a scenario over the ledger's limits, naming the field to change", async () => {
-    const scenario = { ...fixtureObject(), duration: "30d", blockInterval: "1s" };
+    // Inside the scenario schema's own limits (sim/scenario/limits.ts: 432,601 blocks, 14,400
+    // tasks), over the chain ledger's tighter ones.
+    const scenario = { ...fixtureObject(), duration: "5d", blockInterval: "1s" };
     const res = await post(fixture.app, { scenario });
     expect(res.status).toBe(400);
     const paths = (res.body.issues as Array<{ path: string; message: string }>).map((i) => i.path);
@@ -164,7 +168,7 @@ describe("reads of unknown runs", () => {
   });
 });
 
-describe("a run on the memory ledger", () => {
+describe("a run on the memory ledger", { timeout: 240_000 }, () => {
   it("202 with links, then done with the metrics an in-process run of the same scenario and seed gives, and its report", async () => {
     const res = await post(fixture.app, { scenario: "steady", seed: 3, ledger: "memory" });
     expect(res.status).toBe(202);
@@ -216,7 +220,7 @@ describe("a run on the memory ledger", () => {
   });
 });
 
-describe("a run on the chain ledger", () => {
+describe("a run on the chain ledger", { timeout: 240_000 }, () => {
   it("shows progress, then the metrics and final block hash an in-process run of the same scenario and seed gives; /api/health answers quickly meanwhile", async () => {
     // A longer inline variant of the fixture, so the run is seen between its first block and its end.
     const body = { scenario: { ...fixtureObject(), name: "sim-small-long", duration: "40m", workload: { ...(fixtureObject()["workload"] as object), deadline: "10m" } }, seed: 11 };
@@ -238,7 +242,7 @@ describe("a run on the chain ledger", () => {
       if (run.status === "done" || run.status === "failed") break;
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
-    // The chain run (its chain's boot included) is in another thread: the API's own loop stays
+    // The chain run (its chain's boot included) is in another process: the API's own loop stays
     // free. Generous for a shared two-core machine; a run on the API's thread blocks for seconds.
     expect(healthMs.length).toBeGreaterThan(5);
     expect(Math.max(...healthMs)).toBeLessThan(750);
@@ -266,7 +270,7 @@ describe("a run on the chain ledger", () => {
   });
 });
 
-describe("the queue", () => {
+describe("the queue", { timeout: 240_000 }, () => {
   it("503 when full; 409 for the report while queued or running, and once failed; close stops the worker and fails the rest", async () => {
     const small = new SimulationJobs({ maxQueued: 1, logError: (error) => logged.push(error) });
     const app = createApp({ market: unusedMarket(), simulations: small, token: TOKEN });
@@ -306,6 +310,25 @@ describe("the queue", () => {
     }
   });
 
+  it("accepts five runs (one running, four waiting) and answers the sixth 503, as the README and the OpenAPI document say", async () => {
+    const jobs = new SimulationJobs({ logError: (error) => logged.push(error) });
+    const app = createApp({ market: unusedMarket(), simulations: jobs, token: TOKEN });
+    try {
+      const answers = [];
+      for (let i = 0; i < 6; i++) answers.push(await post(app, { scenario: fixtureObject(), seed: i, ledger: "memory" }));
+      expect(answers.map((a) => a.status)).toEqual([202, 202, 202, 202, 202, 503]);
+      expect(answers.slice(0, 5).map((a) => a.body.status)).toEqual(["running", "queued", "queued", "queued", "queued"]);
+      expect(answers[5]!.body).toEqual({ error: "the simulation queue is full (1 running, 4 waiting): retry once one finishes" });
+      const doc = (await request(app).get("/openapi.json")).body as { paths: Record<string, { post?: { description: string; responses: Record<string, { description: string }> } }> };
+      const operation = doc.paths["/api/simulations"]!.post!;
+      expect(operation.description).toMatch(/one at a time, and four more may wait: a sixth is answered 503/);
+      expect(operation.responses["503"]!.description).toMatch(/one running and four waiting/);
+      expect(readFileSync(`${root}README.md`, "utf8")).toMatch(/Runs go one at a time \(four may wait; a full queue answers 503\)/);
+    } finally {
+      await jobs.close();
+    }
+  });
+
   it("a run over the time limit is stopped and fails", async () => {
     const timed = new SimulationJobs({ timeLimitMs: 200 });
     try {
@@ -323,7 +346,7 @@ describe("the queue", () => {
     try {
       const older = few.submit(loadScenario(FIXTURE), "memory");
       const newer = few.submit(loadScenario(FIXTURE, { seed: 6 }), "memory");
-      const deadline = Date.now() + 30_000;
+      const deadline = Date.now() + 120_000;
       while (few.get(newer.id)?.status !== "done" && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
       expect(few.get(newer.id)).toMatchObject({ status: "done", seed: 6 });
       expect(few.get(older.id)).toBeUndefined();
@@ -344,8 +367,8 @@ describe("the queue", () => {
   });
 });
 
-describe("bidmesh serve", () => {
-  it("runs simulations in workers under the CLI; on SIGTERM stops a running one and exits 0", async () => {
+describe("bidmesh serve", { timeout: 240_000 }, () => {
+  it("runs simulations in child processes under the CLI; on SIGTERM kills a running one's process and exits 0", async () => {
     const token = "serve-test-token-0123456789";
     const env: NodeJS.ProcessEnv = { ...process.env, BIDMESH_API_TOKEN: token };
     delete env["NODE_OPTIONS"];
@@ -356,7 +379,7 @@ describe("bidmesh serve", () => {
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
     const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
     try {
-      const deadline = Date.now() + 30_000;
+      const deadline = Date.now() + 120_000;
       let url: string | undefined;
       while (url === undefined) {
         url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)?.[1];
@@ -380,11 +403,15 @@ describe("bidmesh serve", () => {
 
       const slow = await submit({ scenario: "steady" });
       while ((await get(slow.id)).status !== "running") await new Promise((resolve) => setTimeout(resolve, 50));
+      // The run is a child process of the server's (the quick run's is gone: one child at a time).
+      const runs = simulationChildPids(child.pid!);
+      expect(runs).toHaveLength(1);
       const signalledAt = Date.now();
       child.kill("SIGTERM");
       expect(await exit).toEqual({ code: 0, signal: null });
-      // The worker and its chain are stopped, not waited for.
+      // The run's process and its chain are killed, not waited for.
       expect(Date.now() - signalledAt).toBeLessThan(5_000);
+      expect(alive(runs[0]!)).toBe(false);
       expect(stderr).toBe("");
     } finally {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");

@@ -79,6 +79,65 @@ describe("bidmesh audit", () => {
     expect(run.stderr).not.toMatch(STACK_LINE);
   });
 
+  /** A copy of the chain run whose chain-log.jsonl lines (one block each) went through `edit`. */
+  function damagedLog(name: string, edit: (lines: string[]) => string[]): string {
+    const dir = join(root, name);
+    cpSync(chainRun, dir, { recursive: true });
+    const path = join(dir, "chain-log.jsonl");
+    const lines = readFileSync(path, "utf8").trimEnd().split("\n");
+    writeFileSync(path, `${edit(lines).join("\n")}\n`);
+    return dir;
+  }
+  const blockOf = (line: string) => (JSON.parse(line) as { number: number }).number;
+
+  it("a chain log with a line missing in the middle: exit 1, one line naming the missing block (not dozens of fields)", () => {
+    let missing = 0;
+    const dir = damagedLog("gap", (lines) => {
+      const i = Math.floor(lines.length / 2);
+      missing = blockOf(lines[i]!);
+      return lines.filter((_, j) => j !== i);
+    });
+    const run = bidmesh(["audit", dir]);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toBe(`audit FAILED: ${dir}/chain-log.jsonl is not the whole chain of the run: block ${missing} missing\n`);
+    expect(run.stdout).toBe("");
+  });
+
+  it("a chain log missing its first line, several lines, or its last line: each named in one line", () => {
+    const first = damagedLog("gap-first", (lines) => lines.slice(1));
+    expect(bidmesh(["audit", first]).stderr).toMatch(/: block 2 missing\n$/);
+
+    let range = "";
+    const several = damagedLog("gap-range", (lines) => {
+      range = `blocks ${blockOf(lines[10]!)}–${blockOf(lines[12]!)} missing, block ${blockOf(lines[20]!)} missing`;
+      return lines.filter((_, j) => ![10, 11, 12, 20].includes(j));
+    });
+    const run = bidmesh(["audit", several]);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(new RegExp(`: ${range}\n$`));
+    expect(run.stderr.split("\n")).toHaveLength(2);
+
+    let after = 0;
+    const last = damagedLog("gap-last", (lines) => {
+      after = blockOf(lines.at(-1)!);
+      return lines.slice(0, -1);
+    });
+    const end = bidmesh(["audit", last]);
+    expect(end.status).toBe(1);
+    expect(end.stderr).toMatch(new RegExp(`: blocks from ${after} on missing \\(the log ends before the run's final block 0x[0-9a-f]{64}\\)\n$`));
+  });
+
+  it("a chain log with a line repeated: exit 1, one line naming the block", () => {
+    let repeated = 0;
+    const dir = damagedLog("repeat", (lines) => {
+      repeated = blockOf(lines[5]!);
+      return [...lines.slice(0, 6), lines[5]!, ...lines.slice(6)];
+    });
+    const run = bidmesh(["audit", dir]);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toBe(`audit FAILED: ${dir}/chain-log.jsonl is not the whole chain of the run: block ${repeated} appears again after block ${repeated}\n`);
+  });
+
   it("refuses a memory run with exit 2 and a clear message", () => {
     const run = bidmesh(["audit", memoryRun]);
     expect(run.status).toBe(2);

@@ -1,9 +1,10 @@
 // Bad input to `bidmesh simulate`: exit 2, a plain message on stderr, no stack trace, and no
 // output at all (no --out folder, no staging folder left beside it). Also: help and scenarios.
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { bidmesh, fixture, removeTempDirs, STACK_LINE, tempDir } from "./e2e.js";
+import { loadScenario } from "../../sim/scenario/load.js";
+import { bidmesh, fixture, removeTempDirs, ROOT, STACK_LINE, tempDir } from "./e2e.js";
 
 const BUILTINS = ["aws-us-east-1-2025-10-20", "azure-front-door-2025-10-29", "cloudflare-2025-11-18", "hidden-dependency", "steady"];
 
@@ -80,7 +81,7 @@ describe("bidmesh help and scenarios", () => {
     expect(run.status).toBe(0);
     expect(run.stderr).toBe("");
     expect(run.stdout).toContain("Usage: bidmesh simulate");
-    for (const option of ["--scenario <name|file>", "--seed <n>", "--ledger <kind>", "--rpc-url <url>", "--out <dir>", "--no-progress", "-h, --help"]) {
+    for (const option of ["--scenario <name|file>", "--seed <n>", "--ledger <kind>", "--rpc-url <url>", "--out <dir>", "--force", "--no-progress", "-h, --help"]) {
       expect(run.stdout).toContain(option);
     }
     expect(run.stdout).toContain('(default: "chain")');
@@ -93,5 +94,59 @@ describe("bidmesh help and scenarios", () => {
     const lines = run.stdout.trimEnd().split("\n");
     expect(lines.map((line) => line.split(/\s+/)[0])).toEqual(BUILTINS);
     for (const line of lines) expect(line.slice(30).trim().length).toBeGreaterThan(20);
+  });
+});
+
+describe("bidmesh --version, scenarios --show, and the help of the newer options", () => {
+  it("bidmesh --version (and -V) prints package.json's version and exits 0", () => {
+    const { version } = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string };
+    for (const flag of ["--version", "-V"]) {
+      const run = bidmesh([flag]);
+      expect(run.status).toBe(0);
+      expect(run.stderr).toBe("");
+      expect(run.stdout).toBe(`${version}\n`);
+    }
+    expect(bidmesh(["--help"]).stdout).toContain("-V, --version");
+  });
+
+  it("bidmesh ledger --help lists --json and a node name for --provider; scenarios --help lists --show", () => {
+    const ledger = bidmesh(["ledger", "--help"]);
+    expect(ledger.status).toBe(0);
+    expect(ledger.stdout).toContain("--json");
+    expect(ledger.stdout).toContain("--provider <address|node>");
+    const scenarios = bidmesh(["help", "scenarios"]);
+    expect(scenarios.status).toBe(0);
+    expect(scenarios.stdout).toContain("--show <name>");
+  });
+
+  it("bidmesh scenarios --show NAME prints each built-in's YAML, which validates when saved", () => {
+    const dir = tempDir("show");
+    for (const name of BUILTINS) {
+      const run = bidmesh(["scenarios", "--show", name]);
+      expect(run.status).toBe(0);
+      expect(run.stderr).toBe("");
+      const file = join(dir, `${name}.yaml`);
+      writeFileSync(file, run.stdout);
+      expect(loadScenario(file)).toEqual(loadScenario(name));
+    }
+  });
+
+  it("a built-in's YAML saved from --show runs with --scenario FILE (memory ledger) exactly as the built-in does", () => {
+    const dir = tempDir("show-run");
+    const file = join(dir, "mine.yaml");
+    writeFileSync(file, bidmesh(["scenarios", "--show", "aws-us-east-1-2025-10-20"]).stdout);
+    const fromFile = bidmesh(["simulate", "--scenario", file, "--ledger", "memory", "--out", join(dir, "file")]);
+    expect(fromFile.stderr).toBe("");
+    expect(fromFile.status).toBe(0);
+    const builtin = bidmesh(["simulate", "--scenario", "aws-us-east-1-2025-10-20", "--ledger", "memory", "--out", join(dir, "builtin")]);
+    expect(builtin.status).toBe(0);
+    expect(readFileSync(join(dir, "file/metrics.json"), "utf8")).toBe(readFileSync(join(dir, "builtin/metrics.json"), "utf8"));
+  });
+
+  it("bidmesh scenarios --show with an unknown name: exit 2, listing the built-ins", () => {
+    const run = bidmesh(["scenarios", "--show", "no-such-outage"]);
+    expect(run.status).toBe(2);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toBe(`bidmesh: show: unknown built-in scenario "no-such-outage"; built-ins: ${BUILTINS.join(", ")}\n`);
   });
 });

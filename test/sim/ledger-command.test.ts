@@ -1,7 +1,9 @@
 // `bidmesh ledger --run DIR`: a task's or a provider's history, rebuilt from the chain log a
 // chain run exported; checked against the run's own trace. Bad input exits 2.
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { formatEther } from "ethers";
+import { loadScenario } from "../../sim/scenario/load.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bidmesh, fixture, readJsonLines, removeTempDirs, STACK_LINE, tempDir } from "./e2e.js";
 
@@ -121,5 +123,85 @@ describe("bidmesh ledger --run DIR (a chain run of fixtures/provider-offline.yam
     expect(run.status).toBe(2);
     expect(run.stderr).toContain(`bidmesh: run: ${memoryDir} is a --ledger memory run: it has no chain ledger`);
     expect(run.stderr).not.toMatch(STACK_LINE);
+  });
+});
+
+/** run.json of a run folder. */
+const runInfo = (out: string) =>
+  JSON.parse(readFileSync(join(out, "run.json"), "utf8")) as { providers: Record<string, { node: string; group: string; region: string }> };
+
+describe("run.json names every provider, and ledger --provider takes the name", () => {
+  it("run.json maps every provider address to its node name (group#i), group and region, as the chain registered them", () => {
+    const scenario = loadScenario(fixture("provider-offline.yaml"));
+    const expected = scenario.providers.flatMap((g) => Array.from({ length: g.count }, (_, i) => ({ node: `${g.group}#${i}`, group: g.group, region: g.region })));
+    for (const out of [dir, memoryDir]) {
+      const { providers } = runInfo(out);
+      expect(Object.values(providers)).toEqual(expected);
+    }
+    // The addresses are the accounts that registered on chain, region for region, in order.
+    const registered = market.filter((e) => e.name === "ProviderRegistered");
+    expect(Object.keys(runInfo(dir).providers)).toEqual(registered.map((e) => e["provider"]));
+    expect(Object.values(runInfo(dir).providers).map((p) => p.region)).toEqual(registered.map((e) => e["region"]));
+    expect(runInfo(memoryDir).providers).toEqual(runInfo(dir).providers);
+  });
+
+  it("--provider NODE (cheap#1) prints the same history as --provider ADDRESS, with the node name", () => {
+    const [address, node] = Object.entries(runInfo(dir).providers).find(([, p]) => p.node === "cheap#1")!;
+    const byName = bidmesh(["ledger", "--run", dir, "--provider", "cheap#1"]);
+    expect(byName.stderr).toBe("");
+    expect(byName.status).toBe(0);
+    const byAddress = bidmesh(["ledger", "--run", dir, "--provider", address]);
+    expect(byName.stdout).toBe(byAddress.stdout);
+    expect(byName.stdout).toContain(`provider ${address} (${node.region}, capacity 3), node cheap#1 of group cheap`);
+  });
+
+  it("--provider with a node name the run does not have: exit 2, listing the run's providers", () => {
+    const run = bidmesh(["ledger", "--run", dir, "--provider", "colo-use1#3"]);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toBe("bidmesh: provider: no provider named colo-use1#3 in this run; its providers: cheap#0…1, steady#0…3, spare#0…1\n");
+  });
+
+  it("--provider NODE with --rpc-url (no run.json to map it): exit 2, before connecting", () => {
+    const run = bidmesh(["ledger", "--rpc-url", "http://127.0.0.1:1", "--market", "0x000000000000000000000000000000000000dEaD", "--provider", "cheap#1"]);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/^bidmesh: provider: a node name \(cheap#1\) needs --run DIR/);
+  });
+});
+
+describe("bidmesh ledger --json: one JSON document", () => {
+  type Doc = {
+    market: string;
+    nodes: Record<string, { node: string }>;
+    task?: { taskId: string; status: string; maxPrice: string; events: Array<{ name: string; blockNumber: number; timestamp: number; args: Record<string, unknown> }> };
+    provider?: { provider: string; node: string; group: string; bids: unknown[]; wins: unknown[]; events: Array<{ name: string }> };
+  };
+
+  it("--task 1 --json: the task's events as the trace has them, with block times, amounts in wei as strings", () => {
+    const run = bidmesh(["ledger", "--run", dir, "--task", "1", "--json"]);
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    const doc = JSON.parse(run.stdout) as Doc;
+    const own = market.filter((e) => e.taskId === 1);
+    expect(doc.task!.taskId).toBe("1");
+    expect(doc.task!.status).toBe("Completed");
+    expect(doc.task!.maxPrice).toBe(String(own[0]!["maxPrice"]));
+    expect(doc.task!.events.map((e) => e.name)).toEqual(own.map((e) => e.name));
+    for (const e of doc.task!.events) expect(Number.isInteger(e.timestamp)).toBe(true);
+    // Every provider in the task's events is named.
+    const providers = new Set(doc.task!.events.map((e) => e.args["provider"]).filter((p): p is string => typeof p === "string"));
+    for (const p of providers) expect(doc.nodes[p]?.node).toBe(runInfo(dir).providers[p]!.node);
+  });
+
+  it("--provider NODE --json: the provider's history with its node and group", () => {
+    const run = bidmesh(["ledger", "--run", dir, "--provider", "steady#0", "--json"]);
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    const doc = JSON.parse(run.stdout) as Doc;
+    const address = Object.entries(runInfo(dir).providers).find(([, p]) => p.node === "steady#0")![0];
+    expect(doc.provider!.provider).toBe(address);
+    expect(doc.provider!.node).toBe("steady#0");
+    expect(doc.provider!.group).toBe("steady");
+    expect(doc.provider!.bids.length).toBe(market.filter((e) => e.name === "BidPlaced" && e["provider"] === address).length);
+    expect(doc.provider!.events.map((e) => e.name)).toEqual(market.filter((e) => Object.values(e).includes(address)).map((e) => e.name));
   });
 });

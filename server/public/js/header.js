@@ -16,7 +16,7 @@ function chip(id, label, value, tone = "", title = "") {
 
 /**
  * What the market chip says, from the server's status (its `state` and `reason`): running (with
- * the workload's period once it repeats), ended or stopped with the reason. Until the first
+ * the workload's period once it repeats); stalled, reconnecting, ended or stopped with the reason. Until the first
  * health answer, the stream's being open is the best guess.
  */
 function marketChip(live, market) {
@@ -29,7 +29,9 @@ function marketChip(live, market) {
     return chip("health-market", "market", `running${period}`, "ok", title);
   }
   const reason = market.reason ?? market.error ?? "";
-  return chip("health-market", "market", reason ? `${state}: ${reason}` : state, "bad", reason);
+  // Stalled and reconnecting markets carry on by themselves once the chain answers.
+  const tone = state === "stalled" || state === "reconnecting" ? "warn" : "bad";
+  return chip("health-market", "market", reason ? `${state}: ${reason}` : state, tone, reason);
 }
 
 function renderStatus() {
