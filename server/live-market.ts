@@ -7,13 +7,15 @@
 // There the node may also stop answering, die, or come back: the market watches it, and when a
 // block fails on it, reconnects with backoff and resumes from the chain's state as a restart
 // would (a new session of the system over the same market), telling the feed as it goes.
+// The workload repeats period after period past the scenario's duration (workload-cycle.ts),
+// and the live KPIs (live-kpis.ts) are folded from the trace; both belong to the session.
 import { connectChain, type Chain } from "../sim/chain/connect.js";
 import { ChainError } from "../sim/chain/errors.js";
 import type { LedgerEvent, LedgerFilter } from "../sim/chain/ledger-reader.js";
 import { actorAddress } from "../sim/ledger/actors.js";
 import type { Address } from "../sim/ledger/types.js";
 import type { ProviderAgent } from "../sim/market/provider-agent.js";
-import { MarketSystem, PostInterruptedError, PostRefusedError, type TraceRecord } from "../sim/market/market-system.js";
+import { type MarketSystem, PostInterruptedError, PostRefusedError, type TraceRecord } from "../sim/market/market-system.js";
 import type { Scenario } from "../sim/scenario/schema.js";
 import { ChainUnavailableError, DEFAULT_CHAIN_TIMEOUT_MS, HEALTH_TIMEOUT_MS, isChainTransportError, transportReason, withChainDeadline } from "./chain-deadline.js";
 import { HttpError } from "./errors.js";
@@ -34,6 +36,9 @@ import {
 } from "./market-service.js";
 import { outageBookLimits, type OutageBookLimits } from "./outage-book.js";
 import { apiRequirementsRef } from "./task-ref.js";
+import type { CycleTask } from "./workload-cycle.js";
+import { KPI_PUBLISH_EVERY_MS } from "./live-kpis-setup.js";
+import type { KpisJson } from "./live-kpis.js";
 
 export interface LiveMarketOptions {
   scenario: Scenario;
@@ -42,7 +47,8 @@ export interface LiveMarketOptions {
   /** Virtual seconds per real second (default 1). */
   speed?: number;
   /**
-   * Post the scenario's workload too (default true). Off, only API tasks run: the providers
+   * Post the scenario's workload too (default true), repeating its pattern period after period
+   * past the scenario's duration (see workload-cycle.ts). Off, only API tasks run: the providers
    * still bid, execute and follow the scenario's failure timeline.
    */
   workload?: boolean;
@@ -95,6 +101,8 @@ export class LiveMarket implements MarketService {
   private closing: Promise<void> | undefined;
   private failure: unknown;
   private state: "running" | "reconnecting" | "stopped" = "running";
+  /** The session's pacing loop found no further event: nothing will happen in it any more. */
+  private ended = false;
   /** What the last probe of an RPC chain said; the embedded chain always answers. */
   private chainReachable = true;
   private reconnectCount = 0;
@@ -106,6 +114,8 @@ export class LiveMarket implements MarketService {
   private touched = new Set<Address>();
   /** Reads of committed blocks' events for the feed, in block order. */
   private feedReads: Promise<void> = Promise.resolve();
+  /** Wall ms the stream's `kpis` event was last published: at most every KPI_PUBLISH_EVERY_MS. */
+  private kpisPublishedAt = -Infinity;
 
   private constructor(
     private readonly chain: Chain,
@@ -280,6 +290,14 @@ export class LiveMarket implements MarketService {
     return { now, outages: this.session.outageBook.list(now) };
   }
 
+  /**
+   * The live KPIs as of the latest block (GET /api/kpis): the current session's, since they
+   * restart with it (see live-session.ts).
+   */
+  kpis(): KpisJson {
+    return this.session.kpis.snapshot();
+  }
+
   /** What a new subscriber of the feed sees first. */
   snapshot(): FeedSnapshot {
     const now = this.targetTime;
@@ -297,20 +315,35 @@ export class LiveMarket implements MarketService {
 
   status(): MarketStatus {
     const state = this.liveState();
+    const virtualTime = this.targetTime;
+    const { cycle } = this.session;
     return {
       live: true,
       running: state === "running",
       state,
+      reason: this.stateReason(state),
       reconnects: this.reconnectCount,
       scenario: this.scenario.name,
-      virtualTime: this.targetTime,
+      virtualTime,
       speed: this.speed,
       error: this.errorText(),
+      workload:
+        cycle === undefined
+          ? { repeats: false, period: null, periodMs: this.scenario.duration }
+          : { repeats: true, period: cycle.periodAt(virtualTime), periodMs: cycle.periodMs },
     };
   }
 
   readEvents(filter?: LedgerFilter): Promise<LedgerEvent[]> {
     return this.service.readEvents(filter);
+  }
+
+  blockTimes(blocks: Iterable<number>): Promise<Map<number, number>> {
+    return this.service.blockTimes(blocks);
+  }
+
+  nodeName(address: string): string | undefined {
+    return this.system.agentAt(address)?.nodeId;
   }
 
   health(): Promise<MarketHealth> {
@@ -351,9 +384,27 @@ export class LiveMarket implements MarketService {
     return this.options.probeIntervalMs ?? 1_000;
   }
 
-  /** running, or stalled while the chain does not answer; reconnecting; stopped. */
+  /** running, or stalled while the chain does not answer, or ended with no further event; reconnecting; stopped. */
   private liveState(): LiveMarketState {
-    return this.state === "running" && !this.chainReachable ? "stalled" : this.state;
+    if (this.state !== "running") return this.state;
+    if (this.ended) return "ended"; // nothing is pending: no block waits on the chain
+    return this.chainReachable ? "running" : "stalled";
+  }
+
+  /** Why the market is not running, in a sentence; null while it runs. */
+  private stateReason(state: LiveMarketState): string | null {
+    switch (state) {
+      case "running":
+        return null;
+      case "stalled":
+        return "the chain stopped answering: the market carries on when it answers again";
+      case "ended":
+        return "the market has no further event to process";
+      case "reconnecting":
+        return this.errorText();
+      case "stopped":
+        return this.errorText() ?? "the live market was stopped (the server is shutting down)";
+    }
   }
 
   /** Throws the 503 for a market that cannot take requests now; `suffix` ends its message. */
@@ -448,6 +499,7 @@ export class LiveMarket implements MarketService {
     }
     this.session = session;
     this.state = "running";
+    this.ended = false;
     this.failure = undefined;
     this.reconnectCount += 1;
     this.publishChain("resumed");
@@ -455,8 +507,10 @@ export class LiveMarket implements MarketService {
     this.schedule(0);
   }
 
-  /** Turns the market's trace into the feed: blocks with their events, providers going up or down. */
+  /** Turns the market's trace into the feed: blocks with their events (and the KPIs after them), providers going up or down. */
   private observe(record: TraceRecord): void {
+    // Every committed block's time, so the API's blockTime fields read no chain.
+    if (record.type === "block") this.session.service.blockClock.record(record["number"] as number, record["timestamp"] as number);
     if (this.feed.size === 0) return;
     if (record.type === "block") {
       const block = { number: record["number"] as number, timestamp: record["timestamp"] as number, now: record.t, txs: record["txs"] as number };
@@ -471,6 +525,7 @@ export class LiveMarket implements MarketService {
             const agent = system.agentAt(address);
             if (agent !== undefined) this.feed.publish({ type: "provider", data: this.providerJson(agent, agent.online) });
           }
+          this.publishKpis();
         })
         // A read the chain did not answer loses this block's feed messages, not the ones after it.
         .catch(() => undefined);
@@ -482,6 +537,43 @@ export class LiveMarket implements MarketService {
       // The trace comes before the agent's state changes: the record says what it becomes.
       if (agent !== undefined) this.feed.publish({ type: "provider", data: this.providerJson(agent, record.type === "node.up") });
     }
+  }
+
+  /** Posts the repeated workload's tasks that arrive by `t` from their posters' accounts, in the current session. */
+  private postRepeated(t: number): void {
+    const { cycle, system } = this.session;
+    if (cycle === undefined) return;
+    for (const task of cycle.due(t)) {
+      // The task's reference encodes its size, as an API task's does, so a resumed market knows it.
+      system
+        .addTask({
+          from: actorAddress("poster", task.poster),
+          requirementsHash: apiRequirementsRef(task.size),
+          size: task.size,
+          maxPrice: task.maxPrice,
+          executionBudget: task.executionBudget,
+          region: task.region,
+          mechanism: this.scenario.workload.mechanism,
+        })
+        .catch((error: unknown) => this.repeatRefused(system, task, error));
+    }
+  }
+
+  /**
+   * A refused repeated task is traced, never fatal: the scenario's own arrivals are refused the
+   * same way. One its session's end interrupted is no refusal: that session failed or stopped.
+   */
+  private repeatRefused(system: MarketSystem, task: CycleTask, error: unknown): void {
+    if (this.stopped || error instanceof PostInterruptedError) return;
+    this.options.trace?.({ t: system.engine.now, type: "task.repeat-refused", period: task.period, workloadTask: task.id, error: error instanceof Error ? error.message : String(error) });
+  }
+
+  /** The KPIs to the feed after a block, at most every KPI_PUBLISH_EVERY_MS of wall time (a fast market mines many blocks a second). */
+  private publishKpis(): void {
+    const wall = this.clock();
+    if (wall - this.kpisPublishedAt < KPI_PUBLISH_EVERY_MS) return;
+    this.kpisPublishedAt = wall;
+    this.feed.publish({ type: "kpis", data: this.session.kpis.snapshot() });
   }
 
   private announceOutages(now: number): void {
@@ -533,6 +625,9 @@ export class LiveMarket implements MarketService {
         if (next === undefined || next > target) break;
         // Windows that open or close at this event's time are announced before its providers change.
         this.announceOutages(next);
+        // Later periods' tasks that have arrived by this event go into the next block, as the
+        // scenario's own arrivals do: which block takes a task depends on virtual time alone.
+        this.postRepeated(next);
         if (!(await system.step())) break;
       }
       this.announceOutages(target);
@@ -541,7 +636,10 @@ export class LiveMarket implements MarketService {
       return;
     }
     const next = system.nextEventTime;
-    if (next === undefined) return;
+    if (next === undefined) {
+      this.ended = !this.stopped && this.session === session;
+      return;
+    }
     const dueAt = session.wallStart + next / this.speed;
     this.schedule(Math.min(MAX_SLEEP_MS, Math.max(0, Math.ceil(dueAt - this.clock()))));
   }

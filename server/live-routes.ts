@@ -3,6 +3,7 @@
 import type { z } from "zod";
 import { HttpError } from "./errors.js";
 import { openStream } from "./event-stream.js";
+import { KpisResponse } from "./kpi-schemas.js";
 import { requireKnownRegion } from "./known-regions.js";
 import { EventStreamText, LiveProvider, MAX_OUTAGE_SECONDS, Outage, OutageList, OutageListQuery, PostOutageRequest } from "./live-schemas.js";
 import type { OutageJson } from "./market-feed.js";
@@ -67,6 +68,24 @@ export const liveRoutes: readonly RouteDef[] = [
       const matching = outages.filter((o) => inState(o, query.state, now));
       const { items, ...page } = paginate(matching, query.page, query.pageSize);
       return json(200, { now, ...page, outages: items });
+    },
+  }),
+  route({
+    method: "get",
+    path: "/api/kpis",
+    tag: "live market",
+    summary: "The live market's key figures: on-time share, completion, latency p95, price per task, reroutes; a time series; the baselines' figures",
+    description:
+      "Folded from the market's events as blocks commit (an answer reads no chain). Shares are over decided tasks: completed within the scenario's deadline of their post, or past it. The same body comes as the stream's `kpis` event, at most once a second.",
+    auth: false,
+    query: NoQuery,
+    responses: {
+      200: { description: "The figures as of the latest block", schema: KpisResponse },
+      409: { description: "No live market runs" },
+    },
+    handler: async (_input, { market }) => {
+      if (market.kpis === undefined) throw new HttpError(409, { error: NO_LIVE_MARKET });
+      return json(200, market.kpis());
     },
   }),
   route({

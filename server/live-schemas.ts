@@ -90,6 +90,7 @@ export const EventStreamText = z.string().openapi({
     "Server-sent events. First `snapshot`: {now, speed, live, scenario, chainTimeZero (the chain timestamp of virtual time 0), providers: LiveProvider[], outages: Outage[]}.",
     "Then, as they happen: `block` {number, timestamp, now, txs}; `event`: a LedgerEvent (as in /api/ledger/events);",
     "`provider`: a LiveProvider whose online state changed; `outage`: an Outage when it starts (active) and ends;",
+    "`kpis`: the body of GET /api/kpis, after a block, at most once a second.",
     "`chain` {state: down | up | resumed, market (as in /api/health), reconnects, error, chainTimeZero} when the chain stops or starts answering, and when the market resumed from its state (its virtual clock starts again at chainTimeZero).",
     "A comment line every 15 s keeps the connection open.",
   ].join(" "),

@@ -1,6 +1,9 @@
 // A live market's session: the market system over the market, as a start builds it and as a
 // reconnection builds it again from the chain's state (sim/market/resume.ts). live-market.ts
 // paces a session to the wall clock and replaces it when the chain fails under it.
+// Each session has its own repeated workload (workload-cycle.ts) and live KPIs (live-kpis.ts):
+// a resumed session starts virtual time at 0, the scenario's workload with it (period 0 again),
+// so both restart with the session rather than carry on from the one the chain failed under.
 import type { Chain } from "../sim/chain/connect.js";
 import { DEFAULT_REGISTRY_FILE } from "../sim/chain/deploy.js";
 import { RandomStream } from "../sim/engine/rng.js";
@@ -17,6 +20,9 @@ import type { MarketFeed } from "./market-feed.js";
 import { ChainMarketService } from "./market-service.js";
 import { OutageBook } from "./outage-book.js";
 import { parseApiRequirementsRef } from "./task-ref.js";
+import { createLiveKpis } from "./live-kpis-setup.js";
+import type { LiveKpis } from "./live-kpis.js";
+import { WorkloadCycle } from "./workload-cycle.js";
 
 /**
  * One run of the market system over the market: what a start builds, and what a reconnection
@@ -30,17 +36,28 @@ export interface Session {
   byNode: ReadonlyMap<string, ProviderAgent>;
   /** The market was found in the deployment registry and resumed from its events. */
   resumed: boolean;
+  /** The workload's later periods (from period 1, this session's virtual time); undefined when the workload is off. */
+  cycle: WorkloadCycle | undefined;
+  /**
+   * The KPIs folded from this session's trace. They restart with the session, as its virtual
+   * clock and workload do: a resume's tasks from before are the chain's, not this fold's
+   * (their results are not counted), and the series' buckets stay in one virtual clock.
+   */
+  kpis: LiveKpis;
 }
 /**
  * Builds a session on `chain`: the market (new on the embedded chain; on an RPC node the one
  * the registry remembers, resumed from its events, else a new one), the system over it with the
- * scenario's workload and failure timeline scheduled, and its outage book.
+ * scenario's workload and failure timeline scheduled, its outage book, its repeated workload
+ * and its KPIs. The system's trace goes to options.trace, the KPIs, then `observe` (the market's).
  */
 export async function openSession(chain: Chain, feed: MarketFeed, options: LiveMarketOptions, observe: (record: TraceRecord) => void): Promise<Session> {
   const { scenario } = options;
   const clock = options.clock ?? Date.now;
   const root = RandomStream.root(scenario.seed);
   const tasks = options.workload === false ? [] : generateWorkload(scenario, root.fork("workload"));
+  // Later periods fork their own streams off the same "workload" stream: fixed by the seed alone.
+  const cycle = options.workload === false ? undefined : new WorkloadCycle(scenario, root.fork("workload"));
   const config = toMarketConfig(scenario);
   const now = Math.floor(clock() / 1000);
   let ledger: ChainLedger;
@@ -53,6 +70,8 @@ export async function openSession(chain: Chain, feed: MarketFeed, options: LiveM
     ledger = await ChainLedger.create(chain, config, now);
   }
   const trace = options.trace ?? (() => undefined);
+  const timeline = buildFailureTimeline(scenario, root);
+  const kpis = createLiveKpis(scenario, tasks, timeline);
   const system = new MarketSystem({
     scenario,
     tasks,
@@ -62,12 +81,12 @@ export async function openSession(chain: Chain, feed: MarketFeed, options: LiveM
     rng: root.fork("market"),
     trace: (record) => {
       trace(record);
+      kpis.observe(record);
       observe(record);
     },
     endless: true,
     resume,
   });
-  const timeline = buildFailureTimeline(scenario, root);
   system.scheduleWorkload();
   system.scheduleTimeline(timeline);
   system.start();
@@ -75,7 +94,7 @@ export async function openSession(chain: Chain, feed: MarketFeed, options: LiveM
   const outageBook = new OutageBook(options.outageLimits);
   bookScenarioOutages(outageBook, timeline, byNode);
   const service = new ChainMarketService(chain, ledger, { feed, chainTimeoutMs: options.chainTimeoutMs });
-  return { service, system, wallStart: clock(), outageBook, byNode, resumed: resume !== undefined };
+  return { service, system, wallStart: clock(), outageBook, byNode, resumed: resume !== undefined, cycle, kpis };
 }
 
 /** The scenario's outage windows, with the market's providers they take down. */

@@ -2,6 +2,8 @@
 // every subscriber. Publishing never waits for a subscriber; a slow one is the stream's problem
 // (the route ends a stream that falls too far behind).
 import type { LedgerEvent, LedgerFilter } from "../sim/chain/ledger-reader.js";
+import type { KpisJson } from "./live-kpis.js";
+import type { LiveMarketState } from "./market-service.js";
 import type { LedgerEventJson } from "./schemas.js";
 import { eventJson } from "./views.js";
 
@@ -50,7 +52,7 @@ export interface BlockJson {
 export interface ChainStateJson {
   state: "down" | "up" | "resumed";
   /** The live market's state as of this message (as in GET /api/health). */
-  market: "running" | "stalled" | "reconnecting" | "stopped";
+  market: LiveMarketState;
   /** Times the market resumed from the chain. */
   reconnects: number;
   /** What failed, while the market reconnects. */
@@ -65,6 +67,7 @@ export type FeedMessage =
   | { type: "event"; data: LedgerEventJson }
   | { type: "provider"; data: LiveProviderJson }
   | { type: "outage"; data: OutageJson }
+  | { type: "kpis"; data: KpisJson }
   | { type: "chain"; data: ChainStateJson };
 
 /** What a new subscriber gets first. */

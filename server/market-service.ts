@@ -14,6 +14,8 @@ import { ChainLedger } from "../sim/ledger/chain-ledger.js";
 import type { Address, MarketAction } from "../sim/ledger/types.js";
 import { ChainUnavailableError, DEFAULT_CHAIN_TIMEOUT_MS, HEALTH_TIMEOUT_MS, withChainDeadline } from "./chain-deadline.js";
 import { MarketFeed, publishBlock, type FeedSnapshot, type OutageJson } from "./market-feed.js";
+import { BlockTimes } from "./block-times.js";
+import type { KpisJson } from "./live-kpis.js";
 import { apiRequirementsRef } from "./task-ref.js";
 
 /** A task to post, validated. */
@@ -85,6 +87,12 @@ export interface MarketService {
   startOutage?(request: OutageRequest): Promise<OutageJson | undefined>;
   /** A live market only: every outage window as of now. */
   outages?(): { now: number; outages: OutageJson[] };
+  /** A live market only: its key figures as of the latest block, and the baselines' on the same workload. */
+  kpis?(): KpisJson;
+  /** The chain timestamps (s) of these blocks, for the answers' blockTime fields; absent: no times. */
+  blockTimes?(blocks: Iterable<number>): Promise<Map<number, number>>;
+  /** A live market only: the node name (`group#i`) of one of its providers; undefined for any other address. */
+  nodeName?(address: string): string | undefined;
 }
 
 /** Something other than the operator that keeps a live-market provider offline. */
@@ -105,14 +113,14 @@ export interface MarketStatus {
   live: boolean;
   /** The live market is stepping (false while it waits for the chain, reconnects, or has stopped). */
   running: boolean;
-  /**
-   * A live market: `running`; `stalled` (the chain stopped answering mid-block: it carries on
-   * when the chain does); `reconnecting` (a block failed on the chain: it resumes from the
-   * chain's state once the chain answers, retrying with backoff); `stopped`. Null without one.
-   */
+  /** Null without a live market; see LiveMarketState. */
   state: LiveMarketState | null;
+  /** Why the live market is not running (stalled, reconnecting, ended or stopped); null while it runs. */
+  reason: string | null;
   /** Times the live market resumed from the chain after losing it; null without one. */
   reconnects: number | null;
+  /** The live market's workload: whether it repeats past the scenario's duration, and the period now. */
+  workload: LiveWorkloadStatus | null;
   scenario: string | null;
   /** Virtual ms since the live market started; null without one. */
   virtualTime: number | null;
@@ -121,7 +129,23 @@ export interface MarketStatus {
   error: string | null;
 }
 
-export type LiveMarketState = "running" | "stalled" | "reconnecting" | "stopped";
+/**
+ * running: the pacing loop steps the market; stalled: the chain stopped answering mid-block (it
+ * carries on when the chain does); reconnecting: a block failed on the chain (it resumes from
+ * the chain's state once the chain answers, retrying with backoff); ended: it has no further
+ * event (nothing happens any more, though the API still reads the chain); stopped: shut down,
+ * or stopped by an error.
+ */
+export type LiveMarketState = "running" | "stalled" | "reconnecting" | "ended" | "stopped";
+
+export interface LiveWorkloadStatus {
+  /** The scenario's workload repeats period after period (false: the workload is off, API tasks only). */
+  repeats: boolean;
+  /** The period virtual time is in, from 0 (the scenario's own workload); null when the workload is off. */
+  period: number | null;
+  /** One period: the scenario's duration, virtual ms. */
+  periodMs: number;
+}
 
 export interface MarketServiceOptions {
   /** The market was found in the deployment registry rather than deployed now (an RPC node). */
@@ -165,6 +189,8 @@ export class ChainMarketService implements MarketService {
   readonly feed: MarketFeed;
   /** Found in the deployment registry rather than deployed by this service. */
   readonly reused: boolean;
+  /** Block timestamps read once and kept (the live market records its blocks here too). */
+  readonly blockClock = new BlockTimes(() => this.chain);
 
   constructor(
     readonly chain: Chain,
@@ -238,7 +264,11 @@ export class ChainMarketService implements MarketService {
   }
 
   status(): MarketStatus {
-    return { live: false, running: false, state: null, reconnects: null, scenario: null, virtualTime: null, speed: null, error: null };
+    return { live: false, running: false, state: null, reason: null, reconnects: null, scenario: null, virtualTime: null, speed: null, error: null, workload: null };
+  }
+
+  blockTimes(blocks: Iterable<number>): Promise<Map<number, number>> {
+    return this.blockClock.of(blocks);
   }
 
   /**

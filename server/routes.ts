@@ -2,6 +2,7 @@
 // lists exactly the routes served.
 import { parseEther } from "ethers";
 import type { MechanismName } from "../sim/chain/market-enums.js";
+import { annotate, type Plain } from "./annotate.js";
 import { HttpError } from "./errors.js";
 import { requireKnownRegion } from "./known-regions.js";
 import type { MarketService, OfflineHold } from "./market-service.js";
@@ -86,7 +87,7 @@ export const routes: readonly RouteDef[] = [
         .reverse();
       const bidders = query.provider === undefined ? undefined : bidTasks(events, query.provider);
       const matching = bidders === undefined ? tasks : tasks.filter((t) => bidders.has(t.taskId));
-      return json(200, paginate(matching, query.page, query.pageSize));
+      return json(200, await annotate(market, paginate(matching, query.page, query.pageSize)));
     },
   }),
   route({
@@ -107,7 +108,7 @@ export const routes: readonly RouteDef[] = [
       const events = await market.readEvents({ taskId: BigInt(params.id) });
       const history = taskHistories(events)[0];
       if (history === undefined) throw new HttpError(404, { error: `task ${params.id} not found` });
-      return json(200, taskDetail(history));
+      return json(200, await annotate(market, taskDetail(history)));
     },
   }),
   route({
@@ -127,7 +128,7 @@ export const routes: readonly RouteDef[] = [
         toBlock: query.toBlock,
       });
       const bids = newestFirst(events).map(
-        (e): LedgerBidJson => ({
+        (e): Plain<LedgerBidJson> => ({
           taskId: Number(e.taskId),
           provider: e.args["provider"] as string,
           price: (e.args["price"] as bigint).toString(),
@@ -137,7 +138,7 @@ export const routes: readonly RouteDef[] = [
           logIndex: e.logIndex,
         }),
       );
-      return json(200, paginate(bids, query.page, query.pageSize));
+      return json(200, await annotate(market, paginate(bids, query.page, query.pageSize)));
     },
   }),
   route({
@@ -159,7 +160,7 @@ export const routes: readonly RouteDef[] = [
       const matching = events.filter(
         (e) => (query.provider === undefined || e.args["provider"] === query.provider) && (query.account === undefined || e.accounts.includes(query.account)),
       );
-      return json(200, paginate(newestFirst(matching).map(eventJson), query.page, query.pageSize));
+      return json(200, await annotate(market, paginate(newestFirst(matching).map(eventJson), query.page, query.pageSize)));
     },
   }),
   route({
@@ -172,7 +173,7 @@ export const routes: readonly RouteDef[] = [
     responses: { 200: { description: "A page of providers", schema: ProviderPage }, 503: CHAIN_UNAVAILABLE },
     handler: async ({ query }, { market }) => {
       const providers = providerStates(await market.readEvents()).map(providerSummary);
-      return json(200, paginate(providers, query.page, query.pageSize));
+      return json(200, await annotate(market, paginate(providers, query.page, query.pageSize)));
     },
   }),
   route({
@@ -191,7 +192,7 @@ export const routes: readonly RouteDef[] = [
     handler: async ({ params }, { market }) => {
       const provider = providerStates(await market.readEvents({ account: params.address })).find((p) => p.address === params.address);
       if (provider === undefined) throw new HttpError(404, { error: `no provider is registered at ${params.address}` });
-      return json(200, providerDetail(provider, market.providerOnline?.(params.address) ?? null));
+      return json(200, await annotate(market, providerDetail(provider, market.providerOnline?.(params.address) ?? null)));
     },
   }),
   providerSwitch("offline"),

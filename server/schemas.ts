@@ -202,6 +202,22 @@ export const PostTaskResponse = z
   })
   .openapi("PostTaskResponse");
 
+/** Beside every block number in a ledger answer (see annotate.ts). */
+export const BlockTime = z
+  .string()
+  .nullable()
+  .openapi({
+    description: "the block's time: ISO 8601 UTC of its chain timestamp (on the live market, virtual time is this less the stream snapshot's chainTimeZero); null if the chain has no such block",
+    example: "2026-12-04T02:00:00.000Z",
+  });
+/** Beside every provider address in a ledger answer. */
+export const NodeName = z
+  .string()
+  .nullable()
+  .openapi({ description: "the live market's name for this provider: its scenario group and index, as the simulator names nodes; null for any other address, or without a live market", example: "colo-use1#3" });
+const blockTime = { blockTime: BlockTime };
+const providerNode = { providerNode: NodeName };
+
 export const TaskSummary = z
   .object({
     taskId: z.number().int(),
@@ -216,7 +232,9 @@ export const TaskSummary = z
     bidWindowEnd: z.number().int().openapi({ description: "end of the first bid window: a chain timestamp, unix seconds" }),
     requirementsHash: z.string(),
     postedBlock: z.number().int(),
+    postedTime: BlockTime,
     provider: AddressOut.nullable().openapi({ description: "the assignee while awarded, who delivered once completed; null otherwise" }),
+    providerNode: NodeName,
     bidCount: z.number().int(),
     rerouteCount: z.number().int(),
   })
@@ -227,9 +245,11 @@ export const LedgerEvent = z
   .object({
     name: z.string(),
     blockNumber: z.number().int(),
+    blockTime: BlockTime.optional().openapi({ description: "the block's time (ISO 8601 UTC); in REST answers, not in the stream's events (its block message has the timestamp)" }),
     transactionHash: z.string(),
     logIndex: z.number().int(),
     taskId: z.number().int().nullable(),
+    providerNode: NodeName.optional().openapi({ description: "the node name of the provider among the event's args; in REST answers, not in the stream's events" }),
     accounts: z.array(AddressOut),
     args: z.record(z.string(), z.unknown()).openapi({ description: "the event's parameters by name: amounts in wei as decimal strings, regions by name, enums by name" }),
   })
@@ -237,26 +257,30 @@ export const LedgerEvent = z
 export type LedgerEventJson = z.infer<typeof LedgerEvent>;
 
 export const TaskDetail = TaskSummary.extend({
-  bids: z.array(z.object({ provider: AddressOut, price: Wei, round: z.number().int(), blockNumber: z.number().int() })),
+  bids: z.array(z.object({ provider: AddressOut, ...providerNode, price: Wei, round: z.number().int(), blockNumber: z.number().int(), ...blockTime })),
   awards: z.array(
     z.object({
       provider: AddressOut,
+      ...providerNode,
       bidPrice: Wei,
       payment: Wei,
       epoch: z.number().int(),
       deadline: z.number().int().openapi({ description: "when the assignee must have delivered: a chain timestamp, unix seconds" }),
       blockNumber: z.number().int(),
+      ...blockTime,
     }),
   ),
-  skipped: z.array(z.object({ provider: AddressOut, reason: z.string(), blockNumber: z.number().int() })),
+  skipped: z.array(z.object({ provider: AddressOut, ...providerNode, reason: z.string(), blockNumber: z.number().int(), ...blockTime })),
   reroutes: z.array(
     z.object({
       provider: AddressOut,
+      ...providerNode,
       epoch: z.number().int(),
       reason: z.string(),
       caller: AddressOut,
       slashed: Wei,
       blockNumber: z.number().int(),
+      ...blockTime,
     }),
   ),
   reopens: z.array(
@@ -264,19 +288,22 @@ export const TaskDetail = TaskSummary.extend({
       round: z.number().int(),
       bidWindowEnd: z.number().int().openapi({ description: "end of the new bid window: a chain timestamp, unix seconds" }),
       blockNumber: z.number().int(),
+      ...blockTime,
     }),
   ),
   result: z
     .object({
       provider: AddressOut,
+      ...providerNode,
       epoch: z.number().int(),
       resultHash: z.string(),
       payment: Wei,
       posterRefund: Wei,
       blockNumber: z.number().int(),
+      ...blockTime,
     })
     .nullable(),
-  refund: z.object({ amount: Wei, reason: z.string(), blockNumber: z.number().int() }).nullable(),
+  refund: z.object({ amount: Wei, reason: z.string(), blockNumber: z.number().int(), ...blockTime }).nullable(),
   events: z.array(LedgerEvent),
 }).openapi("TaskDetail");
 export type TaskDetailJson = z.infer<typeof TaskDetail>;
@@ -285,9 +312,11 @@ export const LedgerBid = z
   .object({
     taskId: z.number().int(),
     provider: AddressOut,
+    ...providerNode,
     price: Wei,
     round: z.number().int(),
     blockNumber: z.number().int(),
+    ...blockTime,
     transactionHash: z.string(),
     logIndex: z.number().int(),
   })
@@ -297,11 +326,13 @@ export type LedgerBidJson = z.infer<typeof LedgerBid>;
 export const ProviderSummary = z
   .object({
     address: AddressOut,
+    node: NodeName,
     region: z.string(),
     capacity: z.number().int().openapi({ description: "concurrent tasks it takes" }),
     stake: Wei,
     unbonding: Wei,
     registeredBlock: z.number().int(),
+    registeredTime: BlockTime,
     slashes: z.object({ count: z.number().int(), total: Wei }),
     tasks: z.object({
       bids: z.number().int(),
@@ -313,15 +344,15 @@ export const ProviderSummary = z
   .openapi("ProviderSummary");
 export type ProviderSummaryJson = z.infer<typeof ProviderSummary>;
 
-const TaskPayment = z.object({ taskId: z.number().int(), epoch: z.number().int(), payment: Wei, blockNumber: z.number().int() });
+const TaskPayment = z.object({ taskId: z.number().int(), epoch: z.number().int(), payment: Wei, blockNumber: z.number().int(), ...blockTime });
 
 export const ProviderDetail = ProviderSummary.extend({
   online: z.boolean().nullable().openapi({ description: "whether the live market's simulated provider is online; null when no live market runs or the address is not one of its providers" }),
   history: z.object({
     wins: z.array(TaskPayment),
     completions: z.array(TaskPayment),
-    failures: z.array(z.object({ taskId: z.number().int(), epoch: z.number().int(), reason: z.string(), blockNumber: z.number().int() })),
-    slashes: z.array(z.object({ taskId: z.number().int(), amount: Wei, blockNumber: z.number().int() })),
+    failures: z.array(z.object({ taskId: z.number().int(), epoch: z.number().int(), reason: z.string(), blockNumber: z.number().int(), ...blockTime })),
+    slashes: z.array(z.object({ taskId: z.number().int(), amount: Wei, blockNumber: z.number().int(), ...blockTime })),
   }),
 }).openapi("ProviderDetail");
 export type ProviderDetailJson = z.infer<typeof ProviderDetail>;
@@ -364,13 +395,22 @@ export const HealthResponse = z
       deployBlock: z.number().int(),
       live: z.boolean().openapi({ description: "a live market (a scenario's providers) runs behind the API" }),
       running: z.boolean().openapi({ description: "the live market is stepping (state running)" }),
-      state: z.enum(["running", "stalled", "reconnecting", "stopped"]).nullable().openapi({
+      state: z.enum(["running", "stalled", "reconnecting", "ended", "stopped"]).nullable().openapi({
         description:
-          "the live market: running; stalled (the chain stopped answering mid-block: it carries on when the chain does); reconnecting (a block failed on the chain: it resumes from the chain's state once the chain answers, retrying with backoff); stopped. Null without a live market",
+          "the live market: running; stalled (the chain stopped answering mid-block: it carries on when the chain does); reconnecting (a block failed on the chain: it resumes from the chain's state once the chain answers, retrying with backoff); ended (it has no further event); stopped (shut down, or stopped by an error). See reason. Null without a live market",
       }),
+      reason: z.string().nullable().openapi({ description: "why the live market is not running (stalled, reconnecting, ended or stopped); null while it runs" }),
       reconnects: z.number().int().nullable().openapi({ description: "times the live market resumed from the chain after losing it; null without one" }),
+      workload: z
+        .object({
+          repeats: z.boolean().openapi({ description: "the scenario's workload repeats past its duration, period after period, drawn from the seed; false when the workload is off (API tasks only)" }),
+          period: z.number().int().nullable().openapi({ description: "the period virtual time is in, from 0 (the scenario's own workload; a resumed session starts again at 0); null when the workload is off" }),
+          periodMs: z.number().int().openapi({ description: "one period: the scenario's duration, virtual ms" }),
+        })
+        .nullable()
+        .openapi({ description: "the live market's workload; null without a live market" }),
       scenario: z.string().nullable(),
-      virtualTime: z.number().int().nullable().openapi({ description: "virtual ms since the live market started" }),
+      virtualTime: z.number().int().nullable().openapi({ description: "virtual ms since the live market started (its session: a resume from the chain starts again at 0)" }),
       speed: z.number().nullable().openapi({ description: "virtual seconds per real second" }),
       error: z.string().nullable().openapi({ description: "why the live market stopped or is reconnecting, if an error did that" }),
     }),

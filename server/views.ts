@@ -1,6 +1,6 @@
 // The API's JSON views of the ledger, built from chain events alone: tasks, providers, events.
 // Amounts are wei as decimal strings (JSON numbers cannot hold them); ids, blocks, rounds and
-// epochs are numbers.
+// epochs are numbers. Node names and block times are added by annotate.ts.
 import { formatEther } from "ethers";
 import { taskHistory, type LedgerEvent, type TaskHistory } from "../sim/chain/ledger-reader.js";
 import { enumName, FAILURE_REASON, REFUND_REASON, SKIP_REASON, type MechanismName, type TaskStatusName } from "../sim/chain/market-enums.js";
@@ -14,6 +14,7 @@ import type {
   TaskStatusParam,
   TaskSummaryJson,
 } from "./schemas.js";
+import type { Plain } from "./annotate.js";
 import { parseApiRequirementsRef } from "./task-ref.js";
 
 export const MECHANISM_PARAM: Record<MechanismName, MechanismParam> = { FirstPrice: "first-price", SecondPrice: "second-price" };
@@ -91,7 +92,7 @@ function currentProvider(h: TaskHistory): string | null {
   return null;
 }
 
-export function taskSummary(h: TaskHistory): TaskSummaryJson {
+export function taskSummary(h: TaskHistory): Plain<TaskSummaryJson> {
   const posted = h.events.find((e) => e.name === "TaskPosted")!.args;
   const sizeMs = parseApiRequirementsRef(h.requirementsHash);
   return {
@@ -114,7 +115,7 @@ export function taskSummary(h: TaskHistory): TaskSummaryJson {
   };
 }
 
-export function taskDetail(h: TaskHistory): TaskDetailJson {
+export function taskDetail(h: TaskHistory): Plain<TaskDetailJson> {
   return {
     ...taskSummary(h),
     bids: h.bids.map((b) => ({ provider: b.provider, price: b.price.toString(), round: b.round, blockNumber: b.blockNumber })),
@@ -238,7 +239,7 @@ export function providerStates(events: readonly LedgerEvent[]): ProviderState[] 
   return [...byAddress.values()];
 }
 
-export function providerSummary(p: ProviderState): ProviderSummaryJson {
+export function providerSummary(p: ProviderState): Plain<ProviderSummaryJson> {
   return {
     address: p.address,
     region: p.region,
@@ -251,7 +252,7 @@ export function providerSummary(p: ProviderState): ProviderSummaryJson {
   };
 }
 
-export function providerDetail(p: ProviderState, online: boolean | null = null): ProviderDetailJson {
+export function providerDetail(p: ProviderState, online: boolean | null = null): Plain<ProviderDetailJson> {
   return {
     ...providerSummary(p),
     online,

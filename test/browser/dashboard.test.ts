@@ -134,6 +134,19 @@ describe.skipIf(skip)("dashboard (Chromium)", () => {
     expect(deliverer).not.toBe(winner);
     expect(await card.locator("li.ev.result").textContent()).toMatch(/\(us-east-1\).*paid/);
 
+    // The live KPI panel counts the completed task (from the stream's kpis events) and draws
+    // its charts with echarts from /vendor/echarts; the header says the market runs, and why not.
+    await page.getByTestId("kpi-card").waitFor();
+    await poll(() => page.getByTestId("kpi-completionShare-value").textContent(), 15_000).toMatch(/^\d+(\.\d)?%$/);
+    expect(await page.getByTestId("kpi-onTimeShare-value").textContent()).toMatch(/^\d+(\.\d)?%$/);
+    expect(await page.getByTestId("kpi-latencyP95Seconds-value").textContent()).toMatch(/^\d+(\.\d+)? s$/);
+    expect(await page.getByTestId("kpi-pricePerTaskEth-value").textContent()).toMatch(/\d.* ETH$/);
+    expect(Number(await page.getByTestId("kpi-reroutes-value").textContent())).toBeGreaterThanOrEqual(1);
+    for (const chart of ["kpi-chart-ontime", "kpi-chart-latency", "kpi-chart-throughput"]) {
+      expect(await page.locator(`[data-testid="${chart}"] canvas`).count(), chart).toBeGreaterThanOrEqual(1);
+    }
+    expect(await page.getByTestId("health-market").textContent()).toContain("running");
+
     // The ledger browser, filtered by the task: its three bids.
     await page.getByTestId("ledger-task").fill(String(taskId));
     await page.getByTestId("ledger-apply").click();

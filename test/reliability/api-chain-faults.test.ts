@@ -73,7 +73,15 @@ async function post(): Promise<Timed> {
 interface Health {
   status: string;
   chain: { reachable: boolean; timeoutMs: number };
-  market: { state: string; running: boolean; reconnects: number; error: string | null };
+  market: {
+    state: string;
+    running: boolean;
+    reason: string | null;
+    reconnects: number;
+    error: string | null;
+    virtualTime: number;
+    workload: { repeats: boolean; period: number | null; periodMs: number };
+  };
 }
 
 /** Polls health until `ok` holds (every 250 ms, up to `withinMs`); returns the last answer. */
@@ -123,7 +131,9 @@ describe("a live market over anvil that hangs, dies and comes back", () => {
       const first = await post();
       expect(first.status, first.text).toBe(201);
       const health = await timed("/api/health");
-      expect(health.body).toMatchObject({ status: "ok", chain: { reachable: true, timeoutMs: DEADLINE_MS }, market: { state: "running", reconnects: 0 } });
+      expect(health.body).toMatchObject({ status: "ok", chain: { reachable: true, timeoutMs: DEADLINE_MS }, market: { state: "running", reason: null, reconnects: 0 } });
+      // The scenario's workload is on, and repeats (live-regions: a 2 h period).
+      expect((health.body as Health).market.workload).toMatchObject({ repeats: true, period: 0, periodMs: 2 * 3_600_000 });
     });
 
     it("answers POST and GET /api/tasks 503 within the deadline, /metrics with chain_up 0, health unreachable within its short deadline", async () => {
@@ -159,6 +169,7 @@ describe("a live market over anvil that hangs, dies and comes back", () => {
       const { health } = await healthUntil((h) => h.market.state !== "running", 5_000);
       expect(["stalled", "reconnecting"]).toContain(health.market.state);
       expect(health.market.running).toBe(false);
+      expect(health.market.reason).toMatch(/chain/);
     }, 20_000);
   });
 
@@ -184,6 +195,7 @@ describe("a live market over anvil that hangs, dies and comes back", () => {
       const { health } = await healthUntil((h) => h.market.state === "reconnecting", 30_000);
       expect(health.market).toMatchObject({ state: "reconnecting", running: false });
       expect(health.market.error).toMatch(/^the chain failed \(request timed out\): reconnecting/);
+      expect(health.market.reason).toMatch(/reconnecting/);
       process.kill(anvil.pid, "SIGCONT");
       const back = performance.now();
       const resumed = await nextChainEvent("resumed", 30_000);
@@ -223,9 +235,17 @@ describe("a live market over anvil that hangs, dies and comes back", () => {
       const resumed = await nextChainEvent("resumed", 40_000);
       console.log(`api chain faults: node restarted on its state: the live market resumed ${Math.round(performance.now() - back)} ms after it answered`);
       expect(resumed.data).toMatchObject({ state: "resumed", market: "running", reconnects: 2, error: null });
+      // The new session starts virtual time, the workload's periods and the KPIs at 0 again: the
+      // KPIs reach no further than its clock (the failed session's ran far longer).
+      const kpis = await timed("/api/kpis");
+      const now = await timed("/api/health");
+      expect(kpis.status, kpis.text).toBe(200);
+      const session = (now.body as Health).market;
+      expect((kpis.body as { now: number }).now).toBeLessThanOrEqual(session.virtualTime);
+      expect(session.workload).toMatchObject({ repeats: true, period: 0 });
       const { health, status } = await healthUntil((h, s) => s === 200 && h.market.state === "running", 20_000);
       expect(status).toBe(200);
-      expect(health.market).toMatchObject({ state: "running", reconnects: 2, error: null });
+      expect(health.market).toMatchObject({ state: "running", reason: null, reconnects: 2, error: null });
       const again = await post();
       expect(again.status, again.text).toBe(201);
       const { taskId } = again.body as { taskId: number };

@@ -271,11 +271,13 @@ describe("GET /api/health", () => {
         live: false,
         running: false,
         state: null,
+        reason: null,
         reconnects: null,
         scenario: null,
         virtualTime: null,
         speed: null,
         error: null,
+        workload: null,
       },
     });
   });

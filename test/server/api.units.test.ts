@@ -24,6 +24,8 @@ const UNITLESS = new Set([
   "count", "capacity", "running", "bids", "won", "completed", "failed", "seed", "fraction", "share", "onTime", "tasks",
   "tasksPosted", "tasksDone", "tasksCompleted", "tasksRefunded", "tasksUnfinished", "completionRate", "onTimeRate",
   "reroutes", "reauctions", "slashes", "reconnects",
+  // The live status's workload period (an index) and the live KPIs' counts and shares (0 to 1).
+  "period", "tasksDecided", "posted", "late", "onTimeShare", "completionShare",
 ]);
 
 interface Field {

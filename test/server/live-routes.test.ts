@@ -58,7 +58,9 @@ afterAll(async () => {
 describe("GET /api/health with a live market", () => {
   it("says the market is live and running, with its scenario, speed and virtual time", async () => {
     const body = HealthResponse.parse((await request(app).get("/api/health")).body);
-    expect(body.market).toMatchObject({ live: true, running: true, state: "running", reconnects: 0, scenario: "live-regions", speed: SPEED, error: null });
+    expect(body.market).toMatchObject({ live: true, running: true, state: "running", reason: null, reconnects: 0, scenario: "live-regions", speed: SPEED, error: null });
+    // The workload is off here: API tasks only, no period.
+    expect(body.market.workload).toEqual({ repeats: false, period: null, periodMs: 2 * 3_600_000 });
     expect(body.market.virtualTime).toBeGreaterThan(0);
   });
 });
@@ -258,7 +260,7 @@ describe("without a live market", () => {
     expect((await request(bareApp).get("/api/outages")).status).toBe(409);
     expect((await request(bareApp).get("/api/live/providers")).body).toEqual([]);
     const health = HealthResponse.parse((await request(bareApp).get("/api/health")).body);
-    expect(health.market).toMatchObject({ live: false, running: false, state: null, reconnects: null, scenario: null, virtualTime: null, speed: null });
+    expect(health.market).toMatchObject({ live: false, running: false, state: null, reason: null, reconnects: null, workload: null, scenario: null, virtualTime: null, speed: null });
   });
 
   it("the stream sends a snapshot and then the API's own posts as they land", async () => {

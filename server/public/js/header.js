@@ -8,8 +8,30 @@ const HEALTH_EVERY_MS = 5_000;
 
 let health = null;
 
-function chip(id, label, value, tone = "") {
-  return h("div", { class: `chip ${tone}`, id, "data-testid": id }, h("span", { class: "chip-label" }, label), h("span", { class: "chip-value" }, value));
+function chip(id, label, value, tone = "", title = "") {
+  const attrs = { class: `chip ${tone}`, id, "data-testid": id };
+  if (title) attrs.title = title;
+  return h("div", attrs, h("span", { class: "chip-label" }, label), h("span", { class: "chip-value" }, value));
+}
+
+/**
+ * What the market chip says, from the server's status (its `state` and `reason`): running (with
+ * the workload's period once it repeats); stalled, reconnecting, ended or stopped with the reason. Until the first
+ * health answer, the stream's being open is the best guess.
+ */
+function marketChip(live, market) {
+  if (!live) return chip("health-market", "market", "no live market", "muted");
+  const state = market.state ?? (market.running === false ? "stopped" : store.connection === "open" ? "running" : null);
+  if (state === null) return chip("health-market", "market", "…", "muted");
+  if (state === "running") {
+    const period = market.workload?.repeats && market.workload.period > 0 ? ` · period ${market.workload.period + 1}` : "";
+    const title = market.workload?.repeats ? "the scenario's workload repeats period after period" : market.workload ? "workload off: API tasks only" : "";
+    return chip("health-market", "market", `running${period}`, "ok", title);
+  }
+  const reason = market.reason ?? market.error ?? "";
+  // Stalled and reconnecting markets carry on by themselves once the chain answers.
+  const tone = state === "stalled" || state === "reconnecting" ? "warn" : "bad";
+  return chip("health-market", "market", reason ? `${state}: ${reason}` : state, tone, reason);
 }
 
 function renderStatus() {
@@ -18,7 +40,6 @@ function renderStatus() {
   const reachable = health?.chain?.reachable;
   const block = store.block ?? health?.chain?.blockNumber ?? null;
   const live = store.live || market.live === true;
-  const running = market.running ?? (live ? store.connection === "open" : null);
   const scenario = store.scenario ?? market.scenario ?? null;
   const speed = store.speed ?? market.speed ?? null;
   const now = live ? (virtualNow() ?? market.virtualTime ?? null) : null;
@@ -26,7 +47,7 @@ function renderStatus() {
   replaceChildren(
     el,
     chip("health-chain", "chain", health === null ? "…" : reachable ? `${health.chain.kind} · block ${block ?? "–"}` : "unreachable", reachable === false ? "bad" : "ok"),
-    chip("health-market", "market", !live ? "no live market" : running ? "running" : "stopped", !live ? "muted" : running ? "ok" : "bad"),
+    marketChip(live, market),
     chip("health-scenario", "scenario", scenario ?? "–"),
     chip("health-time", "virtual time", `${formatVirtual(now)}${speed ? ` · ${speed}×` : ""}`),
     chip("health-stream", "stream", stream, store.connection === "open" ? "ok" : store.connection === "unavailable" ? "bad" : "warn"),

@@ -1,6 +1,7 @@
 // The dashboard's entry point: wires each panel, then opens the event stream that feeds them.
 import { initFeed } from "./feed.js";
 import { initHeader } from "./header.js";
+import { initKpis } from "./kpis.js";
 import { initLedger } from "./ledger.js";
 import { initOutages } from "./outages.js";
 import { initPostTask } from "./post-task.js";
@@ -9,6 +10,7 @@ import { initSimulations } from "./simulations.js";
 import { connectStream } from "./stream.js";
 
 initHeader();
+initKpis();
 initProviders();
 initOutages();
 initFeed();

@@ -1,5 +1,5 @@
 // GET /api/stream (server-sent events): a snapshot of the providers and outages, then blocks,
-// market events, provider state changes and outage windows as they happen. The browser's
+// market events, provider state changes, outage windows and the live KPIs as they happen. The browser's
 // EventSource reconnects by itself; every (re)connection starts with a fresh snapshot.
 import { emit, store } from "./store.js";
 
@@ -102,6 +102,11 @@ export function connectStream() {
     if (!p?.address) return;
     store.providers.set(p.address, { ...store.providers.get(p.address), ...p });
     emit("providers");
+  });
+
+  source.addEventListener("kpis", (message) => {
+    const kpis = parse(message);
+    if (kpis) emit("kpis", kpis);
   });
 
   source.addEventListener("outage", (message) => {
