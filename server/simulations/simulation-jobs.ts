@@ -248,8 +248,10 @@ export class SimulationJobs {
     }
     this.childExit = new Promise((resolve) => {
       child.once("exit", () => resolve());
-      // A child that never started emits only "error".
-      child.once("error", () => resolve());
+      // A child that never started emits only "error" (and has no pid).
+      child.once("error", () => {
+        if (child.pid === undefined) resolve();
+      });
     });
     let stderrTail = "";
     child.stderr!.setEncoding("utf8").on("data", (chunk: string) => {

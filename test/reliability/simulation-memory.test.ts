@@ -19,13 +19,13 @@ import { startServeProcess, type ServeProcess } from "./api-serve-process.js";
 // - steady ×3 (90 providers, ~1,200 tasks) on the chain: 15 to 40 s a run; the run's process
 //   peaked at 386 to 396 MB resident. The server: 248 MB before three runs, 252 MB peak, 252 MB
 //   after; another time 237, 238 and 171 MB. With the worker threads of before, the same test
-//   measured 425 MB before, a 616 MB peak and 493 MB after.
-// - the same run under a 300 MB limit was killed at 301 to 306 MB, 12 to 21 s in; health's
-//   slowest answer meanwhile was 197 ms once runs went at nice 10, 601 to 673 ms before (not
+//   measured 425 MB before, a 616 MB peak and 493 MB after. A third time: 241, 242, 242 MB.
+// - the same run under a 300 MB limit was killed at 301 to 317 MB, 9 to 21 s in; health's
+//   slowest answer meanwhile was 126 to 197 ms once runs went at nice 10, 601 to 673 ms before (not
 //   asserted: that is the run's CPU against the server's on a machine this loaded, not the
 //   server's loop).
 // - the large-results run: answers of 2.5 MB (3 at once) and a 3.6 MB report in 0.9 to 1.1 s;
-//   health's slowest answer from the run's simulating to the last byte read was 133 to 332 ms.
+//   health's slowest answer from the run's simulating to the last byte read was 79 to 332 ms.
 
 const root = new URL("../../", import.meta.url).pathname;
 const TOKEN = "simulation-memory-token-0123456789";
