@@ -24,7 +24,7 @@ import { startServeProcess, type ServeProcess } from "./api-serve-process.js";
 //   slowest answer meanwhile was 126 to 197 ms once runs went at nice 10, 601 to 673 ms before (not
 //   asserted: that is the run's CPU against the server's on a machine this loaded, not the
 //   server's loop).
-// - the large-results run: answers of 2.5 MB (3 at once) and a 3.6 MB report in 0.9 to 1.1 s;
+// - the large-results run: answers of 2.5 MB (3 at once) and a 3.6 MB report in 0.6 to 1.1 s;
 //   health's slowest answer from the run's simulating to the last byte read was 79 to 332 ms.
 
 const root = new URL("../../", import.meta.url).pathname;
