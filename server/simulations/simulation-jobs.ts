@@ -11,6 +11,8 @@
 //   and it wants one EdrContext per process; a child's memory all goes back to the operating
 //   system when it exits, and nothing it does (out of memory, a native crash) can take the
 //   server down. The manager kills the child as soon as it has said done or failed.
+// - A run's process runs at a lower CPU priority (nice 10) than the server, so that on a small
+//   machine the API (and a live market) answer first.
 // - Two memory caps: V8's heap (`--max-old-space-size`, default 2048 MB), and the child's resident
 //   memory, read from /proc/<pid>/status every `memoryCheckIntervalMs` (default 8192 MB), which
 //   counts the chain's native memory too: over it, the child is killed (SIGKILL) and the run fails
@@ -26,6 +28,7 @@
 //   run's metrics and final block hash depend on its scenario and seed alone.
 import { fork, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { setPriority } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { MarketProgress } from "../../sim/market/market-types.js";
@@ -36,6 +39,8 @@ import { ResultsFolder } from "./results-folder.js";
 import type { JobInput, JobMessage } from "./simulation-protocol.js";
 
 const CHILD_ENTRY = fileURLToPath(new URL("./simulation-child.mjs", import.meta.url));
+/** A run's process niceness (0 is the server's, 19 the lowest priority). */
+const CHILD_NICENESS = 10;
 /** The last this many characters of a child's stderr are kept, to tell why it died. */
 const STDERR_TAIL = 4096;
 
@@ -235,10 +240,18 @@ export class SimulationJobs {
     }
     job.child = child;
     process.once("exit", this.killOnExit);
+    try {
+      // Below the server's own CPU priority: on a small machine the API answers first.
+      if (child.pid !== undefined) setPriority(child.pid, CHILD_NICENESS);
+    } catch {
+      // Not allowed here (or the child is already gone): it runs at the server's priority.
+    }
     this.childExit = new Promise((resolve) => {
       child.once("exit", () => resolve());
-      // A child that never started emits only "error".
-      child.once("error", () => resolve());
+      // A child that never started emits only "error" (and has no pid).
+      child.once("error", () => {
+        if (child.pid === undefined) resolve();
+      });
     });
     let stderrTail = "";
     child.stderr!.setEncoding("utf8").on("data", (chunk: string) => {
@@ -297,8 +310,8 @@ export class SimulationJobs {
       void residentMb(child.pid).then((mb) => {
         reading = false;
         if (mb === undefined || mb <= this.maxResidentMb || job.child !== child) return;
-        this.logError(new Error(`simulation ${job.id} (${job.scenarioName}): resident memory ${Math.round(mb)} MB over the limit of ${this.maxResidentMb} MB; killed`));
-        this.finish(job, { error: `stopped: the simulation exceeded the memory limit of ${this.maxResidentMb} MB (resident memory reached ${Math.round(mb)} MB)` });
+        this.logError(new Error(`simulation ${job.id} (${job.scenarioName}): resident memory ${Math.ceil(mb)} MB over the limit of ${this.maxResidentMb} MB; killed`));
+        this.finish(job, { error: `stopped: the simulation exceeded the memory limit of ${this.maxResidentMb} MB (resident memory reached ${Math.ceil(mb)} MB)` });
       });
     }, this.memoryCheckIntervalMs);
   }

@@ -341,6 +341,20 @@ describe("the queue", { timeout: 240_000 }, () => {
     }
   });
 
+  it("a run whose process exceeds its JavaScript heap limit fails saying so and keeps no results", async () => {
+    // 8 MB: too little for the run's process even to load the simulator, so it dies of heap exhaustion.
+    const tiny = new SimulationJobs({ maxHeapMb: 8, logError: (error) => logged.push(error) });
+    try {
+      const starved = tiny.submit(loadScenario(FIXTURE), "memory");
+      const deadline = Date.now() + 120_000;
+      while (tiny.get(starved.id)?.status !== "failed" && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(tiny.get(starved.id)).toMatchObject({ status: "failed", error: "the simulation ran out of memory: it exceeded its JavaScript heap limit of 8 MB" });
+      expect(tiny.metricsFile(starved.id)).toBeUndefined();
+    } finally {
+      await tiny.close();
+    }
+  });
+
   it("keeps only the newest finished runs", async () => {
     const few = new SimulationJobs({ keepFinished: 1 });
     try {
