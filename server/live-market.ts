@@ -514,17 +514,23 @@ export class LiveMarket implements MarketService {
     if (this.feed.size === 0) return;
     if (record.type === "block") {
       const block = { number: record["number"] as number, timestamp: record["timestamp"] as number, now: record.t, txs: record["txs"] as number };
-      // The block's events are traced (and handled) right after this record, synchronously: by
-      // the time this read runs, the providers they touched are marked and up to date.
+      // The block's events are traced (and handled) right after this record, synchronously
+      // (MarketSystem.applyBlock): a microtask sees the providers they touched as this block left
+      // them. Taken then, not when the block's read below resolves: by that time later blocks may
+      // have changed them (a short task already finished), and the feed would skip a state.
       const touched = (this.touched = new Set<Address>());
       const { service, system } = this.session;
+      let providers: LiveProviderJson[] = [];
+      queueMicrotask(() => {
+        providers = [...touched].flatMap((address) => {
+          const agent = system.agentAt(address);
+          return agent === undefined ? [] : [this.providerJson(agent, agent.online)];
+        });
+      });
       this.feedReads = this.feedReads
         .then(() => publishBlock(this.feed, service, block))
         .then(() => {
-          for (const address of touched) {
-            const agent = system.agentAt(address);
-            if (agent !== undefined) this.feed.publish({ type: "provider", data: this.providerJson(agent, agent.online) });
-          }
+          for (const data of providers) this.feed.publish({ type: "provider", data });
           this.publishKpis();
         })
         // A read the chain did not answer loses this block's feed messages, not the ones after it.
