@@ -25,6 +25,16 @@ function recordingMarket(): { market: MarketService; posted: PostTaskInput[] } {
 const json = JSON.stringify(taskBody());
 const utf7 = json.replace(/[{}"]/g, (c) => `+${Buffer.from(`\0${c}`, "latin1").toString("base64").replace(/=+$/, "")}-`);
 
+/** POST /api/tasks with these bytes as the body, declared as `contentType` (sent as they are). */
+function postBytes(app: ReturnType<typeof createApp>, contentType: string, bytes: Buffer) {
+  return request(app)
+    .post("/api/tasks")
+    .set(AUTH)
+    .set("Content-Type", contentType)
+    .serialize((body: unknown) => body as string)
+    .send(bytes as unknown as string);
+}
+
 describe("POST bodies declared in a charset other than UTF-8", () => {
   it.each([
     ["application/json; charset=utf-7", Buffer.from(utf7, "latin1"), "utf-7"],
@@ -39,12 +49,7 @@ describe("POST bodies declared in a charset other than UTF-8", () => {
   ])("%s: 415 naming the charset, nothing posted", async (contentType, bytes, named) => {
     const { market, posted } = recordingMarket();
     const app = createApp({ market, token: TOKEN });
-    const res = await request(app)
-      .post("/api/tasks")
-      .set(AUTH)
-      .set("Content-Type", contentType)
-      .serialize((body: unknown) => body as string)
-      .send(bytes as unknown as string);
+    const res = await postBytes(app, contentType, bytes);
     expect(res.status, res.text).toBe(415);
     expect(res.headers["content-type"]).toMatch(/^application\/json/);
     expect(res.body.error).toContain(`unsupported charset "${named}"`);
@@ -68,12 +73,7 @@ describe("POST bodies in UTF-8", () => {
     async (contentType) => {
       const { market, posted } = recordingMarket();
       const app = createApp({ market, token: TOKEN });
-      const res = await request(app)
-        .post("/api/tasks")
-        .set(AUTH)
-        .set("Content-Type", contentType)
-        .serialize((body: unknown) => body as string)
-        .send(Buffer.from(JSON.stringify(taskBody({ size: 2.5 })), "utf8") as unknown as string);
+      const res = await postBytes(app, contentType, Buffer.from(JSON.stringify(taskBody({ size: 2.5 })), "utf8"));
       expect(res.status, res.text).toBe(201);
       expect(posted).toHaveLength(1);
       expect(posted[0]).toMatchObject({ sizeMs: 2_500, region: "any" });
