@@ -2,7 +2,8 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
-import { DATA_SCRIPT_ID, ECHARTS_SCRIPT_ID, escapeHtml, renderReport, scriptSafeJson } from "../../sim/report/html.js";
+import { DATA_SCRIPT_ID, ECHARTS_SCRIPT_ID, renderReport, scriptSafeJson } from "../../sim/report/html.js";
+import { escapeHtml } from "../../sim/report/page/escape-html.js";
 import type { ReportInput } from "../../sim/report/types.js";
 import { SAMPLE_OUTAGE, sampleReportInput } from "./sample-metrics.js";
 
