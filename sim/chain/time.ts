@@ -19,13 +19,6 @@ export async function latestTimestamp(chain: Chain): Promise<number> {
   return Number(BigInt(block.timestamp));
 }
 
-/** Mines an empty block `seconds` after the latest one and returns its timestamp. */
-export async function advanceTime(chain: Chain, seconds: number): Promise<number> {
-  const next = (await latestTimestamp(chain)) + seconds;
-  await mineBlockAt(chain, next);
-  return next;
-}
-
 /** Makes the next mined block carry `timestamp` (seconds). */
 export async function setNextBlockTimestamp(chain: Chain, timestamp: number): Promise<void> {
   await chain.rpc("evm_setNextBlockTimestamp", [timestamp]);

@@ -67,8 +67,6 @@ export type MarketEvent =
   | { name: "TaskRefunded"; taskId: number; poster: Address; amount: bigint; reason: RefundReasonName }
   | { name: "Withdrawn"; account: Address; amount: bigint };
 
-export type MarketEventName = MarketEvent["name"];
-
 /** An action the market refused: the transaction reverted and changed nothing. */
 export interface RefusedAction {
   action: MarketAction;

@@ -252,11 +252,8 @@ export const ScenarioSchema = ScenarioObject.superRefine(checkReferences).superR
 
 /** A parsed scenario: times in integer ms, money in wei. */
 export type Scenario = z.output<typeof ScenarioSchema>;
-/** A scenario as written in a file (before units are converted and defaults filled). */
-export type ScenarioInput = z.input<typeof ScenarioSchema>;
 export type ProviderGroup = Scenario["providers"][number];
 export type Outage = Scenario["failures"]["outages"][number];
-export type BidStrategyConfig = ProviderGroup["strategy"];
 
 /** duration / 48, rounded to a whole second, at least 1 s. */
 export function defaultMetricsBucket(duration: number): number {

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseChainTimeout } from "../../server/cli-options.js";
+import { parseChainTimeout } from "../../cli/serve-options.js";
 import { openSse, type SseEvent, type SseStream } from "../server/sse-client.js";
 import { bidmesh } from "../sim/e2e.js";
 import { startAnvil, type Anvil } from "./anvil.js";

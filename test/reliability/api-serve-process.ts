@@ -3,7 +3,7 @@
 // (.bidmesh/deployments.json) lives.
 import { spawn } from "node:child_process";
 
-const BIDMESH = new URL("../../sim/bin/bidmesh.mjs", import.meta.url).pathname;
+const BIDMESH = new URL("../../cli/bin/bidmesh.mjs", import.meta.url).pathname;
 
 export interface ServeProcess {
   /** e.g. http://127.0.0.1:41234 */

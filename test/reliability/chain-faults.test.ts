@@ -46,7 +46,7 @@ describe("the JSON-RPC node stops in the middle of `bidmesh simulate --rpc-url U
     out = join(tempDir("chain-fault"), "run");
     const child = spawn(
       process.execPath,
-      [`${ROOT}node_modules/tsx/dist/cli.mjs`, "sim/cli/main.ts", "simulate", "--scenario", fixture("provider-offline.yaml"), "--rpc-url", node.url, "--out", out, "--no-progress"],
+      [`${ROOT}node_modules/tsx/dist/cli.mjs`, "cli/main.ts", "simulate", "--scenario", fixture("provider-offline.yaml"), "--rpc-url", node.url, "--out", out, "--no-progress"],
       { cwd: ROOT },
     );
     let stdout = "";

@@ -14,7 +14,7 @@ import { ChainMarketService } from "../../server/market-service.js";
 import { startServeProcess, type ServeProcess } from "./api-serve-process.js";
 
 const TOKEN = "host-header-token-0a1b2c3d4e5f";
-const BIDMESH = new URL("../../sim/bin/bidmesh.mjs", import.meta.url).pathname;
+const BIDMESH = new URL("../../cli/bin/bidmesh.mjs", import.meta.url).pathname;
 
 interface Answer {
   status: number;

@@ -3,14 +3,14 @@
 // touched. `--force` replaces only a previous run's folder, by renames beside it. A parent that
 // is a file or cannot be written: exit 2, one line naming the path. Ctrl-C in the middle of a
 // run leaves nothing behind: no `.NAME.partial-*` folder, no parent folder the run created.
-// Every case runs the real CLI (sim/bin/bidmesh.mjs), in a temporary working folder.
+// Every case runs the real CLI (cli/bin/bidmesh.mjs), in a temporary working folder.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { fixture, removeTempDirs, ROOT, STACK_LINE, tempDir } from "../sim/e2e.js";
 
-const BIDMESH = join(ROOT, "sim/bin/bidmesh.mjs");
+const BIDMESH = join(ROOT, "cli/bin/bidmesh.mjs");
 /** About 40 tasks on the memory ledger: a run takes a second or two. */
 const SMALL = fixture("small-outage.yaml");
 

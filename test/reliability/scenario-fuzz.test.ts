@@ -20,7 +20,7 @@ const RUNS = Number(process.env["BIDMESH_FUZZ_RUNS"] ?? 100);
 const CLI_CASES = 10;
 
 const ROOT = new URL("../../", import.meta.url).pathname;
-const BIDMESH = join(ROOT, "sim/bin/bidmesh.mjs");
+const BIDMESH = join(ROOT, "cli/bin/bidmesh.mjs");
 const dir = mkdtempSync(join(tmpdir(), "bidmesh-scenario-fuzz-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -142,7 +142,7 @@ function writeCase(c: Case): string {
   return file;
 }
 
-/** What `bidmesh simulate` prints and exits with for a scenario the loader refuses (sim/cli/main.ts's report()). */
+/** What `bidmesh simulate` prints and exits with for a scenario the loader refuses (cli/main.ts's report()). */
 function cliOutcome(error: unknown): { status: number; stderr: string } {
   if (error instanceof InputError) return { status: 2, stderr: `bidmesh: ${error.message}\n` };
   return { status: 1, stderr: `bidmesh: ${error instanceof Error ? error.message : String(error)}\n` };

@@ -10,7 +10,7 @@ import { alive, simulationChildPids } from "./processes.js";
 // prints, then SIGTERM while a request is in flight.
 
 const root = new URL("../../", import.meta.url).pathname;
-const CLI = `${root}sim/bin/bidmesh.mjs`;
+const CLI = `${root}cli/bin/bidmesh.mjs`;
 /** The test-only hook that makes every request wait (see server/index.ts). */
 const DELAY_MS = 1_500;
 

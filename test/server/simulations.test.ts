@@ -386,7 +386,7 @@ describe("bidmesh serve", { timeout: 240_000 }, () => {
     const token = "serve-test-token-0123456789";
     const env: NodeJS.ProcessEnv = { ...process.env, BIDMESH_API_TOKEN: token };
     delete env["NODE_OPTIONS"];
-    const child = spawn(process.execPath, [`${root}sim/bin/bidmesh.mjs`, "serve", "--port", "0", "--no-market"], { cwd: root, env, stdio: "pipe" });
+    const child = spawn(process.execPath, [`${root}cli/bin/bidmesh.mjs`, "serve", "--port", "0", "--no-market"], { cwd: root, env, stdio: "pipe" });
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));

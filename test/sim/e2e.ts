@@ -14,9 +14,9 @@ export function fixture(name: string): string {
   return join(ROOT, "test/sim/fixtures", name);
 }
 
-/** Runs `bidmesh ARGS` in a child process, as a user would (tsx on sim/cli/main.ts). */
+/** Runs `bidmesh ARGS` in a child process, as a user would (tsx on cli/main.ts). */
 export function bidmesh(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  return runScript("sim/cli/main.ts", args);
+  return runScript("cli/main.ts", args);
 }
 
 /** A stack trace line of Node's error output. */

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { fixture, removeTempDirs, ROOT, tempDir } from "./e2e.js";
 
-const BIDMESH = join(ROOT, "sim/bin/bidmesh.mjs");
+const BIDMESH = join(ROOT, "cli/bin/bidmesh.mjs");
 
 afterAll(removeTempDirs);
 

@@ -7,7 +7,6 @@ export const ZERO_ADDRESS: Address = "0x0000000000000000000000000000000000000000
 /** The zero bytes16 region code: any region. */
 export const ZERO_REGION = "0x00000000000000000000000000000000";
 
-export const UINT8_MAX = 0xff;
 export const UINT32_MAX = 0xffff_ffff;
 export const UINT40_MAX = 2 ** 40 - 1;
 /** Largest escrow, so largest price: the contract keeps prices in 88 bits. */

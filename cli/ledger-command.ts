@@ -1,11 +1,11 @@
 import { getAddress, isAddress } from "ethers";
-import { connectChain } from "../chain/connect.js";
-import { eth, formatTaskLedger, shortAddress } from "../chain/ledger-format.js";
-import { providerHistory, readLedgerEvents, taskHistory, type LedgerEvent } from "../chain/ledger-reader.js";
-import { InputError } from "../input-error.js";
-import { chainLogEvents, readRunFolder } from "../run/run-files.js";
-import type { ProviderDirectory } from "../run/simulate.js";
-import { toJson } from "../run/write-run.js";
+import { connectChain } from "../sim/chain/connect.js";
+import { eth, formatTaskLedger, shortAddress } from "../sim/chain/ledger-format.js";
+import { providerHistory, readLedgerEvents, taskHistory, type LedgerEvent } from "../sim/chain/ledger-reader.js";
+import { InputError } from "../sim/input-error.js";
+import { chainLogEvents, readRunFolder } from "../sim/run/run-files.js";
+import type { ProviderDirectory } from "../sim/run/simulate.js";
+import { toJson } from "../sim/run/write-run.js";
 
 export interface LedgerCommandOptions {
   task?: bigint;

@@ -1,6 +1,6 @@
 import cliProgress from "cli-progress";
-import type { MarketProgress } from "../market/market-system.js";
-import { formatDuration } from "../report/comparison-table.js";
+import type { MarketProgress } from "../sim/market/market-system.js";
+import { formatDuration } from "../sim/report/comparison-table.js";
 
 /**
  * A progress bar on stderr when it is a terminal (virtual time, tasks, blocks); nothing

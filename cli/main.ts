@@ -2,8 +2,8 @@
 // 1 when a run fails; never a stack trace.
 import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
-import { parseAllowedHost, parseChainTimeout, parseHost, parsePort, parseSimulationMemoryMb, parseSpeed } from "../../server/cli-options.js";
-import { InputError } from "../input-error.js";
+import { parseAllowedHost, parseChainTimeout, parseHost, parsePort, parseSimulationMemoryMb, parseSpeed } from "./serve-options.js";
+import { InputError } from "../sim/input-error.js";
 import { auditCommand } from "./audit-command.js";
 import { ledgerCommand } from "./ledger-command.js";
 import { parseLedgerKind, parseSeed, parseTaskId } from "./options.js";
@@ -11,7 +11,7 @@ import { scenariosCommand } from "./scenarios-command.js";
 import { simulateCommand } from "./simulate-command.js";
 
 /** The version in package.json: the one place it is written. */
-const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
 
 const program = new Command()
   .name("bidmesh")
@@ -86,7 +86,7 @@ program
       simulationMemoryMb: number;
     }) => {
       // Loaded on demand: the other commands do not need express.
-      const { serve } = await import("../../server/index.js");
+      const { serve } = await import("../server/index.js");
       const { market, scenario, registry, allowedHost, chainTimeout, ...rest } = opts;
       await serve({ ...rest, allowedHosts: allowedHost, registryFile: registry, scenario: market ? scenario : undefined, chainTimeoutMs: chainTimeout });
     },

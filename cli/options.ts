@@ -1,4 +1,4 @@
-import { InputError } from "../input-error.js";
+import { InputError } from "../sim/input-error.js";
 
 /** Parses `--seed`: a non-negative safe integer. */
 export function parseSeed(value: string): number {

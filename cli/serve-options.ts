@@ -1,5 +1,5 @@
-// Option parsers of `bidmesh serve`, kept apart from index.ts so the CLI can load them without
-// loading express and the chain.
+// Option parsers of `bidmesh serve`. They import nothing of server/, so checking the options does
+// not load express and the chain.
 import { InputError } from "../sim/input-error.js";
 import { parseDuration } from "../sim/scenario/duration.js";
 

@@ -1,4 +1,4 @@
-import { auditRun } from "../audit/audit.js";
+import { auditRun } from "../sim/audit/audit.js";
 
 /**
  * `bidmesh audit DIR`: exit 0 when metrics.json matches the chain, 1 naming each field that

@@ -4,11 +4,11 @@
 //   npm run gas -- --markdown   # the table the README shows
 import { parseArgs } from "node:util";
 import { id, parseEther, type ContractTransactionResponse, type JsonRpcSigner } from "ethers";
-import { connectChain, type Chain } from "./chain/connect.js";
-import { deployMarket } from "./chain/deploy.js";
-import { withChainErrors } from "./chain/errors.js";
-import { encodeRegion } from "./chain/region.js";
-import { latestTimestamp, setNextBlockTimestamp } from "./chain/time.js";
+import { connectChain, type Chain } from "../sim/chain/connect.js";
+import { deployMarket } from "../sim/chain/deploy.js";
+import { withChainErrors } from "../sim/chain/errors.js";
+import { encodeRegion } from "../sim/chain/region.js";
+import { latestTimestamp, setNextBlockTimestamp } from "../sim/chain/time.js";
 import type { ComputeMarket } from "../types/ethers-contracts/index.js";
 
 const BATCH = 50;

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { InputError } from "../input-error.js";
-import { BUILTIN_DIR, listBuiltinScenarios } from "../scenario/load.js";
+import { InputError } from "../sim/input-error.js";
+import { BUILTIN_DIR, listBuiltinScenarios } from "../sim/scenario/load.js";
 
 /**
  * `bidmesh scenarios`: the built-ins with their descriptions; with `--show NAME`, that

@@ -1,10 +1,10 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { InputError } from "../input-error.js";
-import { formatComparisonTable } from "../report/comparison-table.js";
-import { simulate } from "../run/simulate.js";
-import { RunWriter } from "../run/write-run.js";
-import { loadScenario } from "../scenario/load.js";
+import { InputError } from "../sim/input-error.js";
+import { formatComparisonTable } from "../sim/report/comparison-table.js";
+import { simulate } from "../sim/run/simulate.js";
+import { RunWriter } from "../sim/run/write-run.js";
+import { loadScenario } from "../sim/scenario/load.js";
 import { onInterrupt } from "./interrupt.js";
 import { progressReporter } from "./progress.js";
 

@@ -1,20 +1,20 @@
-// The main job until the simulator lands: one market, three providers, two tasks, on a real
-// chain. Task 1 is bid on, awarded and delivered; task 2's winner goes offline, misses its
+// A check of the contract end to end, without the simulator: one market, three providers, two
+// tasks, on a real chain. Task 1 is bid on, awarded and delivered; task 2's winner goes offline, misses its
 // deadline, is slashed, and the task is rerouted to the next bid and delivered. Prints the
 // ledger of both tasks, rebuilt from on-chain events alone.
 //
-//   npm start                          # embedded chain
-//   npm start -- --rpc-url URL         # any dev JSON-RPC node (hardhat node, anvil)
+//   npm run smoke                      # embedded chain
+//   npm run smoke -- --rpc-url URL     # any dev JSON-RPC node (hardhat node, anvil)
 import { parseArgs } from "node:util";
 import { id, parseEther, type ContractTransactionResponse, type JsonRpcSigner } from "ethers";
-import { connectChain, type Chain } from "./chain/connect.js";
-import { deployMarket } from "./chain/deploy.js";
-import { ChainError, withChainErrors } from "./chain/errors.js";
-import { InputError } from "./input-error.js";
-import { eth, formatTaskLedger, shortAddress } from "./chain/ledger-format.js";
-import { providerHistory, readLedgerEvents, taskHistory } from "./chain/ledger-reader.js";
-import { encodeRegion } from "./chain/region.js";
-import { latestTimestamp, setNextBlockTimestamp } from "./chain/time.js";
+import { connectChain, type Chain } from "../sim/chain/connect.js";
+import { deployMarket } from "../sim/chain/deploy.js";
+import { ChainError, withChainErrors } from "../sim/chain/errors.js";
+import { InputError } from "../sim/input-error.js";
+import { eth, formatTaskLedger, shortAddress } from "../sim/chain/ledger-format.js";
+import { providerHistory, readLedgerEvents, taskHistory } from "../sim/chain/ledger-reader.js";
+import { encodeRegion } from "../sim/chain/region.js";
+import { latestTimestamp, setNextBlockTimestamp } from "../sim/chain/time.js";
 import type { ComputeMarket } from "../types/ethers-contracts/index.js";
 
 const FIRST_PRICE = 0;
@@ -33,7 +33,7 @@ function parseOptions(argv: string[]): Options {
     strict: true,
   });
   if (values.help === true) {
-    console.log("usage: npm start [-- --rpc-url URL]\n\nRuns the bidmesh smoke scenario on the embedded chain, or on the JSON-RPC node at URL.");
+    console.log("usage: npm run smoke [-- --rpc-url URL]\n\nRuns the bidmesh smoke scenario on the embedded chain, or on the JSON-RPC node at URL.");
     process.exit(0);
   }
   return { rpcUrl: values["rpc-url"] };
