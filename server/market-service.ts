@@ -3,11 +3,12 @@
 import { toBeHex, type Interface } from "ethers";
 import { ComputeMarket__factory } from "../types/ethers-contracts/index.js";
 import { connectChain, type Chain } from "../sim/chain/connect.js";
-import { DEFAULT_MARKET_CONFIG, DEFAULT_REGISTRY_FILE, type MarketConfig } from "../sim/chain/deploy.js";
+import { DEFAULT_REGISTRY_FILE } from "../sim/chain/deploy.js";
+import { DEFAULT_MARKET_CONFIG, type MarketConfig } from "../sim/protocol/market-config.js";
 import { ChainError, decodeChainError } from "../sim/chain/errors.js";
 import { LedgerEventCache } from "../sim/chain/ledger-cache.js";
 import type { LedgerEvent, LedgerFilter } from "../sim/chain/ledger-reader.js";
-import type { MechanismName } from "../sim/chain/market-enums.js";
+import type { MechanismName } from "../sim/protocol/enums.js";
 import { latestTimestamp, setNextBlockTimestamp } from "../sim/chain/time.js";
 import { actorAddress } from "../sim/ledger/actors.js";
 import { ChainLedger } from "../sim/ledger/chain-ledger.js";

@@ -7,7 +7,7 @@ import { id, parseEther, type ContractTransactionResponse, type JsonRpcSigner } 
 import { connectChain, type Chain } from "./chain/connect.js";
 import { deployMarket } from "./chain/deploy.js";
 import { withChainErrors } from "./chain/errors.js";
-import { encodeRegion } from "./chain/region.js";
+import { encodeRegion } from "./protocol/region.js";
 import { latestTimestamp, setNextBlockTimestamp } from "./chain/time.js";
 import type { ComputeMarket } from "../types/ethers-contracts/index.js";
 

@@ -13,7 +13,7 @@ import { ChainError, withChainErrors } from "./chain/errors.js";
 import { InputError } from "./input-error.js";
 import { eth, formatTaskLedger, shortAddress } from "./chain/ledger-format.js";
 import { providerHistory, readLedgerEvents, taskHistory } from "./chain/ledger-reader.js";
-import { encodeRegion } from "./chain/region.js";
+import { encodeRegion } from "./protocol/region.js";
 import { latestTimestamp, setNextBlockTimestamp } from "./chain/time.js";
 import type { ComputeMarket } from "../types/ethers-contracts/index.js";
 

@@ -1,11 +1,12 @@
 import { getAddress, JsonRpcSigner, toBeHex, type Interface } from "ethers";
 import { ComputeMarket__factory } from "../../types/ethers-contracts/index.js";
 import type { Chain } from "../chain/connect.js";
-import { findOrDeployMarket, type MarketConfig } from "../chain/deploy.js";
+import { findOrDeployMarket } from "../chain/deploy.js";
+import type { MarketConfig } from "../protocol/market-config.js";
 import { ChainError, decodeChainError } from "../chain/errors.js";
 import { decodeLog } from "../chain/ledger-reader.js";
-import { MECHANISM } from "../chain/market-enums.js";
-import { encodeRegion } from "../chain/region.js";
+import { MECHANISM } from "../protocol/enums.js";
+import { encodeRegion } from "../protocol/region.js";
 import { latestTimestamp, mineBlockAt, setAutomine } from "../chain/time.js";
 import { actorAddress } from "./actors.js";
 import { toMarketEvent } from "./event-shapes.js";

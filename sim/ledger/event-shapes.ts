@@ -8,7 +8,7 @@ import {
   REFUND_REASON,
   SKIP_REASON,
   type MechanismName,
-} from "../chain/market-enums.js";
+} from "../protocol/enums.js";
 import type { Address, MarketEvent } from "./types.js";
 
 /**

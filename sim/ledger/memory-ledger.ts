@@ -1,8 +1,8 @@
 // The in-memory reference ledger: ComputeMarket's exact rules without a chain, for large sweeps,
 // and as an independent model that the contract and this code check each other against
 // (test/ledger/memory-vs-contract.test.ts).
-import type { MarketConfig } from "../chain/deploy.js";
-import { MECHANISM, TASK_STATUS, type MechanismName, type TaskStatusName } from "../chain/market-enums.js";
+import type { MarketConfig } from "../protocol/market-config.js";
+import { MECHANISM, TASK_STATUS, type MechanismName, type TaskStatusName } from "../protocol/enums.js";
 import { decodeAction, toChecksum, type AnyMarketAction, type DecodedCall } from "./memory/actions.js";
 import { checkConfig, MarketMachine, type TxContext } from "./memory/machine.js";
 import { MarketRefusal, MarketState, UINT32_MAX, UINT96_MAX, type TaskRecord } from "./memory/state.js";

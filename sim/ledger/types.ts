@@ -1,8 +1,8 @@
 // The one interface between the simulation and the market. Two implementations keep the same
 // rules: the chain (ComputeMarket through ethers) and an in-memory reference model. For the same
 // actions they emit the same events, so each checks the other.
-import type { MarketConfig } from "../chain/deploy.js";
-import type { FailureReasonName, MechanismName, RefundReasonName, SkipReasonName } from "../chain/market-enums.js";
+import type { MarketConfig } from "../protocol/market-config.js";
+import type { FailureReasonName, MechanismName, RefundReasonName, SkipReasonName } from "../protocol/enums.js";
 
 /** A checksummed account address. */
 export type Address = string;

@@ -1,5 +1,5 @@
 // Types shared by the market system (market-system.ts) and its drivers.
-import type { MechanismName } from "../chain/market-enums.js";
+import type { MechanismName } from "../protocol/enums.js";
 import type { RandomStream } from "../engine/rng.js";
 import type { Address, Ledger, RefusedAction } from "../ledger/types.js";
 import type { FailureTimeline } from "../model/failures.js";

@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { keccak256, parseEther, toUtf8Bytes } from "ethers";
 import { connectChain } from "../../sim/chain/connect.js";
-import { DEFAULT_MARKET_CONFIG } from "../../sim/chain/deploy.js";
+import { DEFAULT_MARKET_CONFIG } from "../../sim/protocol/market-config.js";
 import { readLedgerEvents } from "../../sim/chain/ledger-reader.js";
 import { RandomStream } from "../../sim/engine/rng.js";
 import { actorAddress } from "../../sim/ledger/actors.js";

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { keccak256, parseEther, toUtf8Bytes } from "ethers";
 import { connectChain, type Chain } from "../../sim/chain/connect.js";
-import { DEFAULT_MARKET_CONFIG } from "../../sim/chain/deploy.js";
+import { DEFAULT_MARKET_CONFIG } from "../../sim/protocol/market-config.js";
 import { LedgerEventCache } from "../../sim/chain/ledger-cache.js";
 import { readLedgerEvents, type LedgerEvent, type LedgerFilter } from "../../sim/chain/ledger-reader.js";
 import { latestTimestamp, revertTo, snapshot } from "../../sim/chain/time.js";

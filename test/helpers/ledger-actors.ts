@@ -4,11 +4,12 @@
 import { keccak256, parseEther, toBeHex, toUtf8Bytes, type Interface } from "ethers";
 import { ComputeMarket__factory, type ComputeMarket } from "../../types/ethers-contracts/index.js";
 import { connectChain, type Chain } from "../../sim/chain/connect.js";
-import { deployMarket, type MarketConfig } from "../../sim/chain/deploy.js";
+import { deployMarket } from "../../sim/chain/deploy.js";
+import type { MarketConfig } from "../../sim/protocol/market-config.js";
 import { decodeChainError } from "../../sim/chain/errors.js";
 import { decodeLog } from "../../sim/chain/ledger-reader.js";
-import { enumName, MECHANISM, TASK_STATUS, type MechanismName } from "../../sim/chain/market-enums.js";
-import { decodeRegion, encodeRegion } from "../../sim/chain/region.js";
+import { enumName, MECHANISM, TASK_STATUS, type MechanismName } from "../../sim/protocol/enums.js";
+import { decodeRegion, encodeRegion } from "../../sim/protocol/region.js";
 import { latestTimestamp, mineBlockAt, revertTo, setAutomine, setNextBlockTimestamp, snapshot } from "../../sim/chain/time.js";
 import { actorAddress } from "../../sim/ledger/actors.js";
 import { toMarketEvent } from "../../sim/ledger/event-shapes.js";

@@ -2,7 +2,7 @@
 // against the contract's rules, plus the ledger's own contract (blocks, atomicity, copies).
 // memory-vs-contract.test.ts replays the same scripts on ComputeMarket.
 import { describe, expect, it } from "vitest";
-import { encodeRegion } from "../../sim/chain/region.js";
+import { encodeRegion } from "../../sim/protocol/region.js";
 import { MarketRefusal, MemoryLedger } from "../../sim/ledger/memory-ledger.js";
 import type { BlockResult, MarketEvent } from "../../sim/ledger/types.js";
 import { act, allActors, ETH, eth, hash, LEDGER_TEST_CONFIG, ledgerScripts, memoryActors, UINT96_MAX, type Actors } from "../helpers/ledger-actors.js";

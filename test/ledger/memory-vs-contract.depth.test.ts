@@ -3,7 +3,7 @@
 // events, refusals and the final views of the memory ledger and ComputeMarket must agree.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
-import type { MarketConfig } from "../../sim/chain/deploy.js";
+import type { MarketConfig } from "../../sim/protocol/market-config.js";
 import { MemoryLedger, type AnyMarketAction } from "../../sim/ledger/memory-ledger.js";
 import type { Address } from "../../sim/ledger/types.js";
 import {

@@ -2,7 +2,7 @@
 // embedded chain, must give the same events, the same refusals and the same final state.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
-import type { MarketConfig } from "../../sim/chain/deploy.js";
+import type { MarketConfig } from "../../sim/protocol/market-config.js";
 import { MemoryLedger, type AnyMarketAction } from "../../sim/ledger/memory-ledger.js";
 import type { Address } from "../../sim/ledger/types.js";
 import {

@@ -1,8 +1,8 @@
 // Turns a MarketAction into a call of the in-memory contract, with the checks ABI encoding makes
 // on chain (an action that cannot be encoded is a programming error: RangeError, not a refusal).
 import { getAddress, isHexString } from "ethers";
-import { MECHANISM } from "../../chain/market-enums.js";
-import { encodeRegion } from "../../chain/region.js";
+import { MECHANISM } from "../../protocol/enums.js";
+import { encodeRegion } from "../../protocol/region.js";
 import type { Address, MarketAction } from "../types.js";
 import type { MarketMachine, TxContext } from "./machine.js";
 import { UINT256_MAX, UINT32_MAX } from "./state.js";
