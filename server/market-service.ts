@@ -12,7 +12,7 @@ import type { MechanismName } from "../sim/protocol/enums.js";
 import { latestTimestamp, setNextBlockTimestamp } from "../sim/chain/time.js";
 import { actorAddress } from "../sim/ledger/actors.js";
 import { ChainLedger } from "../sim/ledger/chain-ledger.js";
-import type { Address, MarketAction } from "../sim/ledger/types.js";
+import type { Address, MarketAction } from "../sim/protocol/actions.js";
 import { ChainUnavailableError, DEFAULT_CHAIN_TIMEOUT_MS, HEALTH_TIMEOUT_MS, withChainDeadline } from "./chain-deadline.js";
 import { MarketFeed, publishBlock, type FeedSnapshot, type OutageJson } from "./market-feed.js";
 import { BlockTimes } from "./block-times.js";

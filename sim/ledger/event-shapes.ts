@@ -9,7 +9,8 @@ import {
   SKIP_REASON,
   type MechanismName,
 } from "../protocol/enums.js";
-import type { Address, MarketEvent } from "./types.js";
+import type { Address } from "../protocol/actions.js";
+import type { MarketEvent } from "../protocol/events.js";
 
 /**
  * The MarketEvent of a decoded market log: numbers for ids, epochs, rounds, capacities and

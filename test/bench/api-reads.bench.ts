@@ -10,7 +10,7 @@ import { readLedgerEvents } from "../../sim/chain/ledger-reader.js";
 import { RandomStream } from "../../sim/engine/rng.js";
 import { actorAddress } from "../../sim/ledger/actors.js";
 import { ChainLedger } from "../../sim/ledger/chain-ledger.js";
-import type { MarketAction } from "../../sim/ledger/types.js";
+import type { MarketAction } from "../../sim/protocol/actions.js";
 import { SIM_EPOCH } from "../../sim/run/simulate.js";
 import { createApp } from "../../server/app.js";
 import { ChainMarketService, type MarketService } from "../../server/market-service.js";

@@ -7,7 +7,7 @@ import { DEFAULT_MARKET_CONFIG } from "../../sim/protocol/market-config.js";
 import { setAutomine } from "../../sim/chain/time.js";
 import { actorAddress } from "../../sim/ledger/actors.js";
 import { ChainLedger } from "../../sim/ledger/chain-ledger.js";
-import type { MarketAction } from "../../sim/ledger/types.js";
+import type { MarketAction } from "../../sim/protocol/actions.js";
 import { requirementsRef } from "../../sim/model/task-ref.js";
 import { simulate, SIM_EPOCH } from "../../sim/run/simulate.js";
 import { loadScenario } from "../../sim/scenario/load.js";

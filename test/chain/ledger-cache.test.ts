@@ -7,7 +7,7 @@ import { readLedgerEvents, type LedgerEvent, type LedgerFilter } from "../../sim
 import { latestTimestamp, revertTo, snapshot } from "../../sim/chain/time.js";
 import { actorAddress } from "../../sim/ledger/actors.js";
 import { ChainLedger } from "../../sim/ledger/chain-ledger.js";
-import type { MarketAction } from "../../sim/ledger/types.js";
+import type { MarketAction } from "../../sim/protocol/actions.js";
 import { SIM_EPOCH } from "../../sim/run/simulate.js";
 
 // The cache must answer exactly as readLedgerEvents does (from the deployment block on, as the

@@ -4,7 +4,8 @@
 import type { MarketConfig } from "../../protocol/market-config.js";
 import { FAILURE_REASON, REFUND_REASON, SKIP_REASON } from "../../protocol/enums.js";
 import { decodeRegion } from "../../protocol/region.js";
-import type { Address, MarketEvent } from "../types.js";
+import type { Address } from "../../protocol/actions.js";
+import type { MarketEvent } from "../../protocol/events.js";
 import {
   addUint40Time,
   checkedAdd,
