@@ -7,7 +7,7 @@ import { id, parseEther, type ContractTransactionResponse, type JsonRpcSigner } 
 import { connectChain, type Chain } from "../sim/chain/connect.js";
 import { deployMarket } from "../sim/chain/deploy.js";
 import { withChainErrors } from "../sim/chain/errors.js";
-import { encodeRegion } from "../sim/chain/region.js";
+import { encodeRegion } from "../sim/protocol/region.js";
 import { latestTimestamp, setNextBlockTimestamp } from "../sim/chain/time.js";
 import type { ComputeMarket } from "../types/ethers-contracts/index.js";
 

@@ -13,7 +13,7 @@ import { ChainError, withChainErrors } from "../sim/chain/errors.js";
 import { InputError } from "../sim/input-error.js";
 import { eth, formatTaskLedger, shortAddress } from "../sim/chain/ledger-format.js";
 import { providerHistory, readLedgerEvents, taskHistory } from "../sim/chain/ledger-reader.js";
-import { encodeRegion } from "../sim/chain/region.js";
+import { encodeRegion } from "../sim/protocol/region.js";
 import { latestTimestamp, setNextBlockTimestamp } from "../sim/chain/time.js";
 import type { ComputeMarket } from "../types/ethers-contracts/index.js";
 

@@ -13,7 +13,7 @@ import { connectChain, type Chain } from "../sim/chain/connect.js";
 import { ChainError } from "../sim/chain/errors.js";
 import type { LedgerEvent, LedgerFilter } from "../sim/chain/ledger-reader.js";
 import { actorAddress } from "../sim/ledger/actors.js";
-import type { Address } from "../sim/ledger/types.js";
+import type { Address } from "../sim/protocol/actions.js";
 import type { ProviderAgent } from "../sim/market/provider-agent.js";
 import { type MarketSystem, PostInterruptedError, PostRefusedError, type TraceRecord } from "../sim/market/market-system.js";
 import type { Scenario } from "../sim/scenario/schema.js";

@@ -1,7 +1,7 @@
 // The API's one route table: app.ts serves it and openapi.ts documents it, so the document
 // lists exactly the routes served.
 import { parseEther } from "ethers";
-import type { MechanismName } from "../sim/chain/market-enums.js";
+import type { MechanismName } from "../sim/protocol/enums.js";
 import { annotate, type Plain } from "./annotate.js";
 import { HttpError } from "./errors.js";
 import { requireKnownRegion } from "./known-regions.js";

@@ -3,7 +3,7 @@
 // epochs are numbers. Node names and block times are added by annotate.ts.
 import { formatEther } from "ethers";
 import { taskHistory, type LedgerEvent, type TaskHistory } from "../sim/chain/ledger-reader.js";
-import { enumName, FAILURE_REASON, REFUND_REASON, SKIP_REASON, type MechanismName, type TaskStatusName } from "../sim/chain/market-enums.js";
+import { enumName, FAILURE_REASON, REFUND_REASON, SKIP_REASON, type MechanismName, type TaskStatusName } from "../sim/protocol/enums.js";
 import type {
   LedgerEventJson,
   MechanismParam,

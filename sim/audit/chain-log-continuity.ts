@@ -1,4 +1,4 @@
-import type { ChainBlockRecord } from "../ledger/types.js";
+import type { ChainBlockRecord } from "../protocol/ledger.js";
 
 /** Most gaps named in one line; past that the line says how many more. */
 const SHOWN = 3;

@@ -1,36 +1,11 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { id, parseEther, toQuantity, type Signer } from "ethers";
+import { toQuantity, type Signer } from "ethers";
 import { ComputeMarket__factory, type ComputeMarket } from "../../types/ethers-contracts/index.js";
 import { maskImmutables, readArtifact } from "./artifacts.js";
 import type { Chain } from "./connect.js";
 import { ChainError, withChainErrors } from "./errors.js";
-
-/** Market parameters, as the contract's constructor takes them. */
-export interface MarketConfig {
-  /** Wei a provider needs staked to bid; each active assignment locks this much. */
-  minStake: bigint;
-  /** Seconds between a stake withdrawal request and its payout. */
-  unbondingDelay: number;
-  /** Basis points of stake slashed for a missed deadline. */
-  slashBps: number;
-  /** Basis points of stake slashed for abandoning (at most slashBps). */
-  abandonSlashBps: number;
-  /** Auction rounds per task before a refund, first auction included. */
-  maxRounds: number;
-  /** Bids kept per task: the winner and its fallbacks (1 to 8). */
-  fallbackDepth: number;
-}
-
-/** Defaults: a 1 ETH bond, a day to unbond, 10% slash for a miss, 5% for an abandon. */
-export const DEFAULT_MARKET_CONFIG: Readonly<MarketConfig> = Object.freeze({
-  minStake: parseEther("1"),
-  unbondingDelay: 86_400,
-  slashBps: 1_000,
-  abandonSlashBps: 500,
-  maxRounds: 3,
-  fallbackDepth: 3,
-});
+import { configFingerprint, DEFAULT_MARKET_CONFIG, type MarketConfig } from "../protocol/market-config.js";
 
 /** A market contract on a chain. */
 export interface MarketDeployment {
@@ -99,15 +74,6 @@ interface RegistryEntry {
   blockNumber: number;
   /** Hash of the deployment block; entries written before it was recorded lack it (it is added when they are reused). */
   blockHash?: string;
-}
-
-/**
- * A short fingerprint of a market config: the first 16 hex digits of the keccak-256 of its
- * fields in a fixed order. 64 bits are plenty to tell apart the few configs one registry holds.
- */
-export function configFingerprint(config: MarketConfig): string {
-  const fields = [config.minStake, config.unbondingDelay, config.slashBps, config.abandonSlashBps, config.maxRounds, config.fallbackDepth];
-  return id(fields.join("/")).slice(2, 18);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { formatEther } from "ethers";
 import type { LedgerEvent, TaskHistory } from "./ledger-reader.js";
-import { enumName, FAILURE_REASON, REFUND_REASON, SKIP_REASON } from "./market-enums.js";
+import { enumName, FAILURE_REASON, REFUND_REASON, SKIP_REASON } from "../protocol/enums.js";
 
 /** `0x1234…abcd`: enough of an address to tell accounts apart in a table. */
 export function shortAddress(address: string): string {

@@ -12,8 +12,8 @@ import {
   type RefundReasonName,
   type SkipReasonName,
   type TaskStatusName,
-} from "./market-enums.js";
-import { decodeRegion } from "./region.js";
+} from "../protocol/enums.js";
+import { decodeRegion } from "../protocol/region.js";
 
 const marketInterface = ComputeMarket__factory.createInterface();
 

@@ -1,5 +1,5 @@
 import { getAddress, keccak256, toUtf8Bytes } from "ethers";
-import type { Address } from "./types.js";
+import type { Address } from "../protocol/actions.js";
 
 /** The roles of accounts in a simulated market. */
 export type ActorRole = "deployer" | "keeper" | "poster" | "provider";

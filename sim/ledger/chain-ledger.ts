@@ -1,15 +1,17 @@
 import { getAddress, JsonRpcSigner, toBeHex, type Interface } from "ethers";
 import { ComputeMarket__factory } from "../../types/ethers-contracts/index.js";
 import type { Chain } from "../chain/connect.js";
-import { findOrDeployMarket, type MarketConfig } from "../chain/deploy.js";
+import { findOrDeployMarket } from "../chain/deploy.js";
+import type { MarketConfig } from "../protocol/market-config.js";
 import { ChainError, decodeChainError } from "../chain/errors.js";
 import { decodeLog } from "../chain/ledger-reader.js";
-import { MECHANISM } from "../chain/market-enums.js";
-import { encodeRegion } from "../chain/region.js";
+import { encodeAction, type MarketCall } from "../chain/market-calls.js";
 import { latestTimestamp, mineBlockAt, setAutomine } from "../chain/time.js";
 import { actorAddress } from "./actors.js";
 import { toMarketEvent } from "./event-shapes.js";
-import type { Address, BlockResult, ChainBlockRecord, Ledger, MarketAction, MarketEvent, RefusedAction } from "./types.js";
+import type { Address, MarketAction } from "../protocol/actions.js";
+import type { MarketEvent } from "../protocol/events.js";
+import type { BlockResult, ChainBlockRecord, Ledger, RefusedAction } from "../protocol/ledger.js";
 
 /**
  * Fee cap of every transaction (1,000 gwei): above any base fee a dev chain reaches, so
@@ -30,23 +32,6 @@ const RETRY_PAUSE_MS = 50;
 
 /** Ether given to each impersonated actor: far more than any run spends. */
 const ACTOR_BALANCE = toBeHex(10n ** 30n);
-
-// Gas limits set per action, so no transaction waits for an eth_estimateGas round trip. Each
-// bound is above the worst case of its function (measured by `npm run gas`), with room for
-// skipped fallbacks and re-auctions.
-const GAS = {
-  register: 180_000n,
-  post: 300_000n,
-  bidsBase: 60_000n,
-  perBid: 110_000n,
-  closeBase: 60_000n,
-  perClose: 200_000n,
-  result: 150_000n,
-  rerouteBase: 60_000n,
-  perReroute: 250_000n,
-  abandon: 250_000n,
-  withdraw: 100_000n,
-} as const;
 
 /**
  * The market on a real chain. Each action is one transaction from its actor's impersonated
@@ -313,43 +298,8 @@ export class ChainLedger implements Ledger {
   }
 
   /** The transaction of an action: calldata, value and the fixed gas this ledger sends it with. */
-  encodeAction(action: MarketAction): { data: string; value: bigint; gas: bigint } {
-    const f = this.iface;
-    switch (action.kind) {
-      case "register":
-        return { data: f.encodeFunctionData("registerProvider", [encodeRegion(action.region), action.capacity]), value: action.stake, gas: GAS.register };
-      case "post":
-        return {
-          data: f.encodeFunctionData("postTask", [
-            action.requirementsHash,
-            encodeRegion(action.region),
-            action.bidWindowEnd,
-            action.executionBudget,
-            MECHANISM.indexOf(action.mechanism),
-          ]),
-          value: action.maxPrice,
-          gas: GAS.post,
-        };
-      case "bids":
-        return {
-          data:
-            action.bids.length === 1
-              ? f.encodeFunctionData("placeBid", [action.bids[0]!.taskId, action.bids[0]!.price])
-              : f.encodeFunctionData("placeBids", [action.bids.map((b) => b.taskId), action.bids.map((b) => b.price)]),
-          value: 0n,
-          gas: GAS.bidsBase + GAS.perBid * BigInt(action.bids.length),
-        };
-      case "close":
-        return { data: f.encodeFunctionData("closeAuctions", [action.taskIds]), value: 0n, gas: GAS.closeBase + GAS.perClose * BigInt(action.taskIds.length) };
-      case "result":
-        return { data: f.encodeFunctionData("submitResult", [action.taskId, action.epoch, action.resultHash]), value: 0n, gas: GAS.result };
-      case "reroute":
-        return { data: f.encodeFunctionData("rerouteTasks", [action.taskIds]), value: 0n, gas: GAS.rerouteBase + GAS.perReroute * BigInt(action.taskIds.length) };
-      case "abandon":
-        return { data: f.encodeFunctionData("abandonTask", [action.taskId]), value: 0n, gas: GAS.abandon };
-      case "withdraw":
-        return { data: f.encodeFunctionData("withdraw", []), value: 0n, gas: GAS.withdraw };
-    }
+  encodeAction(action: MarketAction): MarketCall {
+    return encodeAction(action);
   }
 
   /** The custom error a mined, failed transaction reverted with, read from its trace. */

@@ -8,8 +8,9 @@ import {
   REFUND_REASON,
   SKIP_REASON,
   type MechanismName,
-} from "../chain/market-enums.js";
-import type { Address, MarketEvent } from "./types.js";
+} from "../protocol/enums.js";
+import type { Address } from "../protocol/actions.js";
+import type { MarketEvent } from "../protocol/events.js";
 
 /**
  * The MarketEvent of a decoded market log: numbers for ids, epochs, rounds, capacities and

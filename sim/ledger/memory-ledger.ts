@@ -1,15 +1,16 @@
 // The in-memory reference ledger: ComputeMarket's exact rules without a chain, for large sweeps,
 // and as an independent model that the contract and this code check each other against
 // (test/ledger/memory-vs-contract.test.ts).
-import type { MarketConfig } from "../chain/deploy.js";
-import { MECHANISM, TASK_STATUS, type MechanismName, type TaskStatusName } from "../chain/market-enums.js";
-import { decodeAction, toChecksum, type AnyMarketAction, type DecodedCall } from "./memory/actions.js";
+import type { MarketConfig } from "../protocol/market-config.js";
+import { MECHANISM, TASK_STATUS, type MechanismName, type TaskStatusName } from "../protocol/enums.js";
+import { decodeAction, toChecksum, type DecodedCall } from "./memory/actions.js";
 import { checkConfig, MarketMachine, type TxContext } from "./memory/machine.js";
 import { MarketRefusal, MarketState, UINT32_MAX, UINT96_MAX, type TaskRecord } from "./memory/state.js";
-import type { Address, BlockResult, Ledger, MarketAction, MarketEvent, RefusedAction } from "./types.js";
+import type { Address, MarketAction } from "../protocol/actions.js";
+import type { MarketEvent } from "../protocol/events.js";
+import type { BlockResult, Ledger, RefusedAction } from "../protocol/ledger.js";
 
 export { MarketRefusal } from "./memory/state.js";
-export type { AnyMarketAction, ExtraMarketAction } from "./memory/actions.js";
 
 /** IComputeMarket.Task as the memory ledger reports it. Times in seconds, amounts in wei. */
 export interface TaskView {
@@ -120,7 +121,7 @@ export class MemoryLedger implements Ledger {
     return this.lastTimestamp;
   }
 
-  async commitBlock(timestamp: number, actions: readonly AnyMarketAction[]): Promise<BlockResult> {
+  async commitBlock(timestamp: number, actions: readonly MarketAction[]): Promise<BlockResult> {
     return this.applyBlock(timestamp, actions);
   }
 
@@ -130,7 +131,7 @@ export class MemoryLedger implements Ledger {
    * @throws RangeError for a decreasing or invalid timestamp or an action that cannot be
    * encoded; the ledger is then unchanged.
    */
-  applyBlock(timestamp: number, actions: readonly AnyMarketAction[]): BlockResult {
+  applyBlock(timestamp: number, actions: readonly MarketAction[]): BlockResult {
     if (this.closed) throw new Error("the memory ledger is closed");
     if (!Number.isSafeInteger(timestamp) || timestamp < 0) throw new RangeError(`timestamp ${timestamp} is not a whole number of seconds`);
     if (this.lastTimestamp !== null && timestamp < this.lastTimestamp) {
@@ -159,7 +160,7 @@ export class MemoryLedger implements Ledger {
       } catch (error) {
         this.state.rollback();
         if (!(error instanceof MarketRefusal)) throw error;
-        refused.push({ action: actions[i] as MarketAction, error: error.errorName, args: error.errorArgs });
+        refused.push({ action: actions[i]!, error: error.errorName, args: error.errorArgs });
       }
     });
     return { blockNumber: this.lastBlock, timestamp, events, refused, gasUsed: null, hash: null };

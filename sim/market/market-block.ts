@@ -2,7 +2,7 @@
 // providers' bids, results and abandons, and the keeper's closes and reroutes. Split from
 // market-system.ts; it mutates the agents' and tasks' bid bookkeeping exactly as the block will see it.
 import type { RandomStream } from "../engine/rng.js";
-import type { Address, MarketAction } from "../ledger/types.js";
+import type { Address, MarketAction } from "../protocol/actions.js";
 import { requirementsRef, resultRef } from "../model/task-ref.js";
 import type { Scenario } from "../scenario/schema.js";
 import type { ChainTask, PendingPost } from "./market-types.js";

@@ -1,7 +1,9 @@
 import { Engine } from "../engine/engine.js";
 import type { RandomStream } from "../engine/rng.js";
 import { actorAddress } from "../ledger/actors.js";
-import type { Address, BlockResult, Ledger, MarketAction, MarketEvent } from "../ledger/types.js";
+import type { Address, MarketAction } from "../protocol/actions.js";
+import type { MarketEvent } from "../protocol/events.js";
+import type { BlockResult, Ledger } from "../protocol/ledger.js";
 import { MetricsCollector } from "../metrics/collector.js";
 import type { FailureTimeline } from "../model/failures.js";
 import type { WorkloadTask } from "../model/workload.js";

@@ -1,7 +1,8 @@
 // Types shared by the market system (market-system.ts) and its drivers.
-import type { MechanismName } from "../chain/market-enums.js";
+import type { MechanismName } from "../protocol/enums.js";
 import type { RandomStream } from "../engine/rng.js";
-import type { Address, Ledger, RefusedAction } from "../ledger/types.js";
+import type { Address } from "../protocol/actions.js";
+import type { Ledger, RefusedAction } from "../protocol/ledger.js";
 import type { FailureTimeline } from "../model/failures.js";
 import type { WorkloadTask } from "../model/workload.js";
 import type { Scenario } from "../scenario/schema.js";

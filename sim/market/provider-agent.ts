@@ -1,5 +1,5 @@
 import type { RandomStream } from "../engine/rng.js";
-import type { Address } from "../ledger/types.js";
+import type { Address } from "../protocol/actions.js";
 import type { BidStrategy } from "./strategies.js";
 
 /** A task assigned to a provider, as it learned from a TaskAwarded event. */

@@ -1,5 +1,5 @@
 import { actorAddress } from "../ledger/actors.js";
-import type { Address } from "../ledger/types.js";
+import type { Address } from "../protocol/actions.js";
 import type { ProviderGroup, Scenario } from "../scenario/schema.js";
 
 /** One provider of a scenario: its node name, its account and the group it belongs to. */

@@ -6,7 +6,7 @@
 // is gone with it.
 import type { Chain } from "../chain/connect.js";
 import { readLedgerEvents, taskHistory, type LedgerEvent } from "../chain/ledger-reader.js";
-import type { Address } from "../ledger/types.js";
+import type { Address } from "../protocol/actions.js";
 
 /** A task that is still Open or Awarded on chain. */
 export interface ResumedTask {

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { Log } from "ethers";
 import { decodeLog, type LedgerEvent } from "../chain/ledger-reader.js";
 import { InputError } from "../input-error.js";
-import type { ChainBlockRecord } from "../ledger/types.js";
+import type { ChainBlockRecord } from "../protocol/ledger.js";
 import type { RunMetrics } from "../report/types.js";
 import type { ProviderDirectory } from "./simulate.js";
 

@@ -3,7 +3,7 @@ import { runCentralized, runMultiCloud } from "../baselines/baselines.js";
 import { RandomStream } from "../engine/rng.js";
 import { ChainLedger } from "../ledger/chain-ledger.js";
 import { MemoryLedger } from "../ledger/memory-ledger.js";
-import type { ChainBlockRecord, Ledger } from "../ledger/types.js";
+import type { ChainBlockRecord, Ledger } from "../protocol/ledger.js";
 import type { MarketProgress, TraceRecord } from "../market/market-types.js";
 import { providerNodes } from "../market/provider-nodes.js";
 import { runMarket } from "../market/run-market.js";

@@ -1,6 +1,6 @@
 import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, renameSync, rmdirSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { basename, dirname, extname, join, resolve } from "node:path";
-import type { ChainBlockRecord } from "../ledger/types.js";
+import type { ChainBlockRecord } from "../protocol/ledger.js";
 import type { TraceRecord } from "../market/market-system.js";
 import { renderReport } from "../report/html.js";
 import { checkOutFolder, fileSystemProblem } from "./out-folder.js";

@@ -1,8 +1,8 @@
 import { formatEther } from "ethers";
 import { z } from "zod";
-import type { MarketConfig } from "../chain/deploy.js";
-import { encodeRegion } from "../chain/region.js";
-import type { MechanismName } from "../chain/market-enums.js";
+import type { MarketConfig } from "../protocol/market-config.js";
+import { encodeRegion } from "../protocol/region.js";
+import type { MechanismName } from "../protocol/enums.js";
 import { durationSchema, formatDuration } from "./duration.js";
 import { ethSchema } from "./eth.js";
 import { strictObject } from "./issues.js";

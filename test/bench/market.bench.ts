@@ -3,11 +3,11 @@
 // for each receipt), measured in the same run.
 import { parseEther, toBeHex } from "ethers";
 import { connectChain } from "../../sim/chain/connect.js";
-import { DEFAULT_MARKET_CONFIG } from "../../sim/chain/deploy.js";
+import { DEFAULT_MARKET_CONFIG } from "../../sim/protocol/market-config.js";
 import { setAutomine } from "../../sim/chain/time.js";
 import { actorAddress } from "../../sim/ledger/actors.js";
 import { ChainLedger } from "../../sim/ledger/chain-ledger.js";
-import type { MarketAction } from "../../sim/ledger/types.js";
+import type { MarketAction } from "../../sim/protocol/actions.js";
 import { requirementsRef } from "../../sim/model/task-ref.js";
 import { simulate, SIM_EPOCH } from "../../sim/run/simulate.js";
 import { loadScenario } from "../../sim/scenario/load.js";

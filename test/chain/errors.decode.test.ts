@@ -3,7 +3,7 @@ import { parseEther } from "ethers";
 import { connectChain, type Chain } from "../../sim/chain/connect.js";
 import { deployMarket, type MarketDeployment } from "../../sim/chain/deploy.js";
 import { ChainError, decodeChainError, withChainErrors } from "../../sim/chain/errors.js";
-import { encodeRegion } from "../../sim/chain/region.js";
+import { encodeRegion } from "../../sim/protocol/region.js";
 import { startHardhatNode, type HardhatNode } from "../helpers/hardhat-node.js";
 
 // A revert must surface as the same decoded custom error whether the chain is in-process or

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { keccak256, parseEther, toUtf8Bytes } from "ethers";
 import { connectChain, type Chain } from "../../sim/chain/connect.js";
-import { DEFAULT_MARKET_CONFIG } from "../../sim/chain/deploy.js";
+import { DEFAULT_MARKET_CONFIG } from "../../sim/protocol/market-config.js";
 import { LedgerEventCache } from "../../sim/chain/ledger-cache.js";
 import { readLedgerEvents, type LedgerEvent, type LedgerFilter } from "../../sim/chain/ledger-reader.js";
 import { latestTimestamp, revertTo, snapshot } from "../../sim/chain/time.js";
 import { actorAddress } from "../../sim/ledger/actors.js";
 import { ChainLedger } from "../../sim/ledger/chain-ledger.js";
-import type { MarketAction } from "../../sim/ledger/types.js";
+import type { MarketAction } from "../../sim/protocol/actions.js";
 import { SIM_EPOCH } from "../../sim/run/simulate.js";
 
 // The cache must answer exactly as readLedgerEvents does (from the deployment block on, as the

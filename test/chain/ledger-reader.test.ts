@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { id, parseEther } from "ethers";
 import { providerHistory, readLedgerEvents, taskHistory, type LedgerEvent } from "../../sim/chain/ledger-reader.js";
-import { enumName, TASK_STATUS } from "../../sim/chain/market-enums.js";
+import { enumName, TASK_STATUS } from "../../sim/protocol/enums.js";
 import {
   as,
   closeAfterWindow,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { id, parseEther } from "ethers";
-import { enumName, REFUND_REASON, TASK_STATUS } from "../../sim/chain/market-enums.js";
+import { enumName, REFUND_REASON, TASK_STATUS } from "../../sim/protocol/enums.js";
 import { readLedgerEvents, taskHistory } from "../../sim/chain/ledger-reader.js";
 import { as, closeAfterWindow, mined, postTask, registerProvider, SECOND_PRICE, useMarketFixture } from "../helpers/market-fixture.js";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseEther, type JsonRpcSigner } from "ethers";
-import { encodeRegion } from "../../sim/chain/region.js";
+import { encodeRegion } from "../../sim/protocol/region.js";
 import {
   as,
   atTime,

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { parseEther, toBeHex, ZeroHash, type JsonRpcSigner } from "ethers";
-import { ANY_REGION, encodeRegion } from "../../sim/chain/region.js";
+import { ANY_REGION, encodeRegion } from "../../sim/protocol/region.js";
 import {
   as,
   closeAfterWindow,

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { parseEther } from "ethers";
 import { ComputeMarket__factory } from "../../types/ethers-contracts/index.js";
-import { deployMarket, readMarketConfig, type MarketConfig } from "../../sim/chain/deploy.js";
+import { deployMarket, readMarketConfig } from "../../sim/chain/deploy.js";
+import type { MarketConfig } from "../../sim/protocol/market-config.js";
 import { TEST_CONFIG, useMarketFixture, type MarketFixture } from "../helpers/market-fixture.js";
 import { ConfigField, expectRevert } from "../helpers/market-assertions.js";
 

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { id, parseEther, type JsonRpcSigner } from "ethers";
-import { ANY_REGION, encodeRegion } from "../../sim/chain/region.js";
+import { ANY_REGION, encodeRegion } from "../../sim/protocol/region.js";
 import {
   as,
   atTime,

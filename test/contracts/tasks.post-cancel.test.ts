@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { id, parseEther, ZeroAddress, ZeroHash } from "ethers";
-import { encodeRegion, ANY_REGION } from "../../sim/chain/region.js";
+import { encodeRegion, ANY_REGION } from "../../sim/protocol/region.js";
 import {
   as,
   atTime,

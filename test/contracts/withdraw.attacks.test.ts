@@ -8,8 +8,8 @@ import {
   type MarketActor,
   type ReentrantActor,
 } from "../../types/ethers-contracts/index.js";
-import { TASK_STATUS } from "../../sim/chain/market-enums.js";
-import { encodeRegion } from "../../sim/chain/region.js";
+import { TASK_STATUS } from "../../sim/protocol/enums.js";
+import { encodeRegion } from "../../sim/protocol/region.js";
 import {
   as,
   closeAfterWindow,

@@ -2,12 +2,13 @@ import { expect } from "vitest";
 import type { ContractTransactionReceipt, JsonRpcSigner, Result } from "ethers";
 import { decodeChainError } from "../../sim/chain/errors.js";
 import {
+  CONFIG_FIELD,
   FAILURE_REASON,
   MECHANISM,
   REFUND_REASON,
   SKIP_REASON,
   TASK_STATUS,
-} from "../../sim/chain/market-enums.js";
+} from "../../sim/protocol/enums.js";
 import type { MarketFixture } from "./market-fixture.js";
 
 // What the contract tests assert with: enum values, exact comparison of decoded values, custom
@@ -17,8 +18,8 @@ import type { MarketFixture } from "./market-fixture.js";
 export type Receipt = ContractTransactionReceipt;
 
 // ---------------------------------------------------------------- enums
-// The ABI carries enums as uint8. The names come from sim/chain/market-enums.ts, which
-// test/chain/market-enums.test.ts ties to the contract, so no test spells a value by hand.
+// The ABI carries enums as uint8. The names come from sim/protocol/enums.ts, which
+// test/protocol/enums.test.ts ties to the contract, so no test spells a value by hand.
 
 /** `{ Name: index }` as bigints, the type getTask and decoded events return. */
 export function enumValues<T extends readonly string[]>(names: T): Readonly<Record<T[number], bigint>> {
@@ -41,18 +42,6 @@ export const SkipReason = enumValues(SKIP_REASON);
 /** IComputeMarket.RefundReason: Cancelled 0n, NoBids 1n, FallbacksExhausted 2n. */
 export const RefundReason = enumValues(REFUND_REASON);
 
-/**
- * IComputeMarket.ConfigField, in declaration order. sim/chain/market-enums.ts has no list for it
- * (only InvalidConfig carries it, and only the tests provoke that), so it is spelled here.
- */
-export const CONFIG_FIELD = [
-  "MinStake",
-  "UnbondingDelay",
-  "SlashBps",
-  "AbandonSlashBps",
-  "MaxRounds",
-  "FallbackDepth",
-] as const;
 /** IComputeMarket.ConfigField as numbers: MinStake 0 … FallbackDepth 5. */
 export const ConfigField = enumNumbers(CONFIG_FIELD);
 

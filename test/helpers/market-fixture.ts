@@ -2,9 +2,10 @@ import { afterAll, beforeAll, beforeEach, expect } from "vitest";
 import { keccak256, parseEther, toUtf8Bytes, type ContractTransactionResponse, type JsonRpcSigner } from "ethers";
 import type { ComputeMarket } from "../../types/ethers-contracts/index.js";
 import { connectChain, type Chain } from "../../sim/chain/connect.js";
-import { deployMarket, type MarketConfig } from "../../sim/chain/deploy.js";
-import { MECHANISM } from "../../sim/chain/market-enums.js";
-import { encodeRegion } from "../../sim/chain/region.js";
+import { deployMarket } from "../../sim/chain/deploy.js";
+import type { MarketConfig } from "../../sim/protocol/market-config.js";
+import { MECHANISM } from "../../sim/protocol/enums.js";
+import { encodeRegion } from "../../sim/protocol/region.js";
 import { latestTimestamp, revertTo, setNextBlockTimestamp, snapshot, mineBlockAt } from "../../sim/chain/time.js";
 import { enumNumbers, expectConservation, rawMarketEvents, type Receipt } from "./market-assertions.js";
 

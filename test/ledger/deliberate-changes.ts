@@ -7,7 +7,7 @@
 // memory-ledger.test.ts checks their results by hand; memory-vs-contract.test.ts replays them on
 // ComputeMarket. Same conventions as ledgerScripts in test/helpers/ledger-actors.ts.
 import { act, ETH, eth, LEDGER_TEST_CONFIG, UINT96_MAX, type Actors, type Script } from "../helpers/ledger-actors.js";
-import type { MarketConfig } from "../../sim/chain/deploy.js";
+import type { MarketConfig } from "../../sim/protocol/market-config.js";
 
 export const UINT88_MAX = 2n ** 88n - 1n;
 

@@ -2,9 +2,10 @@
 // against the contract's rules, plus the ledger's own contract (blocks, atomicity, copies).
 // memory-vs-contract.test.ts replays the same scripts on ComputeMarket.
 import { describe, expect, it } from "vitest";
-import { encodeRegion } from "../../sim/chain/region.js";
+import { encodeRegion } from "../../sim/protocol/region.js";
 import { MarketRefusal, MemoryLedger } from "../../sim/ledger/memory-ledger.js";
-import type { BlockResult, MarketEvent } from "../../sim/ledger/types.js";
+import type { MarketEvent } from "../../sim/protocol/events.js";
+import type { BlockResult } from "../../sim/protocol/ledger.js";
 import { act, allActors, ETH, eth, hash, LEDGER_TEST_CONFIG, ledgerScripts, memoryActors, UINT96_MAX, type Actors } from "../helpers/ledger-actors.js";
 import { deliberateChangeScripts, UINT88_MAX } from "./deliberate-changes.js";
 
@@ -346,7 +347,7 @@ describe("refusals", () => {
   });
 });
 
-describe("functions outside MarketAction (cancel, stake, capacity)", () => {
+describe("cancel, stake and capacity actions", () => {
   it("stake top-ups, capacity, unbonding with its delay, and the locks of active assignments", async () => {
     const { ledger, block } = await run("provider stake and capacity");
     expect(refusals(block("setup"))).toEqual([

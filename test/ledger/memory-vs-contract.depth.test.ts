@@ -3,9 +3,9 @@
 // events, refusals and the final views of the memory ledger and ComputeMarket must agree.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
-import type { MarketConfig } from "../../sim/chain/deploy.js";
-import { MemoryLedger, type AnyMarketAction } from "../../sim/ledger/memory-ledger.js";
-import type { Address } from "../../sim/ledger/types.js";
+import type { MarketConfig } from "../../sim/protocol/market-config.js";
+import { MemoryLedger } from "../../sim/ledger/memory-ledger.js";
+import type { Address, MarketAction } from "../../sim/protocol/actions.js";
 import {
   act,
   allActors,
@@ -210,7 +210,7 @@ function nextTime(step: TimeStep, ledger: MemoryLedger, actors: Actors, now: num
  * Turns a block's intents into actions, given the memory ledger's state before the block and
  * `bidden`, the `task/round/provider` bids placed so far (storms pick providers that have not bid).
  */
-function resolve(intents: readonly Intent[], ledger: MemoryLedger, actors: Actors, now: number, bidden: ReadonlySet<string>): AnyMarketAction[] {
+function resolve(intents: readonly Intent[], ledger: MemoryLedger, actors: Actors, now: number, bidden: ReadonlySet<string>): MarketAction[] {
   const everyone = allActors(actors);
   const minStake = ledger.config.minStake;
   const provider = (p: Pick): Address => (p < 90 ? actors.providers[p % PROVIDERS]! : everyone[p % everyone.length]!);
@@ -252,7 +252,7 @@ function resolve(intents: readonly Intent[], ledger: MemoryLedger, actors: Actor
   // A sensible actor with nothing to close, deliver, abandon or reroute does nothing; others act anyway.
   const idle = (who: Pick, preferred: number[]) => preferred.length === 0 && who < 60;
 
-  return intents.flatMap((intent): AnyMarketAction[] => {
+  return intents.flatMap((intent): MarketAction[] => {
     switch (intent.k) {
       case "storm": {
         // Up to 12 providers bid on one task in this block, mostly ones that may. With no task

@@ -2,9 +2,9 @@
 // embedded chain, must give the same events, the same refusals and the same final state.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
-import type { MarketConfig } from "../../sim/chain/deploy.js";
-import { MemoryLedger, type AnyMarketAction } from "../../sim/ledger/memory-ledger.js";
-import type { Address } from "../../sim/ledger/types.js";
+import type { MarketConfig } from "../../sim/protocol/market-config.js";
+import { MemoryLedger } from "../../sim/ledger/memory-ledger.js";
+import type { Address, MarketAction } from "../../sim/protocol/actions.js";
 import {
   act,
   allActors,
@@ -54,7 +54,7 @@ afterAll(async () => {
 /** Replays blocks on both ledgers, comparing each block; returns the memory ledger. */
 async function replay(
   config: MarketConfig,
-  blocks: ReadonlyArray<{ timestamp: number; actions: readonly AnyMarketAction[]; label?: string }>,
+  blocks: ReadonlyArray<{ timestamp: number; actions: readonly MarketAction[]; label?: string }>,
   context: string,
 ): Promise<MemoryLedger> {
   await driver.reset(config);
@@ -234,7 +234,7 @@ function nextTime(step: TimeStep, ledger: MemoryLedger, actors: Actors, now: num
 }
 
 /** Turns a block's intents into actions, given the memory ledger's state before the block. */
-function resolve(intents: readonly Intent[], ledger: MemoryLedger, actors: Actors, now: number): AnyMarketAction[] {
+function resolve(intents: readonly Intent[], ledger: MemoryLedger, actors: Actors, now: number): MarketAction[] {
   const everyone = allActors(actors);
   const minStake = ledger.config.minStake;
   const provider = (p: Pick): Address => (p < 85 ? actors.providers[p % 5]! : everyone[p % everyone.length]!);
@@ -264,7 +264,7 @@ function resolve(intents: readonly Intent[], ledger: MemoryLedger, actors: Actor
   };
   const resultHash = (i: number) => (i === 3 ? `0x${hash("r3").slice(2).toUpperCase()}` : hash(`r${i}`));
 
-  return intents.map((intent): AnyMarketAction => {
+  return intents.map((intent): MarketAction => {
     switch (intent.k) {
       case "register":
         return act.register(provider(intent.who), { region: PROVIDER_REGIONS[intent.region], capacity: intent.capacity, stake: stakeOf(intent.stake, minStake) });

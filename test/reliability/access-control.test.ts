@@ -9,7 +9,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { keccak256, parseEther, toUtf8Bytes, type ContractTransactionResponse, type JsonRpcSigner } from "ethers";
 import type { ComputeMarket } from "../../types/ethers-contracts/index.js";
-import { encodeRegion } from "../../sim/chain/region.js";
+import { encodeRegion } from "../../sim/protocol/region.js";
 import { revertTo, snapshot } from "../../sim/chain/time.js";
 import {
   as,

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { encodeBytes32String, parseEther, type ContractTransactionResponse, type JsonRpcSigner } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectChain, type Chain } from "../../sim/chain/connect.js";
-import { encodeRegion } from "../../sim/chain/region.js";
+import { encodeRegion } from "../../sim/protocol/region.js";
 import { latestTimestamp, mineBlockAt } from "../../sim/chain/time.js";
 import { ComputeMarket__factory, type ComputeMarket } from "../../types/ethers-contracts/index.js";
 import { startAnvil, type Anvil } from "./anvil.js";

@@ -6,8 +6,8 @@
 import { describe, expect, it } from "vitest";
 import { id, parseEther } from "ethers";
 import { ReentrantActor__factory, type ReentrantActor } from "../../types/ethers-contracts/index.js";
-import { TASK_STATUS } from "../../sim/chain/market-enums.js";
-import { encodeRegion } from "../../sim/chain/region.js";
+import { TASK_STATUS } from "../../sim/protocol/enums.js";
+import { encodeRegion } from "../../sim/protocol/region.js";
 import { as, closeAfterWindow, mineAt, mined, now, passDeadline, postTask, registerProvider, useMarketFixture } from "../helpers/market-fixture.js";
 import { enumNumbers, rawMarketEvents, type Receipt } from "../helpers/market-assertions.js";
 

@@ -15,7 +15,7 @@ import { connectChain, type Chain } from "../../sim/chain/connect.js";
 import { latestTimestamp, mineBlockAt } from "../../sim/chain/time.js";
 import { actorAddress } from "../../sim/ledger/actors.js";
 import { ChainLedger } from "../../sim/ledger/chain-ledger.js";
-import type { Address, MarketAction } from "../../sim/ledger/types.js";
+import type { Address, MarketAction } from "../../sim/protocol/actions.js";
 import { act, eth, LEDGER_TEST_CONFIG } from "../helpers/ledger-actors.js";
 
 const HISTORY = 500;

@@ -23,11 +23,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { toBeHex, type Result } from "ethers";
 import { ForceSender__factory } from "../../types/ethers-contracts/index.js";
-import type { MarketConfig } from "../../sim/chain/deploy.js";
-import { enumName, MECHANISM, TASK_STATUS, type TaskStatusName } from "../../sim/chain/market-enums.js";
+import type { MarketConfig } from "../../sim/protocol/market-config.js";
+import { enumName, MECHANISM, TASK_STATUS, type TaskStatusName } from "../../sim/protocol/enums.js";
 import { mineBlockAt } from "../../sim/chain/time.js";
-import { MemoryLedger, type AnyMarketAction } from "../../sim/ledger/memory-ledger.js";
-import type { Address, MarketEvent } from "../../sim/ledger/types.js";
+import { MemoryLedger } from "../../sim/ledger/memory-ledger.js";
+import type { Address, MarketAction } from "../../sim/protocol/actions.js";
+import type { MarketEvent } from "../../sim/protocol/events.js";
 import {
   act,
   allActors,
@@ -252,7 +253,7 @@ function worthRunning(intent: Intent, model: Readonly<Model>, actors: Actors): b
   }
 }
 
-function resolve(intent: Intent, model: Model, actors: Actors): AnyMarketAction {
+function resolve(intent: Intent, model: Model, actors: Actors): MarketAction {
   const ledger = model.memory;
   const now = model.now;
   const everyone = allActors(actors);
@@ -434,7 +435,7 @@ const reached = { commands: 0, events: new Map<string, number>(), refusals: new 
 const tally = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1);
 
 /** Applies one block (one market action; none for a pure time jump) to both and checks it all. */
-async function step(model: Model, real: Real, label: string, action: AnyMarketAction | AnyMarketAction[] | undefined): Promise<void> {
+async function step(model: Model, real: Real, label: string, action: MarketAction | MarketAction[] | undefined): Promise<void> {
   const d = real.driver;
   model.history.push(`@${model.now} ${label}${action === undefined ? "" : ` ${JSON.stringify(action, bigintJson)}`}`);
   const where = `seed ${SEED}; commands so far:\n  ${model.history.slice(-8).join("\n  ")}`;

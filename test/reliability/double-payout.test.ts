@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { keccak256, parseEther, toUtf8Bytes, type ContractTransactionResponse, type JsonRpcSigner } from "ethers";
 import type { ComputeMarket } from "../../types/ethers-contracts/index.js";
-import { TASK_STATUS } from "../../sim/chain/market-enums.js";
+import { TASK_STATUS } from "../../sim/protocol/enums.js";
 import {
   as,
   closeAfterWindow,

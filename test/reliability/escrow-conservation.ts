@@ -3,7 +3,7 @@
 // plus credits plus stakes. A payment the events do not show (a task paid twice, a stale result
 // credited) breaks the per-account credits; a leak breaks the balance.
 import type { MemoryLedger } from "../../sim/ledger/memory-ledger.js";
-import type { BlockResult } from "../../sim/ledger/types.js";
+import type { BlockResult } from "../../sim/protocol/ledger.js";
 
 export class EscrowConservation {
   readonly violations: string[] = [];

@@ -3,7 +3,7 @@
 // for every task to settle after the last fault, and with every block's result handed to the
 // caller, so the money on the memory ledger can be checked block by block.
 import { RandomStream } from "../../sim/engine/rng.js";
-import type { BlockResult, Ledger } from "../../sim/ledger/types.js";
+import type { BlockResult, Ledger } from "../../sim/protocol/ledger.js";
 import type { TraceRecord } from "../../sim/market/market-types.js";
 import { runMarket } from "../../sim/market/run-market.js";
 import type { MetricsCollector } from "../../sim/metrics/collector.js";

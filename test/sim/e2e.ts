@@ -2,7 +2,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { MarketEvent } from "../../sim/ledger/types.js";
+import type { MarketEvent } from "../../sim/protocol/events.js";
 import type { TraceRecord } from "../../sim/market/market-system.js";
 import { runScript } from "../helpers/run-script.js";
 

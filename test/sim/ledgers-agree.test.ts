@@ -3,7 +3,7 @@
 // event. Three small fixtures: a regional outage that reroutes, second-price auctions with
 // independent crashes, and a provider group taken offline while it holds work.
 import { beforeAll, describe, expect, it } from "vitest";
-import type { MarketEvent } from "../../sim/ledger/types.js";
+import type { MarketEvent } from "../../sim/protocol/events.js";
 import type { TraceRecord } from "../../sim/market/market-system.js";
 import { simulate, type SimulationResult } from "../../sim/run/simulate.js";
 import { loadScenario } from "../../sim/scenario/load.js";

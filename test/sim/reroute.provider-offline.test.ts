@@ -4,7 +4,7 @@
 // delivered once, by a different provider, at epoch 2 or later; the work it lost is counted.
 import { beforeAll, describe, expect, it } from "vitest";
 import { toMarketEvent } from "../../sim/ledger/event-shapes.js";
-import type { MarketEvent } from "../../sim/ledger/types.js";
+import type { MarketEvent } from "../../sim/protocol/events.js";
 import type { TraceRecord } from "../../sim/market/market-system.js";
 import { chainLogEvents } from "../../sim/run/run-files.js";
 import { simulate, type SimulationResult } from "../../sim/run/simulate.js";

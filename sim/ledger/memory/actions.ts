@@ -1,25 +1,11 @@
 // Turns a MarketAction into a call of the in-memory contract, with the checks ABI encoding makes
 // on chain (an action that cannot be encoded is a programming error: RangeError, not a refusal).
 import { getAddress, isHexString } from "ethers";
-import { MECHANISM } from "../../chain/market-enums.js";
-import { encodeRegion } from "../../chain/region.js";
-import type { Address, MarketAction } from "../types.js";
+import { MECHANISM } from "../../protocol/enums.js";
+import { encodeRegion } from "../../protocol/region.js";
+import type { Address, MarketAction } from "../../protocol/actions.js";
 import type { MarketMachine, TxContext } from "./machine.js";
 import { UINT256_MAX, UINT32_MAX } from "./state.js";
-
-/**
- * Contract functions that MarketAction (sim/ledger/types.ts) does not name yet. The memory
- * ledger accepts them too, so the whole contract can be modelled and cross-checked.
- */
-export type ExtraMarketAction =
-  | { kind: "cancel"; from: Address; taskId: number }
-  | { kind: "addStake"; from: Address; amount: bigint }
-  | { kind: "updateCapacity"; from: Address; capacity: number }
-  | { kind: "requestStakeWithdrawal"; from: Address; amount: bigint }
-  | { kind: "withdrawStake"; from: Address };
-
-/** Every action the memory ledger accepts. */
-export type AnyMarketAction = MarketAction | ExtraMarketAction;
 
 /** A decoded action: who calls, with what value, and the call itself. */
 export interface DecodedCall {
@@ -48,7 +34,7 @@ export function toChecksum(address: string, what = "address"): Address {
  * Checks that `action` can be ABI-encoded as the chain ledger would and returns its call.
  * @throws RangeError naming the field that cannot be encoded.
  */
-export function decodeAction(action: AnyMarketAction): DecodedCall {
+export function decodeAction(action: MarketAction): DecodedCall {
   const sender = toChecksum(action.from, `${action.kind}.from`);
   const k = action.kind;
   switch (action.kind) {

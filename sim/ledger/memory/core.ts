@@ -1,10 +1,11 @@
 // The shared machinery of the in-memory ComputeMarket: lookups, money, and what happens when an
 // auction closes or an assignment fails (award the next fallback, re-open, refund, slash).
 // machine.ts builds the contract's external functions on it.
-import type { MarketConfig } from "../../chain/deploy.js";
-import { FAILURE_REASON, REFUND_REASON, SKIP_REASON } from "../../chain/market-enums.js";
-import { decodeRegion } from "../../chain/region.js";
-import type { Address, MarketEvent } from "../types.js";
+import type { MarketConfig } from "../../protocol/market-config.js";
+import { FAILURE_REASON, REFUND_REASON, SKIP_REASON } from "../../protocol/enums.js";
+import { decodeRegion } from "../../protocol/region.js";
+import type { Address } from "../../protocol/actions.js";
+import type { MarketEvent } from "../../protocol/events.js";
 import {
   addUint40Time,
   checkedAdd,

@@ -2,7 +2,7 @@
 // integer arithmetic and overflow bounds, the same events in the same order. Each function
 // mutates MarketState directly and reverts by throwing MarketRefusal; the caller rolls the state
 // back (MarketState's journal), so a refused call changes nothing, as on chain.
-import { MECHANISM } from "../../chain/market-enums.js";
+import { MECHANISM } from "../../protocol/enums.js";
 import { FailureReason, insertBid, MarketCore, RefundReason, toUint88, toUint96, type TxContext } from "./core.js";
 import {
   addUint40Time,

@@ -1,6 +1,6 @@
 // The storage of the in-memory ComputeMarket: the same records as the contract, plus an undo
 // journal so that a refused transaction (a revert) leaves nothing behind.
-import type { Address } from "../types.js";
+import type { Address } from "../../protocol/actions.js";
 
 /** Zero address: the contract's `address(0)`. */
 export const ZERO_ADDRESS: Address = "0x0000000000000000000000000000000000000000";

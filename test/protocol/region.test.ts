@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ANY_REGION, decodeRegion, encodeRegion } from "../../sim/chain/region.js";
+import { ANY_REGION, decodeRegion, encodeRegion } from "../../sim/protocol/region.js";
 
 describe("region codes", () => {
   it.each(["us-east-1", "eu-west-1", "ap-southeast-1", "sa-east-1", "16-bytes-exactly"])("round-trips %s", (name) => {

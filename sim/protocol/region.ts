@@ -3,7 +3,8 @@ import { hexlify, toUtf8Bytes, toUtf8String, zeroPadBytes, getBytes } from "ethe
 /** The on-chain "any region" code. */
 export const ANY_REGION = "0x00000000000000000000000000000000";
 
-const REGION_BYTES = 16;
+/** Bytes of a region code: the contract stores regions as bytes16. */
+export const REGION_BYTES = 16;
 
 /**
  * Encodes a region name (such as "us-east-1") as the contract's bytes16 code. Empty or "any"

@@ -1,5 +1,7 @@
 // The names of IComputeMarket's enums, in declaration order (the ABI carries them as uint8).
-// test/chain/market-enums.test.ts checks each against the contract's behaviour.
+// test/protocol/enums.test.ts reads the compiled contract's AST and fails unless every enum of
+// IComputeMarket is listed here member for member; test/chain/market-enums.test.ts ties the
+// names to the contract's behaviour.
 
 export const TASK_STATUS = ["None", "Open", "Awarded", "Completed", "Refunded"] as const;
 export type TaskStatusName = (typeof TASK_STATUS)[number];
@@ -12,6 +14,10 @@ export type FailureReasonName = (typeof FAILURE_REASON)[number];
 
 export const SKIP_REASON = ["AtCapacity", "InsufficientFreeStake"] as const;
 export type SkipReasonName = (typeof SKIP_REASON)[number];
+
+/** Only InvalidConfig carries it: which constructor argument was out of range. */
+export const CONFIG_FIELD = ["MinStake", "UnbondingDelay", "SlashBps", "AbandonSlashBps", "MaxRounds", "FallbackDepth"] as const;
+export type ConfigFieldName = (typeof CONFIG_FIELD)[number];
 
 export const REFUND_REASON = ["Cancelled", "NoBids", "FallbacksExhausted"] as const;
 export type RefundReasonName = (typeof REFUND_REASON)[number];
