@@ -26,12 +26,3 @@ export function buildAgents(scenario: Scenario, rng: RandomStream): ProviderAgen
   }
   return agents;
 }
-
-/** Inserts `price` into the ascending list, keeping at most `depth` (an equal price goes after: ties keep the earlier bid). */
-export function keepPrice(kept: bigint[], price: bigint, depth: number): void {
-  let i = kept.length;
-  while (i > 0 && kept[i - 1]! > price) i -= 1;
-  if (i >= depth) return;
-  kept.splice(i, 0, price);
-  if (kept.length > depth) kept.pop();
-}

@@ -8,6 +8,7 @@ import type { Scenario } from "../scenario/schema.js";
 import type { ChainTask, PendingPost } from "./market-types.js";
 import type { ProviderAgent } from "./provider-agent.js";
 import { priceBid } from "./strategies.js";
+import { wouldKeep } from "../protocol/kept-bids.js";
 
 /** What a block is built from: the market system's state. */
 export interface BlockInputs {
@@ -87,7 +88,7 @@ export function buildBlockActions(s: BlockInputs, ts: number): MarketAction[] {
         const cost = agent.costPerSecond * BigInt(Math.ceil(c.size / 1_000));
         const price = priceBid(agent.strategy, { cost, maxPrice: c.maxPrice, bestSeen: c.bestSeen }, agent.rng);
         // A rational provider does not pay gas for a bid that cannot make the kept list.
-        if (price === undefined || (c.kept.length >= scenario.market.fallbackDepth && price >= c.kept[c.kept.length - 1]!)) continue;
+        if (price === undefined || !wouldKeep(c.kept, scenario.market.fallbackDepth, price)) continue;
         let list = bidsOf.get(agent.index);
         if (list === undefined) bidsOf.set(agent.index, (list = []));
         list.push({ taskId, price });

@@ -8,7 +8,8 @@ import { MetricsCollector } from "../metrics/collector.js";
 import type { FailureTimeline } from "../model/failures.js";
 import type { WorkloadTask } from "../model/workload.js";
 import type { Scenario } from "../scenario/schema.js";
-import { buildAgents, keepPrice } from "./market-agents.js";
+import { keepPrice } from "../protocol/kept-bids.js";
+import { buildAgents } from "./market-agents.js";
 import type { ResumeState } from "./resume.js";
 import { buildBlockActions } from "./market-block.js";
 import {
@@ -154,7 +155,7 @@ export class MarketSystem {
         agent?.bidRounds.add(`${t.taskId}/${bid.round}`);
         if (t.status !== "Open" || bid.round !== t.round) continue;
         if (c.bestSeen === undefined || bid.price < c.bestSeen) c.bestSeen = bid.price;
-        keepPrice(c.kept, bid.price, depth);
+        keepPrice(c.kept, depth, bid.price);
         if (agent !== undefined) {
           agent.outstandingBids.add(t.taskId);
           c.bidders.push(agent.index);
@@ -465,7 +466,7 @@ export class MarketSystem {
       case "BidPlaced": {
         const c = chainTasks.get(event.taskId)!;
         if (c.bestSeen === undefined || event.price < c.bestSeen) c.bestSeen = event.price;
-        keepPrice(c.kept, event.price, this.scenario.market.fallbackDepth);
+        keepPrice(c.kept, this.scenario.market.fallbackDepth, event.price);
         break;
       }
       case "TaskAwarded": {

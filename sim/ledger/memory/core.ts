@@ -222,19 +222,6 @@ export class MarketCore {
   }
 }
 
-/**
- * FallbackBids.insert: keeps `list` sorted by price, an equal price after the earlier bid, at most
- * `depth` entries. A bid that would land at index >= depth is dropped.
- */
-export function insertBid(list: Array<{ provider: Address; price: bigint }>, depth: number, bid: { provider: Address; price: bigint }): boolean {
-  let pos = 0;
-  while (pos < list.length && list[pos]!.price <= bid.price) pos += 1;
-  if (pos >= depth) return false;
-  list.splice(pos, 0, bid);
-  if (list.length > depth) list.length = depth;
-  return true;
-}
-
 export function toUint96(amount: bigint): bigint {
   if (amount > UINT96_MAX) refuse("AmountTooLarge", { amount });
   return amount;

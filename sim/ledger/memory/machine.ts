@@ -3,7 +3,8 @@
 // mutates MarketState directly and reverts by throwing MarketRefusal; the caller rolls the state
 // back (MarketState's journal), so a refused call changes nothing, as on chain.
 import { MECHANISM } from "../../protocol/enums.js";
-import { FailureReason, insertBid, MarketCore, RefundReason, toUint88, toUint96, type TxContext } from "./core.js";
+import { keepBid } from "../../protocol/kept-bids.js";
+import { FailureReason, MarketCore, RefundReason, toUint88, toUint96, type TxContext } from "./core.js";
 import {
   addUint40Time,
   checkedAdd,
@@ -238,7 +239,7 @@ export class MarketMachine extends MarketCore {
 
     const t = this.state.task(id);
     this.state.setBidder(id, tx.sender, { lastRoundPlusOne: round + 1, failed: false });
-    insertBid(t.fallbacks, this.config.fallbackDepth, { provider: tx.sender, price });
+    keepBid(t.fallbacks, this.config.fallbackDepth, { provider: tx.sender, price }, (b) => b.price);
     tx.events.push({ name: "BidPlaced", taskId: id, provider: tx.sender, price, round });
   }
 
