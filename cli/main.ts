@@ -1,14 +1,11 @@
 // The bidmesh command line. Every command prints a plain message and exits 2 on bad input,
-// 1 when a run fails; never a stack trace.
+// 1 when a run fails; never a stack trace. Each command's module is loaded when that command
+// runs, so `--help` and `scenarios` do not pay for loading ethers, the chain and express.
 import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import { parseAllowedHost, parseChainTimeout, parseHost, parsePort, parseSimulationMemoryMb, parseSpeed } from "./serve-options.js";
 import { InputError } from "../sim/input-error.js";
-import { auditCommand } from "./audit-command.js";
-import { ledgerCommand } from "./ledger-command.js";
 import { parseLedgerKind, parseSeed, parseTaskId } from "./options.js";
-import { scenariosCommand } from "./scenarios-command.js";
-import { simulateCommand } from "./simulate-command.js";
 
 /** The version in package.json: the one place it is written. */
 const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
@@ -31,6 +28,7 @@ program
   .option("--force", "replace --out if it holds a previous bidmesh run (its run.json and only a run's files); anything else is never replaced")
   .option("--no-progress", "no progress bar")
   .action(async (opts: { scenario: string; seed?: number; ledger: "chain" | "memory"; rpcUrl?: string; out?: string; force?: boolean; progress: boolean }) => {
+    const { simulateCommand } = await import("./simulate-command.js");
     await simulateCommand(opts);
   });
 
@@ -44,6 +42,7 @@ program
   .option("--market <address>", "the market contract on --rpc-url")
   .option("--json", "print one JSON document (every event, with block times and node names; wei as decimal strings) instead of the table")
   .action(async (opts: { task?: bigint; provider?: string; run?: string; rpcUrl?: string; market?: string; json?: boolean }) => {
+    const { ledgerCommand } = await import("./ledger-command.js");
     await ledgerCommand(opts);
   });
 
@@ -51,7 +50,8 @@ program
   .command("audit")
   .description("Recompute the market's metrics of a chain run from chain events alone and compare them with its metrics.json.")
   .argument("<dir>", "the run's --out folder")
-  .action((dir: string) => {
+  .action(async (dir: string) => {
+    const { auditCommand } = await import("./audit-command.js");
     process.exitCode = auditCommand(dir);
   });
 
@@ -85,7 +85,6 @@ program
       chainTimeout: number;
       simulationMemoryMb: number;
     }) => {
-      // Loaded on demand: the other commands do not need express.
       const { serve } = await import("../server/index.js");
       const { market, scenario, registry, allowedHost, chainTimeout, ...rest } = opts;
       await serve({ ...rest, allowedHosts: allowedHost, registryFile: registry, scenario: market ? scenario : undefined, chainTimeoutMs: chainTimeout });
@@ -96,7 +95,8 @@ program
   .command("scenarios")
   .description("List the built-in scenarios, or print one's YAML (to save, change and run with --scenario FILE).")
   .option("--show <name>", "print this built-in's YAML")
-  .action((opts: { show?: string }) => {
+  .action(async (opts: { show?: string }) => {
+    const { scenariosCommand } = await import("./scenarios-command.js");
     scenariosCommand(opts);
   });
 

@@ -3,6 +3,7 @@
 // give them names that cannot collide. `--only NAME` (repeatable) runs only the benchmarks named.
 import { parseArgs } from "node:util";
 import { benchApiReads } from "./api-reads.bench.js";
+import { benchCliStart } from "./cli-start.bench.js";
 import { benchEngine, benchHold } from "./engine.bench.js";
 import { benchChainBids, benchMemoryRun } from "./market.bench.js";
 
@@ -82,6 +83,18 @@ const benchmarks: Benchmark[] = [
       { figure: "API requests timed", ours: f.apiReadsRequests!, baseline: f.apiReadsBaselineRequests! },
       { figure: "API first read, filling the cache: ms", ours: f.apiReadsCacheFillMs! },
       { figure: "API bench setup: seconds", ours: f.apiReadsSetupSeconds! },
+    ],
+  },
+  {
+    name: "cli start-up",
+    run: benchCliStart,
+    rows: (f) => [
+      { figure: `bidmesh --help: median ms of ${format(f.cliStartRuns)}, compiled build vs tsx`, ours: f.cliStartHelpMs!, baseline: f.cliStartTsxHelpMs! },
+      { figure: "bidmesh scenarios: median ms, compiled build vs tsx", ours: f.cliStartScenariosMs!, baseline: f.cliStartTsxScenariosMs! },
+      { figure: "node -e 0: median ms", ours: f.cliStartNodeMs! },
+      { figure: "  --help / node -e 0", ours: f.cliStartHelpMs! / f.cliStartNodeMs!, baseline: f.cliStartTsxHelpMs! / f.cliStartNodeMs! },
+      { figure: "  scenarios / node -e 0", ours: f.cliStartScenariosMs! / f.cliStartNodeMs!, baseline: f.cliStartTsxScenariosMs! / f.cliStartNodeMs! },
+      { figure: "  build made for this run (1 = it was missing or stale)", ours: f.cliStartBuilt! },
     ],
   },
 ];
