@@ -24,7 +24,7 @@ for (const name of LINKED_AT_TOP) {
 writeFileSync(BUILD_STAMP, "");
 utimesSync(BUILD_STAMP, started, started);
 
-/** Links every file of `source` that is not TypeScript into `target`; a folder with no TypeScript in it is linked whole. */
+/** Links every file of `source` that is not TypeScript into `target` (in place of any copy tsc emitted); a folder with no TypeScript in it is linked whole. */
 function linkAssets(source, target) {
   for (const entry of readdirSync(source, { withFileTypes: true })) {
     const from = join(source, entry.name);
@@ -32,7 +32,10 @@ function linkAssets(source, target) {
     if (entry.isDirectory()) {
       if (holdsTypeScript(from)) linkAssets(from, to);
       else link(from, to);
-    } else if (!entry.name.endsWith(".ts") && !existsSync(to)) {
+    } else if (!entry.name.endsWith(".ts")) {
+      // A hand-written .js file (the report page's modules, which allowJs lets tsc re-emit) runs
+      // and is inlined as written: tsc's copy would change the report's bytes.
+      rmSync(to, { force: true });
       link(from, to);
     }
   }
