@@ -83,25 +83,11 @@ export function encodeAction(action: MarketAction, options: EncodeOptions = {}):
         gas: GAS.bidsBase + GAS.perBid * BigInt(action.bids.length),
       };
     case "close":
-      return {
-        data:
-          single && action.taskIds.length === 1
-            ? f.encodeFunctionData("closeAuction", [action.taskIds[0]!])
-            : f.encodeFunctionData("closeAuctions", [action.taskIds]),
-        value: 0n,
-        gas: GAS.closeBase + GAS.perClose * BigInt(action.taskIds.length),
-      };
+      return keeperCall(single, action.taskIds, ["closeAuction", "closeAuctions"], GAS.closeBase, GAS.perClose);
     case "result":
       return { data: f.encodeFunctionData("submitResult", [action.taskId, action.epoch, action.resultHash]), value: 0n, gas: GAS.result };
     case "reroute":
-      return {
-        data:
-          single && action.taskIds.length === 1
-            ? f.encodeFunctionData("reroute", [action.taskIds[0]!])
-            : f.encodeFunctionData("rerouteTasks", [action.taskIds]),
-        value: 0n,
-        gas: GAS.rerouteBase + GAS.perReroute * BigInt(action.taskIds.length),
-      };
+      return keeperCall(single, action.taskIds, ["reroute", "rerouteTasks"], GAS.rerouteBase, GAS.perReroute);
     case "abandon":
       return { data: f.encodeFunctionData("abandonTask", [action.taskId]), value: 0n, gas: GAS.abandon };
     case "withdraw":
@@ -117,4 +103,13 @@ export function encodeAction(action: MarketAction, options: EncodeOptions = {}):
     case "withdrawStake":
       return { data: f.encodeFunctionData("withdrawStake", []), value: 0n, gas: GAS.withdrawStake };
   }
+}
+
+/**
+ * A keeper's close or reroute of `taskIds`: the batch function, or with `single` and one task the
+ * single-task one (the test driver's choice, so both entry points stay cross-checked).
+ */
+function keeperCall(single: boolean, taskIds: readonly number[], [one, many]: readonly [string, string], base: bigint, per: bigint): MarketCall {
+  const data = single && taskIds.length === 1 ? iface.encodeFunctionData(one, [taskIds[0]!]) : iface.encodeFunctionData(many, [taskIds]);
+  return { data, value: 0n, gas: base + per * BigInt(taskIds.length) };
 }
