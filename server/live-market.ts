@@ -515,7 +515,7 @@ export class LiveMarket implements MarketService {
     if (record.type === "block") {
       const block = { number: record["number"] as number, timestamp: record["timestamp"] as number, now: record.t, txs: record["txs"] as number };
       // The block's events are traced (and handled) right after this record, synchronously
-      // (MarketSystem.applyBlock): a microtask sees the providers they touched as this block left
+      // (BlockLoop.applyBlock): a microtask sees the providers they touched as this block left
       // them. Taken then, not when the block's read below resolves: by that time later blocks may
       // have changed them (a short task already finished), and the feed would skip a state.
       const touched = (this.touched = new Set<Address>());
