@@ -59,7 +59,7 @@ export async function annotate<T>(market: MarketService, body: T): Promise<T> {
   const blocks = new Set<number>();
   collectBlocks(body, blocks);
   const times = market.blockTimes === undefined || blocks.size === 0 ? new Map<number, number>() : await market.blockTimes(blocks);
-  const node = (address: string): string | null => market.nodeName?.(address) ?? null;
+  const node = (address: string): string | null => market.live?.nodeName(address) ?? null;
   return annotateValue(body, times, node) as T;
 }
 

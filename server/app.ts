@@ -17,7 +17,7 @@ import { routes } from "./routes.js";
 import type { RouteContext, RouteDef, RouteInput } from "./route-spec.js";
 import type { ErrorResponse } from "./schemas.js";
 import type { SimulationJobs } from "./simulations/simulation-jobs.js";
-import { StreamSlots, type StreamLimits } from "./stream-slots.js";
+import { StreamSlots, type StreamLimits } from "./live/stream-slots.js";
 
 export interface AppDeps {
   market: MarketService;
@@ -40,8 +40,6 @@ export interface AppDeps {
   idempotency?: Partial<IdempotencyOptions>;
   /** Event streams: at once in all, per client address, and the backlog that ends one (default DEFAULT_STREAM_LIMITS). */
   streams?: Partial<StreamLimits>;
-  /** Test only: every request waits this long before it is handled (the shutdown test's slow request). */
-  testResponseDelayMs?: number;
 }
 
 export interface BidmeshApp extends Express {
@@ -88,12 +86,6 @@ export function createApp(deps: AppDeps): BidmeshApp {
       },
     }),
   );
-  if (deps.testResponseDelayMs !== undefined && deps.testResponseDelayMs > 0) {
-    const delay = deps.testResponseDelayMs;
-    app.use((_req, _res, next) => {
-      setTimeout(next, delay);
-    });
-  }
 
   let openapi: object | undefined;
   const ctx: RouteContext = {

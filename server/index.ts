@@ -12,11 +12,11 @@ import { createApp } from "./app.js";
 import { allowedHostNames } from "./host-allowlist.js";
 import { httpServerOptions, type HttpTimeouts } from "./http-timeouts.js";
 import type { IdempotencyOptions } from "./idempotency.js";
-import { LiveMarket } from "./live-market.js";
-import { ChainMarketService, createMarketService, type MarketService } from "./market-service.js";
-import type { OutageBookLimits } from "./outage-book.js";
+import { LiveMarket } from "./live/live-market.js";
+import { createMarketService, type MarketService } from "./market-service.js";
+import type { OutageBookLimits } from "./live/outage-book.js";
 import { SimulationJobs } from "./simulations/simulation-jobs.js";
-import type { StreamLimits } from "./stream-slots.js";
+import type { StreamLimits } from "./live/stream-slots.js";
 
 export interface ServeOptions {
   /** Default 3000; 0 picks a free port. */
@@ -92,19 +92,11 @@ const ServeEnv = z.object({
     .refine((value) => value === undefined || (value.length >= 16 && /^[\x21-\x7e]+$/.test(value)), {
       message: "must be at least 16 printable ASCII characters with no spaces (or unset, to have one generated)",
     }),
-  // Test only (test/server/shutdown.test.ts): every request waits this long, so a test can
-  // send SIGTERM while one is in flight.
-  BIDMESH_TEST_RESPONSE_DELAY_MS: z
-    .string()
-    .regex(/^\d{1,6}$/, "must be a whole number of milliseconds")
-    .transform(Number)
-    .optional(),
 });
 
 function parseEnv(env: NodeJS.ProcessEnv): z.output<typeof ServeEnv> {
   const parsed = ServeEnv.safeParse({
     BIDMESH_API_TOKEN: env["BIDMESH_API_TOKEN"],
-    BIDMESH_TEST_RESPONSE_DELAY_MS: env["BIDMESH_TEST_RESPONSE_DELAY_MS"],
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -132,7 +124,8 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   // Checked before the chain starts, so a bad bound costs nothing.
   const serverOptions = httpServerOptions(options.timeouts);
   const scenario = typeof options.scenario === "string" ? loadScenario(options.scenario) : options.scenario;
-  const market: MarketService =
+  // Both kinds say whether the market came from the deployment registry (`reused`).
+  const market =
     scenario === undefined
       ? await createMarketService({ rpcUrl: options.rpcUrl, registryFile: options.registryFile, chainTimeoutMs: options.chainTimeoutMs })
       : await LiveMarket.start({
@@ -159,7 +152,6 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
       allowedHosts,
       streams: options.streams,
       idempotency: options.idempotency,
-      testResponseDelayMs: env.BIDMESH_TEST_RESPONSE_DELAY_MS,
     });
     server = createServer(serverOptions);
     // Before the app, so the header is set before any response can start.
@@ -184,8 +176,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   if (generated) print(`API token (generated: set BIDMESH_API_TOKEN to choose one): ${token}`);
   // On an RPC node the market comes from the deployment registry, or is deployed and remembered
   // there. (test/reliability/api-serve-process.ts reads the address up to the comma after it.)
-  const reused = market instanceof LiveMarket || market instanceof ChainMarketService ? market.reused : false;
-  const origin = options.rpcUrl === undefined ? "" : reused ? "reused from the registry, " : "deployed and remembered in the registry, ";
+  const origin = options.rpcUrl === undefined ? "" : market.reused ? "reused from the registry, " : "deployed and remembered in the registry, ";
   print(`bidmesh API listening on ${url} (market ${market.marketAddress}, ${origin}${options.rpcUrl === undefined ? "embedded chain" : options.rpcUrl})`);
   if (scenario !== undefined) {
     print(`live market: scenario ${scenario.name} at ${options.speed ?? 1}x, ${options.workload === false ? "API tasks only" : "with its workload"}`);

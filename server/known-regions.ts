@@ -9,7 +9,7 @@ import { ZodError } from "zod";
 /** The market's known regions, sorted, without "any". */
 export async function knownRegions(market: MarketService): Promise<string[]> {
   const registered = await market.readEvents({ names: ["ProviderRegistered"] });
-  const names = new Set([...(market.configuredRegions?.() ?? []), ...registered.map((e) => String(e.args["region"]))]);
+  const names = new Set([...(market.live?.configuredRegions() ?? []), ...registered.map((e) => String(e.args["region"]))]);
   names.delete("any");
   return [...names].sort();
 }

@@ -2,8 +2,7 @@
 // answers. The API depends on this interface only, so tests can also hand it a stub.
 import { toBeHex, type Interface } from "ethers";
 import { ComputeMarket__factory } from "../types/ethers-contracts/index.js";
-import { connectChain, type Chain } from "../sim/chain/connect.js";
-import { DEFAULT_REGISTRY_FILE } from "../sim/chain/deploy.js";
+import type { Chain } from "../sim/chain/connect.js";
 import { DEFAULT_MARKET_CONFIG, type MarketConfig } from "../sim/protocol/market-config.js";
 import { ChainError, decodeChainError } from "../sim/chain/errors.js";
 import { LedgerEventCache } from "../sim/chain/ledger-cache.js";
@@ -11,12 +10,13 @@ import type { LedgerEvent, LedgerFilter } from "../sim/chain/ledger-reader.js";
 import type { MechanismName } from "../sim/protocol/enums.js";
 import { latestTimestamp, setNextBlockTimestamp } from "../sim/chain/time.js";
 import { actorAddress } from "../sim/ledger/actors.js";
-import { ChainLedger } from "../sim/ledger/chain-ledger.js";
+import type { ChainLedger } from "../sim/ledger/chain-ledger.js";
+import { openLedger } from "../sim/ledger/open-ledger.js";
 import type { Address, MarketAction } from "../sim/protocol/actions.js";
 import { ChainUnavailableError, DEFAULT_CHAIN_TIMEOUT_MS, HEALTH_TIMEOUT_MS, withChainDeadline } from "./chain-deadline.js";
-import { MarketFeed, publishBlock, type FeedSnapshot, type OutageJson } from "./market-feed.js";
+import { MarketFeed, publishBlock, type FeedSnapshot, type OutageJson } from "./live/market-feed.js";
 import { BlockTimes } from "./block-times.js";
-import type { KpisJson } from "./live-kpis.js";
+import type { KpisJson } from "./live/live-kpis.js";
 import { apiRequirementsRef } from "./task-ref.js";
 
 /** A task to post, validated. */
@@ -64,36 +64,39 @@ export interface MarketService {
   readEvents(filter?: LedgerFilter): Promise<LedgerEvent[]>;
   health(): Promise<MarketHealth>;
   close(): Promise<void>;
-  /**
-   * A live market only: takes one of its providers offline or back online; resolves false when
-   * no provider of the market has this address. Absent when no live market runs.
-   */
-  setProviderOnline?(address: Address, up: boolean): Promise<boolean>;
-  /**
-   * A live market only: what other than the operator keeps a provider offline now (empty when
-   * nothing does, or for an address that is not one of its providers).
-   */
-  offlineHolds?(address: Address): OfflineHold[];
-  /** A live market only: the regions its scenario configures (tasks and outages may also name regions providers registered in on chain). */
-  configuredRegions?(): readonly string[];
-  /** A live market only: whether a provider is online; undefined for an address that is not one of its providers. */
-  providerOnline?(address: Address): boolean | undefined;
+  /** What only a live market can do; absent when no live market runs (the routes answer 409). */
+  readonly live?: LiveControls;
   /** What happens in the market as it happens (GET /api/stream). */
   readonly feed: MarketFeed;
   /** What a new subscriber of the feed sees first. */
   snapshot(): FeedSnapshot;
   /** Whether a live market runs, and where it is. */
   status(): MarketStatus;
-  /** A live market only: takes a region or a dependency offline; undefined when no provider is there. */
-  startOutage?(request: OutageRequest): Promise<OutageJson | undefined>;
-  /** A live market only: every outage window as of now. */
-  outages?(): { now: number; outages: OutageJson[] };
-  /** A live market only: its key figures as of the latest block, and the baselines' on the same workload. */
-  kpis?(): KpisJson;
   /** The chain timestamps (s) of these blocks, for the answers' blockTime fields; absent: no times. */
   blockTimes?(blocks: Iterable<number>): Promise<Map<number, number>>;
-  /** A live market only: the node name (`group#i`) of one of its providers; undefined for any other address. */
-  nodeName?(address: string): string | undefined;
+}
+
+/**
+ * A live market's controls and live figures: one object, present on the MarketService exactly
+ * when a scenario's providers run behind the API, so a route asks one question (`market.live`).
+ */
+export interface LiveControls {
+  /** Takes one of its providers offline or back online; resolves false when no provider of the market has this address. */
+  setProviderOnline(address: Address, up: boolean): Promise<boolean>;
+  /** What other than the operator keeps a provider offline now (empty when nothing does, or for an address that is not one of its providers). */
+  offlineHolds(address: Address): OfflineHold[];
+  /** The regions its scenario configures (tasks and outages may also name regions providers registered in on chain). */
+  configuredRegions(): readonly string[];
+  /** Whether a provider is online; undefined for an address that is not one of its providers. */
+  providerOnline(address: Address): boolean | undefined;
+  /** Takes a region or a dependency offline; undefined when no provider is there. */
+  startOutage(request: OutageRequest): Promise<OutageJson | undefined>;
+  /** Every outage window as of now. */
+  outages(): { now: number; outages: OutageJson[] };
+  /** Its key figures as of the latest block, and the baselines' on the same workload. */
+  kpis(): KpisJson;
+  /** The node name (`group#i`) of one of its providers; undefined for any other address. */
+  nodeName(address: string): string | undefined;
 }
 
 /** Something other than the operator that keeps a live-market provider offline. */
@@ -361,15 +364,12 @@ export interface CreateMarketServiceOptions extends MarketServiceOptions {
  * await market.postTask({ sizeMs: 60_000, maxPrice: parseEther("0.01"), deadlineBudget: 300, region: "any", mechanism: "FirstPrice" });
  */
 export async function createMarketService(options: CreateMarketServiceOptions = {}): Promise<ChainMarketService> {
-  const chain = await connectChain({ rpcUrl: options.rpcUrl, callTimeoutMs: options.chainTimeoutMs ?? DEFAULT_CHAIN_TIMEOUT_MS });
-  try {
-    const config = options.config ?? DEFAULT_MARKET_CONFIG;
-    const now = Math.floor(Date.now() / 1000);
-    if (chain.kind !== "rpc") return new ChainMarketService(chain, await ChainLedger.create(chain, config, now), options);
-    const found = await ChainLedger.findOrCreate(chain, config, now, { registryFile: options.registryFile ?? DEFAULT_REGISTRY_FILE });
-    return new ChainMarketService(chain, found.ledger, { ...options, reused: found.reused });
-  } catch (error) {
-    await chain.close();
-    throw error;
-  }
+  const opened = await openLedger({
+    ledger: "chain",
+    config: options.config ?? DEFAULT_MARKET_CONFIG,
+    startTimestamp: Math.floor(Date.now() / 1000),
+    chain: { rpcUrl: options.rpcUrl, callTimeoutMs: options.chainTimeoutMs ?? DEFAULT_CHAIN_TIMEOUT_MS },
+    registry: { file: options.registryFile },
+  });
+  return new ChainMarketService(opened.ledger.chain, opened.ledger, { ...options, reused: opened.reused });
 }

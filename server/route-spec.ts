@@ -6,7 +6,7 @@ import type { MarketService } from "./market-service.js";
 import type { ApiMetrics } from "./metrics.js";
 import type { NoQuery } from "./schemas.js";
 import type { SimulationJobs } from "./simulations/simulation-jobs.js";
-import type { StreamSlots } from "./stream-slots.js";
+import type { StreamSlots } from "./live/stream-slots.js";
 
 /** What handlers may use. */
 export interface RouteContext {

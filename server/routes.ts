@@ -31,7 +31,7 @@ import {
   type MechanismParam,
 } from "./schemas.js";
 import { json, route, type RouteDef } from "./route-spec.js";
-import { liveRoutes } from "./live-routes.js";
+import { liveRoutes } from "./live/live-routes.js";
 import { simulationRoutes } from "./simulation-routes.js";
 import { DOCS_PAGE } from "./static.js";
 import { eventJson, newestFirst, paginate, providerDetail, providerStates, providerSummary, taskDetail, taskHistories, taskSummary } from "./views.js";
@@ -192,7 +192,7 @@ export const routes: readonly RouteDef[] = [
     handler: async ({ params }, { market }) => {
       const provider = providerStates(await market.readEvents({ account: params.address })).find((p) => p.address === params.address);
       if (provider === undefined) throw new HttpError(404, { error: `no provider is registered at ${params.address}` });
-      return json(200, await annotate(market, providerDetail(provider, market.providerOnline?.(params.address) ?? null)));
+      return json(200, await annotate(market, providerDetail(provider, market.live?.providerOnline(params.address) ?? null)));
     },
   }),
   providerSwitch("offline"),
@@ -288,10 +288,11 @@ function providerSwitch(state: "offline" | "online"): RouteDef {
       },
     },
     handler: async ({ params }, { market }) => {
-      if (market.setProviderOnline === undefined) throw new HttpError(409, { error: "no live market runs: start the server with --scenario" });
-      const holds = up ? (market.offlineHolds?.(params.address) ?? []) : [];
+      const live = market.live;
+      if (live === undefined) throw new HttpError(409, { error: "no live market runs: start the server with --scenario" });
+      const holds = up ? live.offlineHolds(params.address) : [];
       if (holds.length > 0) throw stillHeld(params.address, holds);
-      const known = await market.setProviderOnline(params.address, up);
+      const known = await live.setProviderOnline(params.address, up);
       if (!known) throw new HttpError(404, { error: `no provider of the live market is at ${params.address}` });
       return json(200, { address: params.address, online: up });
     },

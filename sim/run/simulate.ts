@@ -1,8 +1,6 @@
-import { connectChain } from "../chain/connect.js";
 import { runCentralized, runMultiCloud } from "../baselines/baselines.js";
 import { RandomStream } from "../engine/rng.js";
-import { ChainLedger } from "../ledger/chain-ledger.js";
-import { MemoryLedger } from "../ledger/memory-ledger.js";
+import { openLedger } from "../ledger/open-ledger.js";
 import type { ChainBlockRecord, Ledger } from "../protocol/ledger.js";
 import type { MarketProgress, TraceRecord } from "../market/market-types.js";
 import { providerNodes } from "../market/provider-nodes.js";
@@ -71,17 +69,18 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
 
   const trace: TraceRecord[] = [];
   const traceSink = options.trace ?? ((record: TraceRecord) => trace.push(record));
-  let ledger: Ledger;
+  // A simulation always deploys a new market, on an RPC node too (no registry).
+  const opened = await openLedger(
+    options.ledger === "memory"
+      ? { ledger: "memory", config: toMarketConfig(scenario) }
+      : { ledger: "chain", config: toMarketConfig(scenario), startTimestamp: SIM_EPOCH, chain: { rpcUrl: options.rpcUrl } },
+  );
+  const ledger: Ledger = opened.ledger;
   let baseTimestamp = SIM_EPOCH;
   let chainInfo: SimulationResult["chain"] = null;
-  if (options.ledger === "memory") {
-    ledger = new MemoryLedger(toMarketConfig(scenario));
-  } else {
-    const chain = await connectChain({ rpcUrl: options.rpcUrl });
-    const chainLedger = await ChainLedger.create(chain, toMarketConfig(scenario), SIM_EPOCH);
-    baseTimestamp = chainLedger.startTimestamp;
-    chainInfo = { rpcUrl: options.rpcUrl ?? null, marketAddress: chainLedger.marketAddress, deployBlock: chainLedger.deployBlock };
-    ledger = chainLedger;
+  if (opened.kind !== "memory") {
+    baseTimestamp = opened.ledger.startTimestamp;
+    chainInfo = { rpcUrl: options.rpcUrl ?? null, marketAddress: opened.ledger.marketAddress, deployBlock: opened.ledger.deployBlock };
   }
 
   const chainLog: ChainBlockRecord[] = [];

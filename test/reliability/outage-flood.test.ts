@@ -8,9 +8,9 @@ import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../server/app.js";
-import { LiveMarket } from "../../server/live-market.js";
-import { OutageList } from "../../server/live-schemas.js";
-import { DEFAULT_OUTAGE_LIMITS } from "../../server/outage-book.js";
+import { LiveMarket } from "../../server/live/live-market.js";
+import { OutageList } from "../../server/live/live-schemas.js";
+import { DEFAULT_OUTAGE_LIMITS } from "../../server/live/outage-book.js";
 import { loadScenario } from "../../sim/scenario/load.js";
 import { openSse } from "../server/sse-client.js";
 

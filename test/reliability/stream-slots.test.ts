@@ -8,8 +8,8 @@ import { createServer, get, type IncomingMessage, type Server } from "node:http"
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../server/app.js";
-import { LiveMarket } from "../../server/live-market.js";
-import { DEFAULT_STREAM_LIMITS } from "../../server/stream-slots.js";
+import { LiveMarket } from "../../server/live/live-market.js";
+import { DEFAULT_STREAM_LIMITS } from "../../server/live/stream-slots.js";
 import { loadScenario } from "../../sim/scenario/load.js";
 
 const TOKEN = "reliability-token-streams-0a1b2c";

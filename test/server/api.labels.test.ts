@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp, type BidmeshApp } from "../../server/app.js";
-import { LiveMarket } from "../../server/live-market.js";
+import { LiveMarket } from "../../server/live/live-market.js";
 import { EventPage, BidPage, ProviderDetail, ProviderPage, TaskDetail, TaskPage, type TaskDetailJson } from "../../server/schemas.js";
 import { loadScenario } from "../../sim/scenario/load.js";
 import { AUTH, createApiFixture, pollUntil, taskBody, TOKEN, type ApiFixture } from "./server-fixture.js";

@@ -4,9 +4,9 @@
 import { EventEmitter } from "node:events";
 import type { Request, Response } from "express";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { openStream, type StreamSource } from "../../server/event-stream.js";
-import { MarketFeed, type FeedSnapshot } from "../../server/market-feed.js";
-import { StreamSlots } from "../../server/stream-slots.js";
+import { openStream, type StreamSource } from "../../server/live/event-stream.js";
+import { MarketFeed, type FeedSnapshot } from "../../server/live/market-feed.js";
+import { StreamSlots } from "../../server/live/stream-slots.js";
 import { InputError } from "../../sim/input-error.js";
 
 /** A response whose every byte stays buffered, as for a client that never reads. */

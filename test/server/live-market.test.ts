@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import request from "supertest";
 import { createApp, type BidmeshApp } from "../../server/app.js";
-import { LiveMarket } from "../../server/live-market.js";
+import { LiveMarket } from "../../server/live/live-market.js";
 import { PostTaskResponse, ProviderDetail, TaskDetail, type TaskDetailJson } from "../../server/schemas.js";
 import { loadScenario } from "../../sim/scenario/load.js";
 import { AUTH, pollUntil, TOKEN, taskBody } from "./server-fixture.js";

@@ -12,7 +12,7 @@ import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp, type BidmeshApp } from "../../server/app.js";
 import { serve } from "../../server/index.js";
-import { LiveMarket } from "../../server/live-market.js";
+import { LiveMarket } from "../../server/live/live-market.js";
 import { PostTaskResponse, TaskDetail, type TaskDetailJson } from "../../server/schemas.js";
 import type { TraceRecord } from "../../sim/market/market-system.js";
 import { loadScenario } from "../../sim/scenario/load.js";

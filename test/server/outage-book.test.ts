@@ -3,7 +3,7 @@
 // bounded: API outages active or pending at once are capped (the scenario's are not), an ended
 // window leaves the snapshot's list for a history that keeps only the latest.
 import { describe, expect, it } from "vitest";
-import { OutageBook, OutageLimitError } from "../../server/outage-book.js";
+import { OutageBook, OutageLimitError } from "../../server/live/outage-book.js";
 import { InputError } from "../../sim/input-error.js";
 
 function book(): OutageBook {

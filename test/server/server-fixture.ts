@@ -8,7 +8,7 @@ import { actorAddress } from "../../sim/ledger/actors.js";
 import type { MarketAction } from "../../sim/protocol/actions.js";
 import type { BlockResult } from "../../sim/protocol/ledger.js";
 import { createApp, type AppDeps, type BidmeshApp } from "../../server/app.js";
-import { MarketFeed } from "../../server/market-feed.js";
+import { MarketFeed } from "../../server/live/market-feed.js";
 import { createMarketService, type ChainMarketService, type MarketService } from "../../server/market-service.js";
 
 export const TOKEN = "test-token-5f0c1d2e3a4b5c6d7e8f";

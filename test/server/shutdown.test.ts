@@ -11,8 +11,9 @@ import { alive, simulationChildPids } from "./processes.js";
 
 const root = new URL("../../", import.meta.url).pathname;
 const CLI = `${root}cli/bin/bidmesh.mjs`;
-/** The test-only hook that makes every request wait (see server/index.ts). */
+/** With this set, test/helpers/slow-requests.mjs (loaded into the child) makes every request wait. */
 const DELAY_MS = 1_500;
+const SLOW_REQUESTS = new URL("../helpers/slow-requests.mjs", import.meta.url).href;
 
 const children: ChildProcessWithoutNullStreams[] = [];
 
@@ -22,7 +23,7 @@ afterAll(() => {
 
 /** Starts the server and resolves once it printed its address. */
 async function startServer(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcessWithoutNullStreams; url: string; stdout: () => string; stderr: () => string; exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }> }> {
-  const child = spawn(process.execPath, [CLI, "serve", "--port", "0", "--host", "127.0.0.1"], { cwd: root, env, stdio: "pipe" });
+  const child = spawn(process.execPath, ["--import", SLOW_REQUESTS, CLI, "serve", "--port", "0", "--host", "127.0.0.1"], { cwd: root, env, stdio: "pipe" });
   children.push(child);
   let stdout = "";
   let stderr = "";

@@ -1,16 +1,16 @@
 // Routes of the live market: inject outages, list them, and follow the market as it happens
 // (server-sent events).
 import type { z } from "zod";
-import { HttpError } from "./errors.js";
+import { HttpError } from "../errors.js";
 import { openStream } from "./event-stream.js";
 import { KpisResponse } from "./kpi-schemas.js";
-import { requireKnownRegion } from "./known-regions.js";
+import { requireKnownRegion } from "../known-regions.js";
 import { EventStreamText, LiveProvider, MAX_OUTAGE_SECONDS, Outage, OutageList, OutageListQuery, PostOutageRequest } from "./live-schemas.js";
 import type { OutageJson } from "./market-feed.js";
 import { DEFAULT_OUTAGE_LIMITS, OutageLimitError } from "./outage-book.js";
-import { json, route, type RouteDef } from "./route-spec.js";
-import { NoQuery } from "./schemas.js";
-import { paginate } from "./views.js";
+import { json, route, type RouteDef } from "../route-spec.js";
+import { NoQuery } from "../schemas.js";
+import { paginate } from "../views.js";
 import { DEFAULT_STREAM_LIMITS } from "./stream-slots.js";
 
 /** Streams open at once by default; more answer 503 (each holds a connection and a listener). */
@@ -35,11 +35,12 @@ export const liveRoutes: readonly RouteDef[] = [
       429: { description: "The live market holds its most outages active or pending already (or too many requests from this client)" },
     },
     handler: async ({ body }, { market }) => {
-      if (market.startOutage === undefined) throw new HttpError(409, { error: NO_LIVE_MARKET });
+      const live = market.live;
+      if (live === undefined) throw new HttpError(409, { error: NO_LIVE_MARKET });
       if (body.region !== undefined) await requireKnownRegion(market, body.region, { allowAny: false });
       const durationMs = body.duration * 1_000;
       const request = body.region !== undefined ? { region: body.region, durationMs } : { dependency: body.dependency!, durationMs };
-      const outage = await market.startOutage(request).catch((error: unknown) => {
+      const outage = await live.startOutage(request).catch((error: unknown) => {
         if (!(error instanceof OutageLimitError)) throw error;
         throw new HttpError(429, { error: `${error.message}: wait until one ends (the first ends at virtual ms ${error.nextEnd}), then retry` });
       });
@@ -63,8 +64,8 @@ export const liveRoutes: readonly RouteDef[] = [
       409: { description: "No live market runs" },
     },
     handler: async ({ query }, { market }) => {
-      if (market.outages === undefined) throw new HttpError(409, { error: NO_LIVE_MARKET });
-      const { now, outages } = market.outages();
+      if (market.live === undefined) throw new HttpError(409, { error: NO_LIVE_MARKET });
+      const { now, outages } = market.live.outages();
       const matching = outages.filter((o) => inState(o, query.state, now));
       const { items, ...page } = paginate(matching, query.page, query.pageSize);
       return json(200, { now, ...page, outages: items });
@@ -84,8 +85,8 @@ export const liveRoutes: readonly RouteDef[] = [
       409: { description: "No live market runs" },
     },
     handler: async (_input, { market }) => {
-      if (market.kpis === undefined) throw new HttpError(409, { error: NO_LIVE_MARKET });
-      return json(200, market.kpis());
+      if (market.live === undefined) throw new HttpError(409, { error: NO_LIVE_MARKET });
+      return json(200, market.live.kpis());
     },
   }),
   route({

@@ -10,8 +10,8 @@
 // that deadline (late, refunded or still unfinished), so a task still inside its deadline
 // counts neither for nor against.
 import { formatEther } from "ethers";
-import type { TraceRecord } from "../sim/market/market-system.js";
-import type { SystemMetrics } from "../sim/metrics/collector.js";
+import type { TraceRecord } from "../../sim/market/market-system.js";
+import type { SystemMetrics } from "../../sim/metrics/collector.js";
 
 /** Buckets of the time series kept (the charts' width). */
 export const MAX_BUCKETS = 120;

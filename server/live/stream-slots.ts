@@ -2,7 +2,7 @@
 // peer cannot hold them all (heartbeats keep an idle stream alive for ever). A client is its
 // address as the rate limiter sees it (an IPv6 address by its /56, which one host can fill).
 import { ipKeyGenerator } from "express-rate-limit";
-import { InputError } from "../sim/input-error.js";
+import { InputError } from "../../sim/input-error.js";
 
 export interface StreamLimits {
   /** Streams open at once, over all clients (default 64); more answer 503. */

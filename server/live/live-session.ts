@@ -4,22 +4,21 @@
 // Each session has its own repeated workload (workload-cycle.ts) and live KPIs (live-kpis.ts):
 // a resumed session starts virtual time at 0, the scenario's workload with it (period 0 again),
 // so both restart with the session rather than carry on from the one the chain failed under.
-import type { Chain } from "../sim/chain/connect.js";
-import { DEFAULT_REGISTRY_FILE } from "../sim/chain/deploy.js";
-import { RandomStream } from "../sim/engine/rng.js";
-import { ChainLedger } from "../sim/ledger/chain-ledger.js";
-import { MarketSystem, type TraceRecord } from "../sim/market/market-system.js";
-import type { ProviderAgent } from "../sim/market/provider-agent.js";
-import { readResumeState, type ResumeState } from "../sim/market/resume.js";
-import { buildFailureTimeline, type FailureTimeline } from "../sim/model/failures.js";
-import { parseRequirementsRef } from "../sim/model/task-ref.js";
-import { generateWorkload, type WorkloadTask } from "../sim/model/workload.js";
-import { toMarketConfig, type Scenario } from "../sim/scenario/schema.js";
+import type { Chain } from "../../sim/chain/connect.js";
+import { RandomStream } from "../../sim/engine/rng.js";
+import { openLedger } from "../../sim/ledger/open-ledger.js";
+import { MarketSystem, type TraceRecord } from "../../sim/market/market-system.js";
+import type { ProviderAgent } from "../../sim/market/provider-agent.js";
+import { readResumeState, type ResumeState } from "../../sim/market/resume.js";
+import { buildFailureTimeline, type FailureTimeline } from "../../sim/model/failures.js";
+import { parseRequirementsRef } from "../../sim/model/task-ref.js";
+import { generateWorkload, type WorkloadTask } from "../../sim/model/workload.js";
+import { toMarketConfig, type Scenario } from "../../sim/scenario/schema.js";
 import type { LiveMarketOptions } from "./live-market.js";
 import type { MarketFeed } from "./market-feed.js";
-import { ChainMarketService } from "./market-service.js";
+import { ChainMarketService } from "../market-service.js";
 import { OutageBook } from "./outage-book.js";
-import { parseApiRequirementsRef } from "./task-ref.js";
+import { parseApiRequirementsRef } from "../task-ref.js";
 import { createLiveKpis } from "./live-kpis-setup.js";
 import type { LiveKpis } from "./live-kpis.js";
 import { WorkloadCycle } from "./workload-cycle.js";
@@ -60,15 +59,10 @@ export async function openSession(chain: Chain, feed: MarketFeed, options: LiveM
   const cycle = options.workload === false ? undefined : new WorkloadCycle(scenario, root.fork("workload"));
   const config = toMarketConfig(scenario);
   const now = Math.floor(clock() / 1000);
-  let ledger: ChainLedger;
+  const opened = await openLedger({ ledger: "chain", config, startTimestamp: now, chain, registry: { file: options.registryFile } });
+  const { ledger } = opened;
   let resume: ResumeState | undefined;
-  if (chain.kind === "rpc") {
-    const found = await ChainLedger.findOrCreate(chain, config, now, { registryFile: options.registryFile ?? DEFAULT_REGISTRY_FILE });
-    ledger = found.ledger;
-    if (found.reused) resume = await readResumeState(chain, ledger.marketAddress, ledger.deployBlock, (ref) => resumedTaskSize(ref, scenario, tasks));
-  } else {
-    ledger = await ChainLedger.create(chain, config, now);
-  }
+  if (opened.reused) resume = await readResumeState(chain, ledger.marketAddress, ledger.deployBlock, (ref) => resumedTaskSize(ref, scenario, tasks));
   const trace = options.trace ?? (() => undefined);
   const timeline = buildFailureTimeline(scenario, root);
   const kpis = createLiveKpis(scenario, tasks, timeline);

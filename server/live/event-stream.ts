@@ -4,7 +4,7 @@
 // its feed subscription; a stream whose snapshot alone overflows the backlog never subscribes.
 import type { Request, Response } from "express";
 import type { FeedMessage, FeedSnapshot, MarketFeed } from "./market-feed.js";
-import type { ErrorResponse } from "./schemas.js";
+import type { ErrorResponse } from "../schemas.js";
 import { StreamSlots } from "./stream-slots.js";
 
 /** A comment line this often keeps proxies and browsers from closing an idle stream. */

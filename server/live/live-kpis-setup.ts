@@ -1,10 +1,10 @@
 // Builds the live market's KPI fold for its scenario: the bucket width of its charts, and the
 // baselines' figures on the scenario's workload (its first period) under the same failure
 // timeline, run once at start exactly as `bidmesh simulate` runs them (they take no chain).
-import { runCentralized, runMultiCloud } from "../sim/baselines/baselines.js";
-import type { FailureTimeline } from "../sim/model/failures.js";
-import type { WorkloadTask } from "../sim/model/workload.js";
-import type { Scenario } from "../sim/scenario/schema.js";
+import { runCentralized, runMultiCloud } from "../../sim/baselines/baselines.js";
+import type { FailureTimeline } from "../../sim/model/failures.js";
+import type { WorkloadTask } from "../../sim/model/workload.js";
+import type { Scenario } from "../../sim/scenario/schema.js";
 import { baselineFigures, LiveKpis, type KpisJson } from "./live-kpis.js";
 
 /** Blocks per bucket of the KPI series: a point every few seconds of real time at speed 1 and 2 s blocks. */

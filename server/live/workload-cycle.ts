@@ -4,9 +4,9 @@
 // is drawn with the same generator from its own stream, `workload/period-k`, so every period is
 // fixed by the seed alone (whatever the wall clock did) and differs from the others as days do.
 // Period 0 is the scenario's own workload, scheduled by the MarketSystem itself.
-import type { RandomStream } from "../sim/engine/rng.js";
-import { generateWorkload, type WorkloadTask } from "../sim/model/workload.js";
-import type { Scenario } from "../sim/scenario/schema.js";
+import type { RandomStream } from "../../sim/engine/rng.js";
+import { generateWorkload, type WorkloadTask } from "../../sim/model/workload.js";
+import type { Scenario } from "../../sim/scenario/schema.js";
 
 /** A task of a repeated period, its arrival in virtual ms from the market's start. */
 export interface CycleTask extends WorkloadTask {

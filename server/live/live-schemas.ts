@@ -1,7 +1,7 @@
 // Schemas of the live market's routes: outages, the event stream, the providers it shows.
 import { z } from "zod";
 import { DEFAULT_OUTAGE_LIMITS } from "./outage-book.js";
-import { AddressOut, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, NameIn, Wei, wholeNumber } from "./schemas.js";
+import { AddressOut, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, NameIn, Wei, wholeNumber } from "../schemas.js";
 
 /** The longest outage the API takes: a week of virtual time. */
 export const MAX_OUTAGE_SECONDS = 7 * 24 * 3_600;

@@ -9,16 +9,16 @@
 // would (a new session of the system over the same market), telling the feed as it goes.
 // The workload repeats period after period past the scenario's duration (workload-cycle.ts),
 // and the live KPIs (live-kpis.ts) are folded from the trace; both belong to the session.
-import { connectChain, type Chain } from "../sim/chain/connect.js";
-import { ChainError } from "../sim/chain/errors.js";
-import type { LedgerEvent, LedgerFilter } from "../sim/chain/ledger-reader.js";
-import { actorAddress } from "../sim/ledger/actors.js";
-import type { Address } from "../sim/protocol/actions.js";
-import type { ProviderAgent } from "../sim/market/provider-agent.js";
-import { type MarketSystem, PostInterruptedError, PostRefusedError, type TraceRecord } from "../sim/market/market-system.js";
-import type { Scenario } from "../sim/scenario/schema.js";
-import { ChainUnavailableError, DEFAULT_CHAIN_TIMEOUT_MS, HEALTH_TIMEOUT_MS, isChainTransportError, transportReason, withChainDeadline } from "./chain-deadline.js";
-import { HttpError } from "./errors.js";
+import { connectChain, type Chain } from "../../sim/chain/connect.js";
+import { ChainError } from "../../sim/chain/errors.js";
+import type { LedgerEvent, LedgerFilter } from "../../sim/chain/ledger-reader.js";
+import { actorAddress } from "../../sim/ledger/actors.js";
+import type { Address } from "../../sim/protocol/actions.js";
+import type { ProviderAgent } from "../../sim/market/provider-agent.js";
+import { type MarketSystem, PostInterruptedError, PostRefusedError, type TraceRecord } from "../../sim/market/market-system.js";
+import type { Scenario } from "../../sim/scenario/schema.js";
+import { ChainUnavailableError, DEFAULT_CHAIN_TIMEOUT_MS, HEALTH_TIMEOUT_MS, isChainTransportError, transportReason, withChainDeadline } from "../chain-deadline.js";
+import { HttpError } from "../errors.js";
 import { openSession, type Session } from "./live-session.js";
 import { MarketFeed, publishBlock, type ChainStateJson, type FeedSnapshot, type LiveProviderJson, type OutageJson } from "./market-feed.js";
 import {
@@ -27,15 +27,16 @@ import {
   POST_MAY_LAND,
   type LiveMarketState,
   type MarketHealth,
+  type LiveControls,
   type MarketService,
   type MarketStatus,
   type OfflineHold,
   type OutageRequest,
   type PostTaskInput,
   type PostTaskResult,
-} from "./market-service.js";
+} from "../market-service.js";
 import { outageBookLimits, type OutageBookLimits } from "./outage-book.js";
-import { apiRequirementsRef } from "./task-ref.js";
+import { apiRequirementsRef } from "../task-ref.js";
 import type { CycleTask } from "./workload-cycle.js";
 import { KPI_PUBLISH_EVERY_MS } from "./live-kpis-setup.js";
 import type { KpisJson } from "./live-kpis.js";
@@ -86,7 +87,9 @@ const PROVIDER_CHANGES = new Set(["market.TaskAwarded", "market.ResultSubmitted"
 const MAX_SLEEP_MS = 1_000;
 
 /** A MarketService whose writes go through a live MarketSystem; reads come from the chain. */
-export class LiveMarket implements MarketService {
+export class LiveMarket implements MarketService, LiveControls {
+  /** The live market is its own set of live controls (see LiveControls). */
+  readonly live: LiveControls = this;
   /** API tasks are posted from their own account, apart from the workload's posters. */
   readonly posterAddress: Address = actorAddress("poster", 1_000_000);
   readonly speed: number;

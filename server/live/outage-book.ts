@@ -4,7 +4,7 @@
 // pending at once, and once a window's end has been announced it leaves the current list (the
 // stream's snapshot) for a history of the latest `maxEnded`, which GET /api/outages still pages.
 import type { OutageJson } from "./market-feed.js";
-import { InputError } from "../sim/input-error.js";
+import { InputError } from "../../sim/input-error.js";
 
 type Phase = "pending" | "active" | "ended";
 

@@ -1,6 +1,6 @@
 // The schema of GET /api/kpis (and the stream's `kpis` event): documents live-kpis.ts's KpisJson.
 import { z } from "zod";
-import { Wei } from "./schemas.js";
+import { Wei } from "../schemas.js";
 
 const Share = (what: string) => z.number().min(0).max(1).nullable().openapi({ description: `${what}, 0 to 1; null before any task is decided` });
 

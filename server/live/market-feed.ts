@@ -1,11 +1,11 @@
 // The live feed behind GET /api/stream: what happens in the market, as it happens, fanned out to
 // every subscriber. Publishing never waits for a subscriber; a slow one is the stream's problem
 // (the route ends a stream that falls too far behind).
-import type { LedgerEvent, LedgerFilter } from "../sim/chain/ledger-reader.js";
+import type { LedgerEvent, LedgerFilter } from "../../sim/chain/ledger-reader.js";
 import type { KpisJson } from "./live-kpis.js";
-import type { LiveMarketState } from "./market-service.js";
-import type { LedgerEventJson } from "./schemas.js";
-import { eventJson } from "./views.js";
+import type { LiveMarketState } from "../market-service.js";
+import type { LedgerEventJson } from "../schemas.js";
+import { eventJson } from "../views.js";
 
 /** A live-market provider as the dashboard shows it. */
 export interface LiveProviderJson {
