@@ -97,7 +97,7 @@ program
   .option("--show <name>", "print this built-in's YAML")
   .action(async (opts: { show?: string }) => {
     const { scenariosCommand } = await import("./scenarios-command.js");
-    scenariosCommand(opts);
+    await scenariosCommand(opts);
   });
 
 try {

@@ -17,6 +17,12 @@ import { decodeRegion } from "../protocol/region.js";
 
 const marketInterface = ComputeMarket__factory.createInterface();
 
+/**
+ * The parts of a log decodeLog reads: an ethers `Log` is one, and so is a log rebuilt from a
+ * receipt or a run's chain log, without faking the rest of ethers' class.
+ */
+export type DecodableLog = Pick<Log, "topics" | "data" | "blockNumber" | "transactionHash" | "index">;
+
 /** One market event, decoded. `args` holds every event parameter by name; enums as names. */
 export interface LedgerEvent {
   name: string;
@@ -80,7 +86,7 @@ export async function readEventRange(
 }
 
 /** Decodes one log of the market; undefined for a log it did not emit. */
-export function decodeLog(log: Log): LedgerEvent | undefined {
+export function decodeLog(log: DecodableLog): LedgerEvent | undefined {
   const parsed = marketInterface.parseLog({ topics: [...log.topics], data: log.data });
   if (parsed === null) return undefined;
   const args: Record<string, unknown> = {};

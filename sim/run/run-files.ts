@@ -1,6 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Log } from "ethers";
 import { decodeLog, type LedgerEvent } from "../chain/ledger-reader.js";
 import { InputError } from "../input-error.js";
 import type { ChainBlockRecord } from "../protocol/ledger.js";
@@ -64,7 +63,7 @@ export function chainLogEvents(chainLog: readonly ChainBlockRecord[], marketAddr
       if (tx.status !== 1) continue;
       for (const log of tx.logs) {
         if (log.address.toLowerCase() !== marketAddress.toLowerCase()) continue;
-        const decoded = decodeLog({ topics: log.topics, data: log.data, blockNumber: block.number, transactionHash: tx.hash, index: log.logIndex } as unknown as Log);
+        const decoded = decodeLog({ topics: log.topics, data: log.data, blockNumber: block.number, transactionHash: tx.hash, index: log.logIndex });
         if (decoded !== undefined) events.push({ ...decoded, timestamp: block.timestamp });
       }
     }

@@ -1,8 +1,7 @@
-import { z } from "zod";
-
 // Durations in scenario files: "500ms", "90s", "15m", "6h", "1d", or compounds such as "1h30m".
 // Every duration carries its unit: a bare number is refused (even 0), because `deadline: 1500`
 // reads as 1500 s to one person and 1.5 s to another. Simulation time is integer milliseconds.
+// No zod here (the schema is duration-schema.ts): the CLI's option parsers use these at start-up.
 
 const UNIT_MS = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1_000, ms: 1 } as const;
 type Unit = keyof typeof UNIT_MS;
@@ -31,7 +30,7 @@ export function parseDuration(value: unknown): { ok: true; ms: number } | { ok: 
     if (Number.isFinite(value) && value >= 0) return { ok: false, problem: bareNumberProblem(String(value)) };
     return { ok: false, problem: `${DURATION_HINT}, got ${value}` };
   }
-  if (typeof value !== "string") return { ok: false, problem: `${DURATION_HINT}, got ${describe(value)}` };
+  if (typeof value !== "string") return { ok: false, problem: `${DURATION_HINT}, got ${describeInput(value)}` };
   const bare = BARE.exec(value);
   if (bare !== null) return { ok: false, problem: bareNumberProblem(bare[1]!) };
   if (!WHOLE.test(value)) return { ok: false, problem: `${DURATION_HINT}, got ${JSON.stringify(value)}` };
@@ -65,56 +64,8 @@ export function formatDuration(ms: number): string {
   return sign + text;
 }
 
-export interface DurationOptions {
-  /** Smallest allowed value in ms (default 0). */
-  min?: number;
-  /** Largest allowed value in ms. */
-  max?: number;
-  /** Must be a whole number of seconds. */
-  wholeSeconds?: boolean;
-  /** Why the limits exist, appended to their error, e.g. "chain timestamps are seconds". */
-  why?: string;
-}
-
-/**
- * A zod schema that turns a duration string (with its unit) into integer milliseconds.
- * @example
- * const schema = z.object({ timeout: durationSchema({ min: 1_000 }).prefault("30s") });
- * schema.parse({}).timeout // 30_000
- */
-export function durationSchema(options: DurationOptions = {}) {
-  const min = options.min ?? 0;
-  return z
-    .union([z.string(), z.number()], {
-      error: (issue) => (issue.input === undefined ? `required: ${DURATION_HINT}` : `${DURATION_HINT}, got ${describe(issue.input)}`),
-    })
-    .transform((value, ctx) => {
-      const parsed = parseDuration(value);
-      if (!parsed.ok) {
-        ctx.addIssue({ code: "custom", message: parsed.problem });
-        return z.NEVER;
-      }
-      const ms = parsed.ms;
-      const why = options.why === undefined ? "" : ` (${options.why})`;
-      const got = `, got ${formatDuration(ms)}`;
-      if (options.wholeSeconds === true && (ms % 1_000 !== 0 || ms < min)) {
-        const atLeast = min > 0 ? `, at least ${formatDuration(Math.ceil(min / 1_000) * 1_000)}` : "";
-        ctx.addIssue({ code: "custom", message: `must be a whole number of seconds${atLeast}${why}${got}` });
-        return z.NEVER;
-      }
-      if (ms < min) {
-        ctx.addIssue({ code: "custom", message: `${min === 1 ? "must be longer than 0" : `must be at least ${formatDuration(min)}`}${why}${got}` });
-        return z.NEVER;
-      }
-      if (options.max !== undefined && ms > options.max) {
-        ctx.addIssue({ code: "custom", message: `must be at most ${formatDuration(options.max)}${why}${got}` });
-        return z.NEVER;
-      }
-      return ms;
-    });
-}
-
-function describe(value: unknown): string {
+/** How a value that is not a duration reads in an error: "null", "a list", "\"abc\"", "boolean true". */
+export function describeInput(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "an object";

@@ -1,15 +1,13 @@
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { basename, extname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseDocument } from "yaml";
 import { InputError } from "../input-error.js";
+import { BUILTIN_DIR, builtinNames } from "./builtins.js";
 import { formatScenarioIssues, scenarioErrorMap, toScenarioIssues, type ScenarioIssue } from "./issues.js";
 import { ScenarioSchema, type Scenario } from "./schema.js";
 
 export { formatScenarioIssues } from "./issues.js";
-
-/** The folder of the built-in scenarios: one `<name>.yaml` each. */
-export const BUILTIN_DIR = fileURLToPath(new URL("./builtins/", import.meta.url));
+export { BUILTIN_DIR } from "./builtins.js";
 
 const FILE_EXTENSIONS = [".yaml", ".yml", ".json"];
 
@@ -60,16 +58,9 @@ export function parseScenario(data: unknown, source = "scenario"): Scenario {
   return result.data;
 }
 
-/** The built-in scenarios, by name, with their descriptions. */
+/** The built-in scenarios, by name, with their descriptions, each validated. */
 export function listBuiltinScenarios(): Array<{ name: string; description: string }> {
   return builtinNames().map((name) => ({ name, description: loadScenario(name).description }));
-}
-
-function builtinNames(): string[] {
-  return readdirSync(BUILTIN_DIR)
-    .filter((file) => file.endsWith(".yaml"))
-    .map((file) => file.slice(0, -".yaml".length))
-    .sort();
 }
 
 function isFilePath(nameOrPath: string): boolean {

@@ -498,7 +498,7 @@ export class ContractDriver {
       if (receipt === null || Number(receipt.blockNumber) !== blockNumber) throw new Error(`transaction ${hash} was not mined in block ${blockNumber}`);
       if (receipt.status !== "0x1") throw new Error(`transaction ${hash} passed eth_call against the pending block but reverted when mined`);
       for (const log of receipt.logs) {
-        const decoded = decodeLog({ topics: log.topics, data: log.data, blockNumber, transactionHash: hash, index: Number(log.logIndex) } as never);
+        const decoded = decodeLog({ topics: log.topics, data: log.data, blockNumber, transactionHash: hash, index: Number(log.logIndex) });
         if (decoded !== undefined) events.push(toMarketEvent(decoded));
       }
     }

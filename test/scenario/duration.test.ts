@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { durationSchema, formatDuration, parseDuration } from "../../sim/scenario/duration.js";
+import { durationSchema } from "../../sim/scenario/duration-schema.js";
+import { formatDuration, parseDuration } from "../../sim/scenario/duration.js";
 
 describe("durations", () => {
   it.each([
