@@ -14,6 +14,8 @@ import { fileURLToPath } from "node:url";
 export const ROOT = fileURLToPath(new URL("../", import.meta.url));
 /** The compiled tree (in .gitignore). */
 export const BUILD_DIR = join(ROOT, "build");
+/** Written first by every build: a build/ without it (or the stamp) is not ours to remove. */
+export const BUILD_MARKER = join(BUILD_DIR, ".made-by-bidmesh");
 /** Written last by a build that succeeded; its modification time is the time that build started. */
 export const BUILD_STAMP = join(BUILD_DIR, ".complete");
 /** The folders compiled into build/ (tsconfig.build.json's include). */

@@ -4,12 +4,15 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, relative } from "node:path";
-import { BUILD_DIR, BUILD_STAMP, LINKED_AT_TOP, ROOT, SOURCE_DIRS } from "./build-layout.mjs";
+import { BUILD_DIR, BUILD_MARKER, BUILD_STAMP, LINKED_AT_TOP, ROOT, SOURCE_DIRS } from "./build-layout.mjs";
 
 // The stamp's time is when compiling began: a source saved during the compile makes the build stale.
 const started = new Date();
-rmSync(BUILD_DIR, { recursive: true, force: true });
+removeOwnBuild();
 
+// Marked as this script's before anything is written into it, so a failed build is removable too.
+mkdirSync(BUILD_DIR, { recursive: true });
+writeFileSync(BUILD_MARKER, "made by scripts/build-ts.mjs; removed and made again by each build\n");
 const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
 const compile = spawnSync(process.execPath, [tsc, "-p", join(ROOT, "tsconfig.build.json")], { stdio: "inherit" });
 if (compile.status !== 0) {
@@ -23,6 +26,19 @@ for (const name of LINKED_AT_TOP) {
 }
 writeFileSync(BUILD_STAMP, "");
 utimesSync(BUILD_STAMP, started, started);
+
+/**
+ * Removes the previous build, and only one: a build/ this script made carries its marker (or a
+ * finished build's stamp); any other folder of that name is the user's, and the build stops.
+ */
+function removeOwnBuild() {
+  if (!existsSync(BUILD_DIR)) return;
+  if (!existsSync(BUILD_MARKER) && !existsSync(BUILD_STAMP)) {
+    console.error(`build-ts: ${BUILD_DIR} exists and was not made by this build (no ${relative(BUILD_DIR, BUILD_MARKER)}); move it away and build again`);
+    process.exit(1);
+  }
+  rmSync(BUILD_DIR, { recursive: true, force: true });
+}
 
 /** Links every file of `source` that is not TypeScript into `target` (in place of any copy tsc emitted); a folder with no TypeScript in it is linked whole. */
 function linkAssets(source, target) {

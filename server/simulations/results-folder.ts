@@ -9,6 +9,8 @@ import { join } from "node:path";
 
 export class ResultsFolder {
   private root: string | undefined;
+  /** The run ids whose folders this instance created: the only ones removeRun removes. */
+  private readonly runs = new Set<string>();
   private readonly removeOnExit = (): void => this.removeAll();
 
   /** @param parent where the temp folder goes (default the OS temp folder). */
@@ -28,12 +30,14 @@ export class ResultsFolder {
     }
     const dir = join(this.root, id);
     mkdirSync(dir);
+    this.runs.add(id);
     return dir;
   }
 
   /** Removes run `id`'s folder (a reader that has the file open keeps reading it). */
   removeRun(id: string): void {
-    if (this.root !== undefined) rmSync(join(this.root, id), { recursive: true, force: true });
+    if (this.root === undefined || !this.runs.delete(id)) return;
+    rmSync(join(this.root, id), { recursive: true, force: true });
   }
 
   /** Removes the temp folder and everything in it. */
@@ -42,5 +46,6 @@ export class ResultsFolder {
     process.off("exit", this.removeOnExit);
     rmSync(this.root, { recursive: true, force: true });
     this.root = undefined;
+    this.runs.clear();
   }
 }

@@ -3,7 +3,7 @@ import { basename, dirname, extname, join, resolve } from "node:path";
 import type { ChainBlockRecord } from "../protocol/ledger.js";
 import type { TraceRecord } from "../market/market-system.js";
 import { renderReport } from "../report/html.js";
-import { checkOutFolder, fileSystemProblem } from "./out-folder.js";
+import { checkOutFolder, fileSystemProblem, RUN_FILES } from "./out-folder.js";
 import type { RunInfo } from "./run-files.js";
 import type { SimulationResult } from "./simulate.js";
 
@@ -96,7 +96,7 @@ export class RunWriter {
     try {
       return new RunWriter(outDir, staging, created, replaceRun);
     } catch (error) {
-      rmSync(staging, { recursive: true, force: true });
+      removeRunFolder(staging);
       removeEmptyFolders(created);
       throw fileSystemProblem("write in", parent, error);
     }
@@ -143,7 +143,7 @@ export class RunWriter {
   /** Removes the staging folder and the parent folders this writer created (if still empty). */
   abort(): void {
     this.closeFiles();
-    rmSync(this.staging, { recursive: true, force: true });
+    removeRunFolder(this.staging);
     removeEmptyFolders(this.createdParents);
   }
 
@@ -176,7 +176,7 @@ export class RunWriter {
     try {
       renameSync(this.outDir, aside);
     } catch (error) {
-      rmSync(aside, { recursive: true, force: true });
+      rmdirSync(aside); // still the empty folder mkdtemp made
       throw fileSystemProblem("move aside the previous run in", this.outDir, error);
     }
     try {
@@ -185,7 +185,7 @@ export class RunWriter {
       renameSync(aside, this.outDir);
       throw fileSystemProblem("move the new run into", this.outDir, error);
     }
-    rmSync(aside, { recursive: true, force: true });
+    removeRunFolder(aside);
   }
 }
 
@@ -200,6 +200,19 @@ function foldersFrom(first: string, last: string): string[] {
   for (let dir = last; ; dir = dirname(dir)) {
     folders.unshift(dir);
     if (dir === first || dirname(dir) === dir) return folders;
+  }
+}
+
+/**
+ * Removes a run's folder (the staging folder, or a previous run renamed aside): only the files a
+ * run writes, then the folder, which stays, with whatever else is in it, if anything else got in.
+ */
+function removeRunFolder(dir: string): void {
+  for (const name of RUN_FILES) rmSync(join(dir, name), { force: true });
+  try {
+    rmdirSync(dir);
+  } catch {
+    // not empty: a file no run writes was put there; leave it for its owner
   }
 }
 
