@@ -117,8 +117,9 @@ describe("the same unit comes back as went in", () => {
     expect(outage.durationSeconds).toBe(90);
     // Seconds are ms / 1000: a start such as 12.345 s makes the difference a float, exact to µs.
     expect(outage.endSeconds - outage.startSeconds).toBeCloseTo(90, 6);
-    expect(outage.startSeconds * 1_000).toBe(outage.start);
-    expect(outage.endSeconds * 1_000).toBe(outage.end);
+    // Compare seconds to ms / 1000, not seconds × 1000 to ms: 129.2 × 1000 is 129199.99999999999.
+    expect(outage.startSeconds).toBe(outage.start / 1_000);
+    expect(outage.endSeconds).toBe(outage.end / 1_000);
     expect(outage.end - outage.start).toBe(90_000);
     const listed = OutageList.parse((await request(app).get("/api/outages")).body).outages.find((o) => o.id === outage.id);
     expect(listed).toMatchObject({ durationSeconds: 90, startSeconds: outage.startSeconds, endSeconds: outage.endSeconds });
