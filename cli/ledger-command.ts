@@ -1,14 +1,16 @@
 import { getAddress, isAddress } from "ethers";
 import { connectChain } from "../sim/chain/connect.js";
 import { eth, formatTaskLedger, shortAddress } from "../sim/chain/ledger-format.js";
-import { providerHistory, readLedgerEvents, taskHistory, type LedgerEvent } from "../sim/chain/ledger-reader.js";
+import { readLedgerEvents } from "../sim/chain/ledger-reader.js";
+import { providerHistory, taskHistory } from "../sim/protocol/history.js";
+import { flatEvent, type FlatEvent, type LoggedEvent } from "../sim/protocol/logged-event.js";
 import { InputError } from "../sim/input-error.js";
 import { chainLogEvents, readRunFolder } from "../sim/run/run-files.js";
 import type { ProviderDirectory } from "../sim/run/simulate.js";
 import { toJson } from "../sim/run/write-run.js";
 
 export interface LedgerCommandOptions {
-  task?: bigint;
+  task?: number;
   /** An address, or with `run` a node name (`colo-use1#3`) that the run's run.json maps to one. */
   provider?: string;
   /** A run folder of a chain run: its exported chain log. */
@@ -36,12 +38,14 @@ export async function ledgerCommand(options: LedgerCommandOptions): Promise<void
   const { events, timestamps, source, market, nodes } = await loadEvents(options);
   if (options.task !== undefined) {
     const taskId = options.task;
-    if (!events.some((e) => e.name === "TaskPosted" && e.taskId === taskId)) {
+    if (!events.some(({ event }) => event.name === "TaskPosted" && event.taskId === taskId)) {
       throw new InputError("task", `task ${taskId} was never posted on this market`);
     }
     const history = taskHistory(events, taskId);
     if (options.json === true) {
-      printJson({ market, source, nodes: nodesIn(history.events, nodes), task: { ...history, events: withTimes(history.events, timestamps) } });
+      // The id as a decimal string, like the amounts: the document's numbers are block numbers and times.
+      const task = { ...history, taskId: String(history.taskId), events: withTimes(history.events, timestamps) };
+      printJson({ market, source, nodes: nodesIn(history.events, nodes), task });
       return;
     }
     console.log(`${source}\n`);
@@ -51,22 +55,22 @@ export async function ledgerCommand(options: LedgerCommandOptions): Promise<void
   const address = resolveProvider(options.provider!, nodes, options);
   const h = providerHistory(events, address);
   if (h.events.length === 0) throw new InputError("provider", `${options.provider} has no events on this market`);
-  const node = nodes?.[h.provider];
+  const node = nodes?.[h.address];
   if (options.json === true) {
     printJson({
       market,
       source,
       nodes: nodesIn(h.events, nodes),
-      provider: { ...h, node: node?.node ?? null, group: node?.group ?? null, events: withTimes(h.events, timestamps) },
+      provider: { provider: h.address, ...h, node: node?.node ?? null, group: node?.group ?? null, events: withTimes(h.events, timestamps) },
     });
     return;
   }
   console.log(`${source}\n`);
   const named = node === undefined ? "" : `, node ${node.node} of group ${node.group}`;
-  console.log(`provider ${h.provider} (${h.registered?.region ?? "not registered"}, capacity ${h.registered?.capacity ?? "?"})${named}`);
+  console.log(`provider ${h.address} (${h.registered?.region ?? "not registered"}, capacity ${h.registered?.capacity ?? "?"})${named}`);
   console.log(`  bids ${h.bids.length}, wins ${h.wins.length}, delivered ${h.completions.length}, failed ${h.failures.length}, slashed ${eth(h.slashes.reduce((s, x) => s + x.amount, 0n))}, withdrawn ${eth(h.withdrawn)}`);
-  for (const e of h.events) {
-    const task = e.taskId === undefined ? "" : ` task ${e.taskId}`;
+  for (const e of h.events.map(flatEvent)) {
+    const task = e.taskId === null ? "" : ` task ${e.taskId}`;
     console.log(`  block ${String(e.blockNumber).padStart(6)}  ${e.name.padEnd(16)}${task}  ${summarize(e)}`);
   }
 }
@@ -88,15 +92,15 @@ function resolveProvider(provider: string, nodes: ProviderDirectory | undefined,
 }
 
 /** The directory entries of the accounts that appear in `events`. */
-function nodesIn(events: readonly LedgerEvent[], nodes: ProviderDirectory | undefined): ProviderDirectory {
+function nodesIn(events: readonly LoggedEvent[], nodes: ProviderDirectory | undefined): ProviderDirectory {
   if (nodes === undefined) return {};
-  const seen = new Set(events.flatMap((e) => e.accounts));
+  const seen = new Set(events.flatMap((e) => flatEvent(e).accounts));
   return Object.fromEntries(Object.entries(nodes).filter(([address]) => seen.has(address)));
 }
 
 /** Events with their block's timestamp (chain seconds) beside the block number. */
-function withTimes(events: readonly LedgerEvent[], timestamps: ReadonlyMap<number, number>): Array<LedgerEvent & { timestamp: number | null }> {
-  return events.map((e) => ({ ...e, timestamp: timestamps.get(e.blockNumber) ?? null }));
+function withTimes(events: readonly LoggedEvent[], timestamps: ReadonlyMap<number, number>): Array<FlatEvent & { timestamp: number | null }> {
+  return events.map((e) => ({ ...flatEvent(e), timestamp: timestamps.get(e.blockNumber) ?? null }));
 }
 
 /** One JSON document: wei amounts (bigints) as decimal strings. */
@@ -104,16 +108,17 @@ function printJson(document: unknown): void {
   console.log(toJson(document, 2));
 }
 
-function summarize(e: LedgerEvent): string {
-  const a = e.args;
+function summarize(e: FlatEvent): string {
   for (const key of ["price", "payment", "amount", "stake"]) {
-    if (typeof a[key] === "bigint") return `${key} ${eth(a[key] as bigint)}`;
+    const value = e.args[key];
+    if (typeof value === "bigint") return `${key} ${eth(value)}`;
   }
-  return typeof a["caller"] === "string" ? `by ${shortAddress(a["caller"] as string)}` : "";
+  const caller = e.args["caller"];
+  return typeof caller === "string" ? `by ${shortAddress(caller)}` : "";
 }
 
 interface LoadedEvents {
-  events: LedgerEvent[];
+  events: LoggedEvent[];
   timestamps: Map<number, number>;
   source: string;
   market: string;

@@ -41,7 +41,7 @@ program
   .option("--rpc-url <url>", "read from this JSON-RPC node instead (with --market)")
   .option("--market <address>", "the market contract on --rpc-url")
   .option("--json", "print one JSON document (every event, with block times and node names; wei as decimal strings) instead of the table")
-  .action(async (opts: { task?: bigint; provider?: string; run?: string; rpcUrl?: string; market?: string; json?: boolean }) => {
+  .action(async (opts: { task?: number; provider?: string; run?: string; rpcUrl?: string; market?: string; json?: boolean }) => {
     const { ledgerCommand } = await import("./ledger-command.js");
     await ledgerCommand(opts);
   });

@@ -14,8 +14,9 @@ export function parseLedgerKind(value: string): "chain" | "memory" {
   return value;
 }
 
-/** Parses a positive task id. */
-export function parseTaskId(value: string): bigint {
+/** Parses a positive task id (the contract numbers tasks from 1; ids past 2^53 are never reached). */
+export function parseTaskId(value: string): number {
   if (!/^\d+$/.test(value) || BigInt(value) === 0n) throw new InputError("task", `"${value}" is not a task id (a whole number from 1)`);
-  return BigInt(value);
+  if (BigInt(value) > BigInt(Number.MAX_SAFE_INTEGER)) throw new InputError("task", `task ${value} was never posted on this market (ids stop well below ${Number.MAX_SAFE_INTEGER})`);
+  return Number(value);
 }

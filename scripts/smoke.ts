@@ -12,7 +12,8 @@ import { deployMarket } from "../sim/chain/deploy.js";
 import { ChainError, withChainErrors } from "../sim/chain/errors.js";
 import { InputError } from "../sim/input-error.js";
 import { eth, formatTaskLedger, shortAddress } from "../sim/chain/ledger-format.js";
-import { providerHistory, readLedgerEvents, taskHistory } from "../sim/chain/ledger-reader.js";
+import { readLedgerEvents } from "../sim/chain/ledger-reader.js";
+import { providerHistory, taskHistory } from "../sim/protocol/history.js";
 import { encodeRegion } from "../sim/protocol/region.js";
 import { latestTimestamp, setNextBlockTimestamp } from "../sim/chain/time.js";
 import type { ComputeMarket } from "../types/ethers-contracts/index.js";
@@ -117,7 +118,7 @@ async function smoke(chain: Chain): Promise<void> {
     timestamps.set(block, (await chain.provider.getBlock(block))!.timestamp);
   }
   for (const taskId of [task1, task2]) {
-    console.log(formatTaskLedger(taskHistory(events, taskId), timestamps, names));
+    console.log(formatTaskLedger(taskHistory(events, Number(taskId)), timestamps, names));
     console.log();
   }
   console.log("providers");

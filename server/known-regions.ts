@@ -8,8 +8,8 @@ import { ZodError } from "zod";
 
 /** The market's known regions, sorted, without "any". */
 export async function knownRegions(market: MarketService): Promise<string[]> {
-  const registered = await market.readEvents({ names: ["ProviderRegistered"] });
-  const names = new Set([...(market.live?.configuredRegions() ?? []), ...registered.map((e) => String(e.args["region"]))]);
+  const registered = (await market.history()).providers();
+  const names = new Set([...(market.live?.configuredRegions() ?? []), ...registered.map((p) => p.registered!.region)]);
   names.delete("any");
   return [...names].sort();
 }

@@ -6,7 +6,8 @@ import type { Chain } from "../sim/chain/connect.js";
 import { DEFAULT_MARKET_CONFIG, type MarketConfig } from "../sim/protocol/market-config.js";
 import { ChainError, decodeChainError } from "../sim/chain/errors.js";
 import { LedgerEventCache } from "../sim/chain/ledger-cache.js";
-import type { LedgerEvent, LedgerFilter } from "../sim/chain/ledger-reader.js";
+import type { MarketHistory } from "../sim/protocol/history.js";
+import type { LedgerFilter, LoggedEvent } from "../sim/protocol/logged-event.js";
 import type { MechanismName } from "../sim/protocol/enums.js";
 import { latestTimestamp, setNextBlockTimestamp } from "../sim/chain/time.js";
 import { actorAddress } from "../sim/ledger/actors.js";
@@ -61,7 +62,9 @@ export interface MarketService {
    */
   postTask(input: PostTaskInput): Promise<PostTaskResult>;
   /** The market's events, oldest first; `filter` as readLedgerEvents takes it. */
-  readEvents(filter?: LedgerFilter): Promise<LedgerEvent[]>;
+  readEvents(filter?: LedgerFilter): Promise<LoggedEvent[]>;
+  /** The market's history (tasks, providers) as of the latest block, folded as blocks arrive. */
+  history(): Promise<MarketHistory>;
   health(): Promise<MarketHealth>;
   close(): Promise<void>;
   /** What only a live market can do; absent when no live market runs (the routes answer 409). */
@@ -259,7 +262,7 @@ export class ChainMarketService implements MarketService {
     const posted = block.events.find((e) => e.name === "TaskPosted");
     const transaction = block.raw?.transactions[0];
     if (posted === undefined || transaction === undefined) throw new ChainError("postTask was mined but emitted no TaskPosted event");
-    await publishBlock(this.feed, this, { number: block.blockNumber, timestamp, now: 0, txs: 1 });
+    publishBlock(this.feed, { number: block.blockNumber, timestamp, now: 0, txs: 1 }, block.logged ?? []);
     return { taskId: posted.taskId, transactionHash: transaction.hash, blockNumber: block.blockNumber };
   }
 
@@ -279,8 +282,13 @@ export class ChainMarketService implements MarketService {
    * From the cache: it holds the events from the deployment block on, so nothing earlier is read.
    * Within the chain deadline; a read that answers later still fills the cache.
    */
-  readEvents(filter: LedgerFilter = {}): Promise<LedgerEvent[]> {
+  readEvents(filter: LedgerFilter = {}): Promise<LoggedEvent[]> {
     return withChainDeadline(this.chainTimeoutMs, () => this.events.read(filter));
+  }
+
+  /** From the same cache, within the chain deadline. */
+  history(): Promise<MarketHistory> {
+    return withChainDeadline(this.chainTimeoutMs, () => this.events.history());
   }
 
   async health(): Promise<MarketHealth> {

@@ -3,7 +3,7 @@
 import type { RequestHandler } from "express";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { MarketService } from "./market-service.js";
-import { STATUS_PARAM, taskHistories } from "./views.js";
+import { STATUS_PARAM } from "./views.js";
 
 /** The route label of a request no route matched: one label, not one per path tried. */
 export const UNMATCHED_ROUTE = "unmatched";
@@ -53,21 +53,18 @@ export function createMetrics(): ApiMetrics {
 
   const refreshLedger = async (market: MarketService): Promise<void> => {
     try {
-      const events = await market.readEvents();
-      const counts = new Map<string, number>(Object.values(STATUS_PARAM).map((state) => [state, 0]));
-      for (const h of taskHistories(events)) {
-        const state = STATUS_PARAM[h.status as keyof typeof STATUS_PARAM];
-        counts.set(state, (counts.get(state) ?? 0) + 1);
-      }
-      for (const [state, count] of counts) tasks.set({ state }, count);
+      // The history is folded as blocks arrive: a scrape reads its counts, never the events.
+      const history = await market.history();
+      const statuses = history.statusCounts();
+      for (const [status, state] of Object.entries(STATUS_PARAM) as Array<[keyof typeof STATUS_PARAM, string]>) tasks.set({ state }, statuses.get(status) ?? 0);
       // Counters only go up: add what the ledger holds beyond what was counted.
-      const bidTotal = events.filter((e) => e.name === "BidPlaced").length;
-      const rerouteTotal = events.filter((e) => e.name === "TaskRerouted").length;
+      const bidTotal = history.count("BidPlaced");
+      const rerouteTotal = history.count("TaskRerouted");
       if (bidTotal > countedBids) bids.inc(bidTotal - countedBids);
       if (rerouteTotal > countedReroutes) reroutes.inc(rerouteTotal - countedReroutes);
       countedBids = Math.max(countedBids, bidTotal);
       countedReroutes = Math.max(countedReroutes, rerouteTotal);
-      blockNumber.set(events.at(-1)?.blockNumber ?? market.deployBlock);
+      blockNumber.set(history.lastBlock ?? market.deployBlock);
       const health = await market.health();
       if (health.blockNumber !== null) blockNumber.set(health.blockNumber);
       chainUp.set(health.reachable ? 1 : 0);

@@ -34,7 +34,8 @@ import { json, route, type RouteDef } from "./route-spec.js";
 import { liveRoutes } from "./live/live-routes.js";
 import { simulationRoutes } from "./simulation-routes.js";
 import { DOCS_PAGE } from "./static.js";
-import { eventJson, newestFirst, paginate, providerDetail, providerStates, providerSummary, taskDetail, taskHistories, taskSummary } from "./views.js";
+import { eventJson, newestFirst, paginate, providerDetail, providerSummary, taskDetail, taskSummary } from "./views.js";
+import { accountsOf } from "../sim/protocol/logged-event.js";
 
 const MECHANISM_NAME: Record<MechanismParam, MechanismName> = { "first-price": "FirstPrice", "second-price": "SecondPrice" };
 
@@ -79,13 +80,14 @@ export const routes: readonly RouteDef[] = [
     query: TaskListQuery,
     responses: { 200: { description: "A page of tasks", schema: TaskPage }, 503: CHAIN_UNAVAILABLE },
     handler: async ({ query }, { market }) => {
-      const events = await market.readEvents();
-      const tasks = taskHistories(events)
+      const history = await market.history();
+      const tasks = history
+        .tasks()
         .map(taskSummary)
         .filter((t) => query.status === undefined || t.status === query.status)
         .filter((t) => query.poster === undefined || t.poster === query.poster)
         .reverse();
-      const bidders = query.provider === undefined ? undefined : bidTasks(events, query.provider);
+      const bidders = query.provider === undefined ? undefined : new Set(history.account(query.provider)?.bids.map((b) => b.taskId));
       const matching = bidders === undefined ? tasks : tasks.filter((t) => bidders.has(t.taskId));
       return json(200, await annotate(market, paginate(matching, query.page, query.pageSize)));
     },
@@ -105,8 +107,7 @@ export const routes: readonly RouteDef[] = [
       503: CHAIN_UNAVAILABLE,
     },
     handler: async ({ params }, { market }) => {
-      const events = await market.readEvents({ taskId: BigInt(params.id) });
-      const history = taskHistories(events)[0];
+      const history = (await market.history()).task(params.id);
       if (history === undefined) throw new HttpError(404, { error: `task ${params.id} not found` });
       return json(200, await annotate(market, taskDetail(history)));
     },
@@ -122,21 +123,13 @@ export const routes: readonly RouteDef[] = [
     handler: async ({ query }, { market }) => {
       const events = await market.readEvents({
         names: ["BidPlaced"],
-        taskId: query.task === undefined ? undefined : BigInt(query.task),
+        taskId: query.task,
         account: query.provider,
         fromBlock: query.fromBlock,
         toBlock: query.toBlock,
       });
-      const bids = newestFirst(events).map(
-        (e): Plain<LedgerBidJson> => ({
-          taskId: Number(e.taskId),
-          provider: e.args["provider"] as string,
-          price: (e.args["price"] as bigint).toString(),
-          round: Number(e.args["round"]),
-          blockNumber: e.blockNumber,
-          transactionHash: e.transactionHash,
-          logIndex: e.logIndex,
-        }),
+      const bids = newestFirst(events).flatMap(({ event: e, blockNumber, transactionHash, logIndex }): Array<Plain<LedgerBidJson>> =>
+        e.name === "BidPlaced" ? [{ taskId: e.taskId, provider: e.provider, price: e.price.toString(), round: e.round, blockNumber, transactionHash, logIndex }] : [],
       );
       return json(200, await annotate(market, paginate(bids, query.page, query.pageSize)));
     },
@@ -152,13 +145,15 @@ export const routes: readonly RouteDef[] = [
     handler: async ({ query }, { market }) => {
       const events = await market.readEvents({
         names: query.name === undefined ? undefined : [query.name],
-        taskId: query.task === undefined ? undefined : BigInt(query.task),
+        taskId: query.task,
         account: query.account ?? query.provider,
         fromBlock: query.fromBlock,
         toBlock: query.toBlock,
       });
       const matching = events.filter(
-        (e) => (query.provider === undefined || e.args["provider"] === query.provider) && (query.account === undefined || e.accounts.includes(query.account)),
+        ({ event }) =>
+          (query.provider === undefined || ("provider" in event && event.provider === query.provider)) &&
+          (query.account === undefined || accountsOf(event).includes(query.account)),
       );
       return json(200, await annotate(market, paginate(newestFirst(matching).map(eventJson), query.page, query.pageSize)));
     },
@@ -172,7 +167,7 @@ export const routes: readonly RouteDef[] = [
     query: ProviderListQuery,
     responses: { 200: { description: "A page of providers", schema: ProviderPage }, 503: CHAIN_UNAVAILABLE },
     handler: async ({ query }, { market }) => {
-      const providers = providerStates(await market.readEvents()).map(providerSummary);
+      const providers = (await market.history()).providers().map(providerSummary);
       return json(200, await annotate(market, paginate(providers, query.page, query.pageSize)));
     },
   }),
@@ -190,8 +185,8 @@ export const routes: readonly RouteDef[] = [
       503: CHAIN_UNAVAILABLE,
     },
     handler: async ({ params }, { market }) => {
-      const provider = providerStates(await market.readEvents({ account: params.address })).find((p) => p.address === params.address);
-      if (provider === undefined) throw new HttpError(404, { error: `no provider is registered at ${params.address}` });
+      const provider = (await market.history()).account(params.address);
+      if (provider?.registered === undefined) throw new HttpError(404, { error: `no provider is registered at ${params.address}` });
       return json(200, await annotate(market, providerDetail(provider, market.live?.providerOnline(params.address) ?? null)));
     },
   }),
@@ -310,11 +305,3 @@ function stillHeld(address: string, holds: OfflineHold[]): HttpError {
     heldBy: holds,
   });
 }
-
-/** Task ids `provider` bid on. */
-function bidTasks(events: Awaited<ReturnType<MarketService["readEvents"]>>, provider: string): Set<number> {
-  const ids = new Set<number>();
-  for (const e of events) if (e.name === "BidPlaced" && e.args["provider"] === provider) ids.add(Number(e.taskId));
-  return ids;
-}
-

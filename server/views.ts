@@ -2,8 +2,9 @@
 // Amounts are wei as decimal strings (JSON numbers cannot hold them); ids, blocks, rounds and
 // epochs are numbers. Node names and block times are added by annotate.ts.
 import { formatEther } from "ethers";
-import { taskHistory, type LedgerEvent, type TaskHistory } from "../sim/chain/ledger-reader.js";
-import { enumName, FAILURE_REASON, REFUND_REASON, SKIP_REASON, type MechanismName, type TaskStatusName } from "../sim/protocol/enums.js";
+import type { MechanismName, TaskStatusName } from "../sim/protocol/enums.js";
+import type { ProviderHistory, TaskHistory } from "../sim/protocol/history.js";
+import { flatEvent, type LoggedEvent } from "../sim/protocol/logged-event.js";
 import type {
   LedgerEventJson,
   MechanismParam,
@@ -25,35 +26,12 @@ export const STATUS_PARAM: Record<Exclude<TaskStatusName, "None">, TaskStatusPar
   Refunded: "refunded",
 };
 
-/** Which enum a `reason` argument holds, by event. */
-const REASON_NAMES: Record<string, readonly string[]> = {
-  FallbackSkipped: SKIP_REASON,
-  TaskRerouted: FAILURE_REASON,
-  TaskRefunded: REFUND_REASON,
-};
-
-/** A JSON value: bigints become decimal strings, enum reasons their names. */
-function jsonValue(value: unknown): unknown {
-  if (typeof value === "bigint") return value.toString();
-  if (Array.isArray(value)) return value.map(jsonValue);
-  return value;
-}
-
-export function eventJson(event: LedgerEvent): LedgerEventJson {
-  const args: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(event.args)) {
-    const names = REASON_NAMES[event.name];
-    args[key] = key === "reason" && names !== undefined ? enumName(names, value as bigint) : jsonValue(value);
-  }
-  return {
-    name: event.name,
-    blockNumber: event.blockNumber,
-    transactionHash: event.transactionHash,
-    logIndex: event.logIndex,
-    taskId: event.taskId === undefined ? null : Number(event.taskId),
-    accounts: event.accounts,
-    args,
-  };
+/** A logged event as the API shows it: amounts, ids and times in its fields as decimal strings. */
+export function eventJson(logged: LoggedEvent): LedgerEventJson {
+  const flat = flatEvent(logged);
+  const args: Record<string, string> = {};
+  for (const [key, value] of Object.entries(flat.args)) args[key] = String(value);
+  return { ...flat, args };
 }
 
 /** Newest first: by block, then position in the block. */
@@ -69,35 +47,11 @@ export function paginate<T>(items: readonly T[], page: number, pageSize: number)
 
 // ---------------------------------------------------------------- tasks
 
-/** Every task's history, oldest task first. */
-export function taskHistories(events: readonly LedgerEvent[]): TaskHistory[] {
-  const byTask = new Map<bigint, LedgerEvent[]>();
-  for (const event of events) {
-    if (event.taskId === undefined) continue;
-    const own = byTask.get(event.taskId);
-    if (own === undefined) byTask.set(event.taskId, [event]);
-    else own.push(event);
-  }
-  const histories: TaskHistory[] = [];
-  for (const [taskId, own] of byTask) {
-    if (own.some((e) => e.name === "TaskPosted")) histories.push(taskHistory(own, taskId));
-  }
-  return histories.sort((a, b) => (a.taskId < b.taskId ? -1 : 1));
-}
-
-/** The provider who holds the task now: its assignee while Awarded, who delivered once Completed. */
-function currentProvider(h: TaskHistory): string | null {
-  if (h.status === "Completed") return h.result?.provider ?? null;
-  if (h.status === "Awarded") return h.awards.at(-1)?.provider ?? null;
-  return null;
-}
-
 export function taskSummary(h: TaskHistory): Plain<TaskSummaryJson> {
-  const posted = h.events.find((e) => e.name === "TaskPosted")!.args;
   const sizeMs = parseApiRequirementsRef(h.requirementsHash);
   return {
-    taskId: Number(h.taskId),
-    status: STATUS_PARAM[h.status as keyof typeof STATUS_PARAM],
+    taskId: h.taskId,
+    status: STATUS_PARAM[h.status],
     poster: h.poster,
     maxPrice: h.maxPrice.toString(),
     // The unit the task was posted in, beside the chain's.
@@ -105,11 +59,12 @@ export function taskSummary(h: TaskHistory): Plain<TaskSummaryJson> {
     size: sizeMs === undefined ? null : sizeMs / 1000,
     region: h.region,
     mechanism: MECHANISM_PARAM[h.mechanism],
-    deadlineBudget: Number(posted["executionBudget"]),
-    bidWindowEnd: Number(posted["bidWindowEnd"]),
+    deadlineBudget: h.executionBudget,
+    bidWindowEnd: h.postedBidWindowEnd,
     requirementsHash: h.requirementsHash,
     postedBlock: h.postedBlock,
-    provider: currentProvider(h),
+    // Who holds the task now: its assignee while Awarded, who delivered once Completed.
+    provider: h.assignee ?? null,
     bidCount: h.bids.length,
     rerouteCount: h.reroutes.length,
   };
@@ -155,107 +110,30 @@ export function taskDetail(h: TaskHistory): Plain<TaskDetailJson> {
 
 // ---------------------------------------------------------------- providers
 
-/** A provider's state and record, folded from its events in chain order. */
-interface ProviderState {
-  address: string;
-  region: string;
-  capacity: number;
-  stake: bigint;
-  unbonding: bigint;
-  registeredBlock: number;
-  bids: number;
-  wins: Array<{ taskId: number; epoch: number; payment: string; blockNumber: number }>;
-  completions: Array<{ taskId: number; epoch: number; payment: string; blockNumber: number }>;
-  failures: Array<{ taskId: number; epoch: number; reason: string; blockNumber: number }>;
-  slashes: Array<{ taskId: number; amount: string; blockNumber: number }>;
-  slashedTotal: bigint;
-}
-
-/**
- * Every registered provider, in registration order. Stake follows the contract: registration
- * and StakeAdded raise it, a withdrawal request moves an amount to unbonding, a slash takes
- * its amount, StakeWithdrawn pays unbonding out.
- */
-export function providerStates(events: readonly LedgerEvent[]): ProviderState[] {
-  const byAddress = new Map<string, ProviderState>();
-  for (const e of events) {
-    const x = e.args;
-    if (e.name === "ProviderRegistered") {
-      const address = x["provider"] as string;
-      byAddress.set(address, {
-        address,
-        region: x["region"] as string,
-        capacity: Number(x["capacity"]),
-        stake: x["stake"] as bigint,
-        unbonding: 0n,
-        registeredBlock: e.blockNumber,
-        bids: 0,
-        wins: [],
-        completions: [],
-        failures: [],
-        slashes: [],
-        slashedTotal: 0n,
-      });
-      continue;
-    }
-    const p = typeof x["provider"] === "string" ? byAddress.get(x["provider"]) : undefined;
-    if (p === undefined) continue;
-    const taskId = Number(e.taskId ?? 0n);
-    switch (e.name) {
-      case "StakeAdded":
-        p.stake = x["stake"] as bigint;
-        break;
-      case "CapacityUpdated":
-        p.capacity = Number(x["capacity"]);
-        break;
-      case "StakeWithdrawalRequested":
-        p.stake -= x["amount"] as bigint;
-        p.unbonding = x["unbonding"] as bigint;
-        break;
-      case "StakeWithdrawn":
-        p.unbonding -= x["amount"] as bigint;
-        break;
-      case "BidPlaced":
-        p.bids += 1;
-        break;
-      case "TaskAwarded":
-        p.wins.push({ taskId, epoch: Number(x["epoch"]), payment: (x["payment"] as bigint).toString(), blockNumber: e.blockNumber });
-        break;
-      case "ResultSubmitted":
-        p.completions.push({ taskId, epoch: Number(x["epoch"]), payment: (x["payment"] as bigint).toString(), blockNumber: e.blockNumber });
-        break;
-      case "TaskRerouted":
-        p.failures.push({ taskId, epoch: Number(x["epoch"]), reason: enumName(FAILURE_REASON, x["reason"] as bigint), blockNumber: e.blockNumber });
-        break;
-      case "ProviderSlashed":
-        p.stake -= x["amount"] as bigint;
-        p.slashedTotal += x["amount"] as bigint;
-        p.slashes.push({ taskId, amount: (x["amount"] as bigint).toString(), blockNumber: e.blockNumber });
-        break;
-      default:
-        break;
-    }
-  }
-  return [...byAddress.values()];
-}
-
-export function providerSummary(p: ProviderState): Plain<ProviderSummaryJson> {
+/** A registered provider's summary (`p.registered` is set). */
+export function providerSummary(p: ProviderHistory): Plain<ProviderSummaryJson> {
   return {
     address: p.address,
-    region: p.region,
+    region: p.registered!.region,
     capacity: p.capacity,
     stake: p.stake.toString(),
     unbonding: p.unbonding.toString(),
-    registeredBlock: p.registeredBlock,
+    registeredBlock: p.registered!.blockNumber,
     slashes: { count: p.slashes.length, total: p.slashedTotal.toString() },
-    tasks: { bids: p.bids, won: p.wins.length, completed: p.completions.length, failed: p.failures.length },
+    tasks: { bids: p.bids.length, won: p.wins.length, completed: p.completions.length, failed: p.failures.length },
   };
 }
 
-export function providerDetail(p: ProviderState, online: boolean | null = null): Plain<ProviderDetailJson> {
+export function providerDetail(p: ProviderHistory, online: boolean | null = null): Plain<ProviderDetailJson> {
+  const paid = (x: { taskId: number; epoch: number; payment: bigint; blockNumber: number }) => ({ ...x, payment: x.payment.toString() });
   return {
     ...providerSummary(p),
     online,
-    history: { wins: p.wins, completions: p.completions, failures: p.failures, slashes: p.slashes },
+    history: {
+      wins: p.wins.map(paid),
+      completions: p.completions.map(paid),
+      failures: p.failures,
+      slashes: p.slashes.map((x) => ({ ...x, amount: x.amount.toString() })),
+    },
   };
 }

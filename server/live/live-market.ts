@@ -11,7 +11,9 @@
 // and the live KPIs (live-kpis.ts) are folded from the trace; both belong to the session.
 import { connectChain, type Chain } from "../../sim/chain/connect.js";
 import { ChainError } from "../../sim/chain/errors.js";
-import type { LedgerEvent, LedgerFilter } from "../../sim/chain/ledger-reader.js";
+import type { MarketHistory } from "../../sim/protocol/history.js";
+import type { BlockResult } from "../../sim/protocol/ledger.js";
+import type { LedgerFilter, LoggedEvent } from "../../sim/protocol/logged-event.js";
 import { actorAddress } from "../../sim/ledger/actors.js";
 import type { Address } from "../../sim/protocol/actions.js";
 import type { ProviderAgent } from "../../sim/market/provider-agent.js";
@@ -81,7 +83,7 @@ const FIRST_BACKOFF_MS = 250;
 
 
 /** Market events after which a provider's running tasks or stake differ. */
-const PROVIDER_CHANGES = new Set(["market.TaskAwarded", "market.ResultSubmitted", "market.TaskRerouted", "market.ProviderSlashed"]);
+const PROVIDER_CHANGES: ReadonlySet<string> = new Set(["TaskAwarded", "ResultSubmitted", "TaskRerouted", "ProviderSlashed"]);
 
 /** The longest the pacing loop sleeps (ms) before it looks again. */
 const MAX_SLEEP_MS = 1_000;
@@ -113,10 +115,6 @@ export class LiveMarket implements MarketService, LiveControls {
   private watching: Promise<void> | undefined;
   private backoffMs = FIRST_BACKOFF_MS;
   private readonly dependsOn: ReadonlyMap<string, readonly string[]>;
-  /** Providers the current block's events touched, published after its events. */
-  private touched = new Set<Address>();
-  /** Reads of committed blocks' events for the feed, in block order. */
-  private feedReads: Promise<void> = Promise.resolve();
   /** Wall ms the stream's `kpis` event was last published: at most every KPI_PUBLISH_EVERY_MS. */
   private kpisPublishedAt = -Infinity;
 
@@ -151,7 +149,7 @@ export class LiveMarket implements MarketService, LiveControls {
     let market: LiveMarket | undefined;
     let session: Session;
     try {
-      session = await openSession(chain, feed, options, (record) => market?.observe(record));
+      session = await openSession(chain, feed, options, { trace: (record) => market?.observe(record), block: (now, result) => market?.committed(now, result) });
     } catch (error) {
       await chain.close();
       throw error;
@@ -337,8 +335,12 @@ export class LiveMarket implements MarketService, LiveControls {
     };
   }
 
-  readEvents(filter?: LedgerFilter): Promise<LedgerEvent[]> {
+  readEvents(filter?: LedgerFilter): Promise<LoggedEvent[]> {
     return this.service.readEvents(filter);
+  }
+
+  history(): Promise<MarketHistory> {
+    return this.service.history();
   }
 
   blockTimes(blocks: Iterable<number>): Promise<Map<number, number>> {
@@ -369,7 +371,6 @@ export class LiveMarket implements MarketService, LiveControls {
       const bound = new Promise<void>((resolve) => setTimeout(resolve, this.chainTimeoutMs).unref());
       await Promise.race([Promise.all([this.ticking, this.watching]), bound]);
       await Promise.race([this.system.stop(), bound]);
-      await Promise.race([this.feedReads.catch(() => undefined), bound]);
       await this.service.close();
     })());
   }
@@ -491,7 +492,7 @@ export class LiveMarket implements MarketService, LiveControls {
   private async reconnect(): Promise<void> {
     let session: Session;
     try {
-      session = await openSession(this.chain, this.feed, this.options, (record) => this.observe(record));
+      session = await openSession(this.chain, this.feed, this.options, { trace: (record) => this.observe(record), block: (now, result) => this.committed(now, result) });
     } catch (error) {
       this.failure = error; // the backoff tries again
       return;
@@ -510,42 +511,33 @@ export class LiveMarket implements MarketService, LiveControls {
     this.schedule(0);
   }
 
-  /** Turns the market's trace into the feed: blocks with their events (and the KPIs after them), providers going up or down. */
+  /** Turns the market's trace into the feed: providers going up or down. */
   private observe(record: TraceRecord): void {
-    // Every committed block's time, so the API's blockTime fields read no chain.
-    if (record.type === "block") this.session.service.blockClock.record(record["number"] as number, record["timestamp"] as number);
     if (this.feed.size === 0) return;
-    if (record.type === "block") {
-      const block = { number: record["number"] as number, timestamp: record["timestamp"] as number, now: record.t, txs: record["txs"] as number };
-      // The block's events are traced (and handled) right after this record, synchronously
-      // (BlockLoop.applyBlock): a microtask sees the providers they touched as this block left
-      // them. Taken then, not when the block's read below resolves: by that time later blocks may
-      // have changed them (a short task already finished), and the feed would skip a state.
-      const touched = (this.touched = new Set<Address>());
-      const { service, system } = this.session;
-      let providers: LiveProviderJson[] = [];
-      queueMicrotask(() => {
-        providers = [...touched].flatMap((address) => {
-          const agent = system.agentAt(address);
-          return agent === undefined ? [] : [this.providerJson(agent, agent.online)];
-        });
-      });
-      this.feedReads = this.feedReads
-        .then(() => publishBlock(this.feed, service, block))
-        .then(() => {
-          for (const data of providers) this.feed.publish({ type: "provider", data });
-          this.publishKpis();
-        })
-        // A read the chain did not answer loses this block's feed messages, not the ones after it.
-        .catch(() => undefined);
-    } else if (record.type.startsWith("market.") && PROVIDER_CHANGES.has(record.type) && typeof record["provider"] === "string") {
-      // An award, a result, a reroute or a slash changes a provider's running tasks or stake.
-      this.touched.add(record["provider"]);
-    } else if (record.type === "node.up" || record.type === "node.down") {
+    if (record.type === "node.up" || record.type === "node.down") {
       const agent = this.session.byNode.get(record["node"] as string);
       // The trace comes before the agent's state changes: the record says what it becomes.
       if (agent !== undefined) this.feed.publish({ type: "provider", data: this.providerJson(agent, record.type === "node.up") });
     }
+  }
+
+  /**
+   * A committed block, its events applied: its time for the API's blockTime fields, then to the
+   * feed the block, its events as the ledger decoded them, the providers they touched as the
+   * block left them, and the KPIs. Nothing is read from the chain.
+   */
+  private committed(now: number, result: BlockResult): void {
+    this.session.service.blockClock.record(result.blockNumber, result.timestamp);
+    if (this.feed.size === 0) return;
+    const txs = result.raw?.transactions.length ?? 0;
+    publishBlock(this.feed, { number: result.blockNumber, timestamp: result.timestamp, now, txs }, result.logged ?? []);
+    const touched = new Set<Address>();
+    for (const event of result.events) if (PROVIDER_CHANGES.has(event.name) && "provider" in event) touched.add(event.provider);
+    for (const address of touched) {
+      const agent = this.session.system.agentAt(address);
+      if (agent !== undefined) this.feed.publish({ type: "provider", data: this.providerJson(agent, agent.online) });
+    }
+    this.publishKpis();
   }
 
   /** Posts the repeated workload's tasks that arrive by `t` from their posters' accounts, in the current session. */

@@ -7,9 +7,10 @@
 import type { Chain } from "../../sim/chain/connect.js";
 import { RandomStream } from "../../sim/engine/rng.js";
 import { openLedger } from "../../sim/ledger/open-ledger.js";
+import type { BlockResult } from "../../sim/protocol/ledger.js";
 import { MarketSystem, type TraceRecord } from "../../sim/market/market-system.js";
 import type { ProviderAgent } from "../../sim/market/provider-agent.js";
-import { readResumeState, type ResumeState } from "../../sim/market/resume.js";
+import { resumeState, type ResumeState } from "../../sim/market/resume.js";
 import { buildFailureTimeline, type FailureTimeline } from "../../sim/model/failures.js";
 import { parseRequirementsRef } from "../../sim/model/task-ref.js";
 import { generateWorkload, type WorkloadTask } from "../../sim/model/workload.js";
@@ -44,13 +45,20 @@ export interface Session {
    */
   kpis: LiveKpis;
 }
+/** What the live market hears of a session's system: its trace, and each block it commits. */
+export interface SessionObserver {
+  trace(record: TraceRecord): void;
+  block(now: number, result: BlockResult): void;
+}
+
 /**
  * Builds a session on `chain`: the market (new on the embedded chain; on an RPC node the one
  * the registry remembers, resumed from its events, else a new one), the system over it with the
  * scenario's workload and failure timeline scheduled, its outage book, its repeated workload
- * and its KPIs. The system's trace goes to options.trace, the KPIs, then `observe` (the market's).
+ * and its KPIs. The system's trace goes to options.trace, the KPIs, then `observe.trace` (the
+ * market's); each committed block, its events applied, to `observe.block`.
  */
-export async function openSession(chain: Chain, feed: MarketFeed, options: LiveMarketOptions, observe: (record: TraceRecord) => void): Promise<Session> {
+export async function openSession(chain: Chain, feed: MarketFeed, options: LiveMarketOptions, observe: SessionObserver): Promise<Session> {
   const { scenario } = options;
   const clock = options.clock ?? Date.now;
   const root = RandomStream.root(scenario.seed);
@@ -62,7 +70,9 @@ export async function openSession(chain: Chain, feed: MarketFeed, options: LiveM
   const opened = await openLedger({ ledger: "chain", config, startTimestamp: now, chain, registry: { file: options.registryFile } });
   const { ledger } = opened;
   let resume: ResumeState | undefined;
-  if (opened.reused) resume = await readResumeState(chain, ledger.marketAddress, ledger.deployBlock, (ref) => resumedTaskSize(ref, scenario, tasks));
+  // The service's event cache reads the market's history once: resume folds it from there.
+  const service = new ChainMarketService(chain, ledger, { feed, chainTimeoutMs: options.chainTimeoutMs });
+  if (opened.reused) resume = resumeState(await service.history(), (ref) => resumedTaskSize(ref, scenario, tasks));
   const trace = options.trace ?? (() => undefined);
   const timeline = buildFailureTimeline(scenario, root);
   const kpis = createLiveKpis(scenario, tasks, timeline);
@@ -76,8 +86,9 @@ export async function openSession(chain: Chain, feed: MarketFeed, options: LiveM
     trace: (record) => {
       trace(record);
       kpis.observe(record);
-      observe(record);
+      observe.trace(record);
     },
+    onBlock: (now, result) => observe.block(now, result),
     endless: true,
     resume,
   });
@@ -87,7 +98,6 @@ export async function openSession(chain: Chain, feed: MarketFeed, options: LiveM
   const byNode = new Map(system.agents.map((a) => [a.nodeId, a]));
   const outageBook = new OutageBook(options.outageLimits);
   bookScenarioOutages(outageBook, timeline, byNode);
-  const service = new ChainMarketService(chain, ledger, { feed, chainTimeoutMs: options.chainTimeoutMs });
   return { service, system, wallStart: clock(), outageBook, byNode, resumed: resume !== undefined, cycle, kpis };
 }
 

@@ -1,7 +1,7 @@
 // The live feed behind GET /api/stream: what happens in the market, as it happens, fanned out to
 // every subscriber. Publishing never waits for a subscriber; a slow one is the stream's problem
 // (the route ends a stream that falls too far behind).
-import type { LedgerEvent, LedgerFilter } from "../../sim/chain/ledger-reader.js";
+import type { LoggedEvent } from "../../sim/protocol/logged-event.js";
 import type { KpisJson } from "./live-kpis.js";
 import type { LiveMarketState } from "../market-service.js";
 import type { LedgerEventJson } from "../schemas.js";
@@ -127,21 +127,11 @@ export class MarketFeed {
 }
 
 /**
- * Publishes a committed block and its market events, read back from the chain so they have the
- * shape of GET /api/ledger/events. A failed read drops the block from the feed, never the market.
+ * Publishes a committed block and its market events, as the ledger decoded them when it mined
+ * the block (nothing is read from the chain again), in the shape of GET /api/ledger/events.
  */
-export async function publishBlock(
-  feed: MarketFeed,
-  reader: { readEvents(filter: LedgerFilter): Promise<LedgerEvent[]> },
-  block: BlockJson,
-): Promise<void> {
+export function publishBlock(feed: MarketFeed, block: BlockJson, events: readonly LoggedEvent[]): void {
   if (feed.size === 0) return;
-  let events: LedgerEvent[];
-  try {
-    events = await reader.readEvents({ fromBlock: block.number, toBlock: block.number });
-  } catch {
-    return;
-  }
   feed.publish({ type: "block", data: block });
-  for (const event of events) feed.publish({ type: "event", data: eventJson(event) });
+  for (const logged of events) feed.publish({ type: "event", data: eventJson(logged) });
 }

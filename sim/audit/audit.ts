@@ -2,7 +2,8 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { RandomStream } from "../engine/rng.js";
 import { InputError } from "../input-error.js";
-import { toMarketEvent } from "../ledger/event-shapes.js";
+import { countMarketEvent } from "../metrics/market-event-metrics.js";
+import { taskIdOf } from "../protocol/logged-event.js";
 import { MetricsCollector, type SystemMetrics } from "../metrics/collector.js";
 import { parseRequirementsRef } from "../model/task-ref.js";
 import { generateWorkload } from "../model/workload.js";
@@ -53,35 +54,15 @@ export function auditRun(dir: string): AuditResult {
   for (const block of chainLog) for (const tx of block.transactions) collector.gasUsed += BigInt(tx.gasUsed);
 
   const simIdOf = new Map<number, number>();
-  for (const ledgerEvent of chainLogEvents(chainLog, info.chain.marketAddress)) {
-    const now = (ledgerEvent.timestamp - info.baseTimestamp) * 1_000;
-    const event = toMarketEvent(ledgerEvent);
-    switch (event.name) {
-      case "TaskPosted": {
-        const simId = parseRequirementsRef(event.requirementsHash);
-        if (simId === undefined || simId >= tasks.length) throw new InputError("dir", `task ${event.taskId} on chain is not in the scenario's workload`);
-        simIdOf.set(event.taskId, simId);
-        break;
-      }
-      case "ResultSubmitted":
-        collector.completed(simIdOf.get(event.taskId)!, now, event.payment);
-        break;
-      case "TaskRefunded":
-        collector.refunded(simIdOf.get(event.taskId)!);
-        break;
-      case "TaskRerouted":
-        collector.rerouted(simIdOf.get(event.taskId)!, now, event.provider, null);
-        break;
-      case "TaskReopened":
-        collector.reauctioned(simIdOf.get(event.taskId)!);
-        break;
-      case "ProviderSlashed":
-        collector.slashes += 1;
-        collector.slashedWei += event.amount;
-        break;
-      default:
-        break;
+  for (const { event, timestamp } of chainLogEvents(chainLog, info.chain.marketAddress)) {
+    const now = (timestamp - info.baseTimestamp) * 1_000;
+    if (event.name === "TaskPosted") {
+      const simId = parseRequirementsRef(event.requirementsHash);
+      if (simId === undefined || simId >= tasks.length) throw new InputError("dir", `task ${event.taskId} on chain is not in the scenario's workload`);
+      simIdOf.set(event.taskId, simId);
     }
+    const taskId = taskIdOf(event);
+    countMarketEvent(collector, event, taskId === undefined ? null : (simIdOf.get(taskId) ?? null), now, (provider) => provider);
   }
   const recomputed = collector.summarize({ duration: scenario.duration, bucket: scenario.metricsBucket });
   const reported = metrics.systems.market;

@@ -1,9 +1,12 @@
-// The market's events, read from the chain once and kept. Re-reading every log since the
+// The market's history, read from the chain once and kept. Re-reading every log since the
 // deployment on each request (readLedgerEvents) costs more the longer the market runs; this
-// reads only the blocks it has not seen, then answers from memory.
-import { getAddress, toQuantity } from "ethers";
+// reads only the blocks it has not seen and adds their events to one MarketHistory, so a read
+// answers from memory and no request folds the whole history again.
+import { toQuantity } from "ethers";
 import type { Chain } from "./connect.js";
-import { eventMatcher, readEventRange, type LedgerEvent, type LedgerFilter } from "./ledger-reader.js";
+import { readEventRange } from "./ledger-reader.js";
+import { MarketHistory } from "../protocol/history.js";
+import { eventMatcher, type LedgerFilter, type LoggedEvent } from "../protocol/logged-event.js";
 
 /** A block as far as the cache needs it: where it is, and which block it was. */
 interface BlockHead {
@@ -12,19 +15,16 @@ interface BlockHead {
 }
 
 /**
- * The decoded events of one market, oldest first, kept up to the chain's latest block.
- * `read` answers like readLedgerEvents (same filter, same order, equal events) but reads only
- * the blocks added since the last read. Events are shared between answers, so they are frozen.
+ * One market's history, kept up to the chain's latest block. `read` answers like
+ * readLedgerEvents (same filter, same order, equal events) and `history` gives the fold, each
+ * after reading only the blocks added since the last read.
  * @example
  * const cache = new LedgerEventCache(chain, market, deployBlock);
- * const bids = await cache.read({ taskId: 3n, names: ["BidPlaced"] });
+ * const bids = await cache.read({ taskId: 3, names: ["BidPlaced"] });
+ * const task = (await cache.history()).task(3);
  */
 export class LedgerEventCache {
-  private events: LedgerEvent[] = [];
-  // Indexes so a task's or an account's read does not scan the whole history. Each list is
-  // appended in chain order, so it is oldest first like `events`.
-  private byTask = new Map<bigint, LedgerEvent[]>();
-  private byAccount = new Map<string, LedgerEvent[]>();
+  private folded = new MarketHistory();
   /** The last block read, with its hash then; undefined before the first read. */
   private last: BlockHead | undefined;
   /** A refresh callers may still join: it has not asked the chain for its latest block yet. */
@@ -42,35 +42,22 @@ export class LedgerEventCache {
   ) {}
 
   /** The market's events passing `filter` (block bounds inclusive), oldest first, as of the latest block. */
-  async read(filter: LedgerFilter = {}): Promise<LedgerEvent[]> {
-    // Built first: an invalid account throws before the chain is asked anything.
-    const keep = eventMatcher(filter);
+  async read(filter: LedgerFilter = {}): Promise<LoggedEvent[]> {
+    // An invalid account throws before the chain is asked anything.
+    eventMatcher(filter);
     await this.refresh();
-    return this.lookup(filter, keep);
+    return this.folded.events(filter);
+  }
+
+  /** The market's history as of the latest block. */
+  async history(): Promise<MarketHistory> {
+    await this.refresh();
+    return this.folded;
   }
 
   /** Number of events held. */
   get size(): number {
-    return this.events.length;
-  }
-
-  private lookup(filter: LedgerFilter, keep: (event: LedgerEvent) => boolean): LedgerEvent[] {
-    const from = filter.fromBlock ?? -Infinity;
-    const to = filter.toBlock ?? Infinity;
-    // readLedgerEvents reads no block for a NaN bound; neither does this.
-    if (Number.isNaN(from) || Number.isNaN(to)) return [];
-    let candidates: readonly LedgerEvent[] = this.events;
-    if (filter.taskId !== undefined) candidates = this.byTask.get(filter.taskId) ?? [];
-    if (filter.account !== undefined) {
-      const own = this.byAccount.get(getAddress(filter.account)) ?? [];
-      if (own.length < candidates.length) candidates = own;
-    }
-    const found: LedgerEvent[] = [];
-    for (let i = firstFrom(candidates, from); i < candidates.length && candidates[i]!.blockNumber <= to; i += 1) {
-      const event = candidates[i]!;
-      if (keep(event)) found.push(event);
-    }
-    return found;
+    return this.folded.size;
   }
 
   /**
@@ -106,11 +93,9 @@ export class LedgerEventCache {
     // Applied only once everything is read: a read that fails leaves the cache as it was.
     if (reset) {
       this.stats.resets += 1;
-      this.events = [];
-      this.byTask = new Map();
-      this.byAccount = new Map();
+      this.folded = new MarketHistory();
     }
-    for (const event of fresh) this.add(event);
+    for (const logged of fresh) this.folded.add(logged);
     this.last = head;
   }
 
@@ -132,32 +117,4 @@ export class LedgerEventCache {
     } | null;
     return block === null ? undefined : { number: Number(block.number), hash: block.hash };
   }
-
-  private add(event: LedgerEvent): void {
-    // Every answer hands out these very objects: freezing them keeps one caller from changing another's.
-    Object.freeze(event.args);
-    Object.freeze(event.accounts);
-    Object.freeze(event);
-    this.events.push(event);
-    if (event.taskId !== undefined) append(this.byTask, event.taskId, event);
-    for (const account of event.accounts) append(this.byAccount, account, event);
-  }
-}
-
-function append<K>(index: Map<K, LedgerEvent[]>, key: K, event: LedgerEvent): void {
-  const list = index.get(key);
-  if (list === undefined) index.set(key, [event]);
-  else list.push(event);
-}
-
-/** Index of the first event at or after block `from` (events oldest first): a binary search. */
-function firstFrom(events: readonly LedgerEvent[], from: number): number {
-  let lo = 0;
-  let hi = events.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (events[mid]!.blockNumber < from) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }

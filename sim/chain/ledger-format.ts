@@ -1,6 +1,6 @@
 import { formatEther } from "ethers";
-import type { LedgerEvent, TaskHistory } from "./ledger-reader.js";
-import { enumName, FAILURE_REASON, REFUND_REASON, SKIP_REASON } from "../protocol/enums.js";
+import type { MarketEvent } from "../protocol/events.js";
+import type { TaskHistory } from "../protocol/history.js";
 
 /** `0x1234…abcd`: enough of an address to tell accounts apart in a table. */
 export function shortAddress(address: string): string {
@@ -13,31 +13,27 @@ export function eth(wei: bigint): string {
 }
 
 /** One line of plain language for a market event. */
-export function describeEvent(event: LedgerEvent, names: ReadonlyMap<string, string> = new Map()): string {
-  const a = event.args;
-  const who = (key: string): string => {
-    const address = a[key] as string;
-    return names.get(address) ?? shortAddress(address);
-  };
+export function describeEvent(event: MarketEvent, names: ReadonlyMap<string, string> = new Map()): string {
+  const who = (address: string): string => names.get(address) ?? shortAddress(address);
   switch (event.name) {
     case "TaskPosted":
-      return `${who("poster")} posts: max ${eth(a["maxPrice"] as bigint)}, region ${String(a["region"])}, ${String(a["mechanism"])}, budget ${String(a["executionBudget"])} s`;
+      return `${who(event.poster)} posts: max ${eth(event.maxPrice)}, region ${event.region}, ${event.mechanism}, budget ${event.executionBudget} s`;
     case "BidPlaced":
-      return `${who("provider")} bids ${eth(a["price"] as bigint)} (round ${String(a["round"])})`;
+      return `${who(event.provider)} bids ${eth(event.price)} (round ${event.round})`;
     case "TaskAwarded":
-      return `awarded to ${who("provider")}: bid ${eth(a["bidPrice"] as bigint)}, pays ${eth(a["payment"] as bigint)}, epoch ${String(a["epoch"])}`;
+      return `awarded to ${who(event.provider)}: bid ${eth(event.bidPrice)}, pays ${eth(event.payment)}, epoch ${event.epoch}`;
     case "FallbackSkipped":
-      return `skips ${who("provider")}: ${enumName(SKIP_REASON, a["reason"] as bigint)}`;
+      return `skips ${who(event.provider)}: ${event.reason}`;
     case "TaskRerouted":
-      return `${who("provider")} failed epoch ${String(a["epoch"])} (${enumName(FAILURE_REASON, a["reason"] as bigint)}), rerouted by ${who("caller")}`;
+      return `${who(event.provider)} failed epoch ${event.epoch} (${event.reason}), rerouted by ${who(event.caller)}`;
     case "ProviderSlashed":
-      return `${who("provider")} slashed ${eth(a["amount"] as bigint)} to ${who("poster")}`;
+      return `${who(event.provider)} slashed ${eth(event.amount)} to ${who(event.poster)}`;
     case "TaskReopened":
-      return `re-auction: round ${String(a["round"])}`;
+      return `re-auction: round ${event.round}`;
     case "ResultSubmitted":
-      return `result from ${who("provider")} (epoch ${String(a["epoch"])}): paid ${eth(a["payment"] as bigint)}, poster gets ${eth(a["posterRefund"] as bigint)} back`;
+      return `result from ${who(event.provider)} (epoch ${event.epoch}): paid ${eth(event.payment)}, poster gets ${eth(event.posterRefund)} back`;
     case "TaskRefunded":
-      return `refunded ${eth(a["amount"] as bigint)} to ${who("poster")}: ${enumName(REFUND_REASON, a["reason"] as bigint)}`;
+      return `refunded ${eth(event.amount)} to ${who(event.poster)}: ${event.reason}`;
     default:
       return event.name;
   }
@@ -59,7 +55,7 @@ export function formatTaskLedger(
   ];
   for (const event of history.events) {
     const t = (timestamps.get(event.blockNumber) ?? start) - start;
-    lines.push(`  ${String(event.blockNumber).padStart(5)}  ${String(t).padStart(5)}  ${event.name.padEnd(16)}  ${describeEvent(event, names)}`);
+    lines.push(`  ${String(event.blockNumber).padStart(5)}  ${String(t).padStart(5)}  ${event.event.name.padEnd(16)}  ${describeEvent(event.event, names)}`);
   }
   return lines.join("\n");
 }

@@ -69,7 +69,8 @@ export class ChainLedger implements Ledger {
   async commitBlock(timestamp: number, actions: readonly MarketAction[]): Promise<BlockResult> {
     try {
       const { blockNumber, hash, gasUsed, refused, raw } = await commitBlock(this.client, timestamp, actions);
-      return { blockNumber, timestamp, events: blockEvents(raw, this.checksums), refused, gasUsed, hash, raw };
+      const logged = blockEvents(raw, this.checksums);
+      return { blockNumber, timestamp, events: logged.map((l) => l.event), logged, refused, gasUsed, hash, raw };
     } catch (error) {
       // The node may or may not hold what was sent before the failure (an answer lost to a
       // timeout, a node stopped mid-block): the nonces counted here are no longer known to be

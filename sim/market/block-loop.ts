@@ -145,5 +145,6 @@ export class BlockLoop {
       trace({ t: now, type: `market.${event.name}`, ...event });
       view.apply(now, event, nextPosted);
     }
+    this.parts.options.onBlock?.(now, result);
   }
 }

@@ -6,7 +6,9 @@
 import type { Address } from "../protocol/actions.js";
 import type { MarketEvent } from "../protocol/events.js";
 import { keepPrice } from "../protocol/kept-bids.js";
+import { applyTaskEvent, postedTask } from "../protocol/task-state.js";
 import type { MetricsCollector } from "../metrics/collector.js";
+import { countMarketEvent } from "../metrics/market-event-metrics.js";
 import type { Executions } from "./executions.js";
 import type { ChainTask, TraceRecord } from "./market-types.js";
 import type { NextPosted } from "./post-queue.js";
@@ -60,17 +62,19 @@ export class ChainView {
     let lost = 0;
     for (const t of state.tasks) {
       const c: ChainTask = {
+        taskId: t.taskId,
+        status: t.status,
+        round: t.round,
+        bidWindowEnd: t.bidWindowEnd,
+        epoch: t.epoch,
+        deadline: t.deadline,
+        assignee: t.assignee,
         simId: null,
         size: t.size,
         region: t.region,
         maxPrice: t.maxPrice,
-        status: t.status,
-        bidWindowEnd: t.bidWindowEnd,
-        round: t.round,
         kept: [],
         bidders: [],
-        epoch: t.epoch,
-        deadline: t.deadline,
       };
       for (const bid of t.bids) {
         const agent = roster.at(bid.provider);
@@ -104,45 +108,41 @@ export class ChainView {
   /** Folds one of the block's events, in chain order; `nextPosted` pairs a TaskPosted with the post that sent it. */
   apply(now: number, event: MarketEvent, nextPosted: NextPosted): void {
     const { tasks, metrics, roster, openIds, awardedIds } = this;
+    // The task's state moves by the protocol's rule; what follows is what the simulation does about it.
+    const task = "taskId" in event ? tasks.get(event.taskId) : undefined;
+    if (task !== undefined) applyTaskEvent(task, event);
     switch (event.name) {
       case "TaskPosted": {
         const post = nextPosted(event.taskId);
         if (post === undefined) throw new Error(`TaskPosted ${event.taskId} matches no post of this block`);
         const spec = post.task ?? post.external;
         tasks.set(event.taskId, {
+          ...postedTask(event),
           simId: post.task?.id ?? null,
           size: spec.size,
           region: spec.region,
           maxPrice: spec.maxPrice,
-          status: "Open",
-          bidWindowEnd: event.bidWindowEnd,
-          round: 0,
           kept: [],
           bidders: [],
-          epoch: 0,
-          deadline: 0,
         });
         openIds.add(event.taskId);
         this.posted += 1;
         break;
       }
       case "BidPlaced": {
-        const c = tasks.get(event.taskId)!;
+        const c = task!;
         if (c.bestSeen === undefined || event.price < c.bestSeen) c.bestSeen = event.price;
         keepPrice(c.kept, this.depth, event.price);
         break;
       }
       case "TaskAwarded": {
-        const c = tasks.get(event.taskId)!;
+        const c = task!;
         // Not one of ours on a market others use too (an --rpc-url node, a resumed market).
         const agent = roster.at(event.provider);
         this.clearBids(event.taskId, c);
-        c.status = "Awarded";
         openIds.delete(event.taskId);
         awardedIds.add(event.taskId);
         c.provider = agent?.index;
-        c.epoch = event.epoch;
-        c.deadline = event.deadline;
         if (agent === undefined) break;
         const assignment: Assignment = { taskId: event.taskId, epoch: event.epoch, deadline: event.deadline };
         agent.assignments.set(event.taskId, assignment);
@@ -151,59 +151,48 @@ export class ChainView {
         break;
       }
       case "TaskRerouted": {
-        const c = tasks.get(event.taskId)!;
+        const c = task!;
         const agent = roster.at(event.provider);
         const a = agent?.assignments.get(event.taskId);
         if (a !== undefined) this.executions.lose(agent!, a, now);
         agent?.assignments.delete(event.taskId);
         agent?.failedTasks.add(event.taskId);
-        c.status = "Open"; // until the TaskAwarded, TaskReopened or TaskRefunded that follows
         awardedIds.delete(event.taskId);
         c.provider = undefined;
-        if (c.simId !== null) metrics.rerouted(c.simId, now, agent?.nodeId ?? event.provider, null);
         break;
       }
       case "ProviderSlashed": {
-        metrics.slashes += 1;
-        metrics.slashedWei += event.amount;
         const agent = roster.at(event.provider);
         if (agent !== undefined) agent.slashed += event.amount;
         break;
       }
       case "TaskReopened": {
-        const c = tasks.get(event.taskId)!;
+        const c = task!;
         this.clearBids(event.taskId, c);
-        c.status = "Open";
         openIds.add(event.taskId);
-        c.round = event.round;
-        c.bidWindowEnd = event.bidWindowEnd;
         c.bestSeen = undefined;
         c.kept = [];
-        if (c.simId !== null) metrics.reauctioned(c.simId);
         break;
       }
       case "ResultSubmitted": {
-        const c = tasks.get(event.taskId)!;
+        const c = task!;
         roster.at(event.provider)?.assignments.delete(event.taskId);
-        c.status = "Done";
         awardedIds.delete(event.taskId);
         this.done += 1;
-        if (c.simId !== null) metrics.completed(c.simId, now, event.payment);
         break;
       }
       case "TaskRefunded": {
-        const c = tasks.get(event.taskId)!;
+        const c = task!;
         this.clearBids(event.taskId, c);
-        c.status = "Done";
         openIds.delete(event.taskId);
         awardedIds.delete(event.taskId);
         this.done += 1;
-        if (c.simId !== null) metrics.refunded(c.simId);
         break;
       }
       default:
         break;
     }
+    countMarketEvent(metrics, event, task?.simId ?? null, now, (provider) => roster.at(provider)?.nodeId ?? provider);
   }
 
   /** The auction round ended: its bidders' bids are no longer outstanding. */

@@ -2,10 +2,11 @@
 import type { MechanismName } from "../protocol/enums.js";
 import type { RandomStream } from "../engine/rng.js";
 import type { Address } from "../protocol/actions.js";
-import type { Ledger, RefusedAction } from "../protocol/ledger.js";
+import type { BlockResult, Ledger, RefusedAction } from "../protocol/ledger.js";
 import type { FailureTimeline } from "../model/failures.js";
 import type { WorkloadTask } from "../model/workload.js";
 import type { Scenario } from "../scenario/schema.js";
+import type { TaskState } from "../protocol/task-state.js";
 import type { ResumeState } from "./resume.js";
 
 /** A record of trace.jsonl: one simulation event. */
@@ -32,6 +33,8 @@ export interface MarketSystemOptions {
   rng: RandomStream;
   trace: (record: TraceRecord) => void;
   onProgress?: (progress: MarketProgress) => void;
+  /** Each committed block, once its events are applied (and traced): a live feed's source. */
+  onBlock?: (now: number, result: BlockResult) => void;
   /** Mine a block every blockInterval for as long as the system runs, past the scenario's duration (a live market). */
   endless?: boolean;
   /**
@@ -101,23 +104,20 @@ export const PRIORITY = { transition: 0, done: 1, arrival: 2, block: 3 } as cons
 export const ATTENTION_PER_KEPT_BID = 3;
 
 /** What the simulation knows of an on-chain task. */
-export interface ChainTask {
+/** A task as the simulation knows it: its state on chain (the protocol's fold) and what the agents need. */
+export interface ChainTask extends TaskState {
   /** Index in the workload; null for an external task (not in the metrics). */
   simId: number | null;
   size: number;
   region: string;
   maxPrice: bigint;
-  status: "Open" | "Awarded" | "Done";
-  bidWindowEnd: number;
-  round: number;
   bestSeen?: bigint;
   /** The cheapest prices bid this round, ascending, at most fallbackDepth: what the contract keeps. */
   kept: bigint[];
   /** Agents with an outstanding bid on it this round. */
   bidders: number[];
+  /** The assignee's index among our agents; undefined when it is not one of ours, or none. */
   provider?: number;
-  epoch: number;
-  deadline: number;
 }
 
 /** A post waiting for the next block: a workload arrival or an external task. */

@@ -4,6 +4,7 @@
 // so each checks the other.
 import type { Address, MarketAction } from "./actions.js";
 import type { MarketEvent } from "./events.js";
+import type { LoggedEvent } from "./logged-event.js";
 import type { MarketConfig } from "./market-config.js";
 
 /** An action the market refused: the transaction reverted and changed nothing. */
@@ -37,6 +38,8 @@ export interface BlockResult {
   timestamp: number;
   /** Every event of the block, in order. */
   events: MarketEvent[];
+  /** The same events with their transaction and log index (chain ledger only: memory has no transactions). */
+  logged?: readonly LoggedEvent[];
   refused: RefusedAction[];
   /** Gas of all the block's transactions; null where the ledger does not measure gas (memory). */
   gasUsed: bigint | null;

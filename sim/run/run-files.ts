@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { decodeLog, type LedgerEvent } from "../chain/ledger-reader.js";
+import { decodeLog } from "../chain/decode-event.js";
+import type { LoggedEvent } from "../protocol/logged-event.js";
 import { InputError } from "../input-error.js";
 import type { ChainBlockRecord } from "../protocol/ledger.js";
 import type { RunMetrics } from "../report/types.js";
@@ -56,8 +57,8 @@ export function readRunFolder(dir: string): { metrics: RunMetrics; info: RunInfo
 }
 
 /** The market's events in an exported chain log, decoded from the raw logs with the contract ABI. */
-export function chainLogEvents(chainLog: readonly ChainBlockRecord[], marketAddress: string): Array<LedgerEvent & { timestamp: number }> {
-  const events: Array<LedgerEvent & { timestamp: number }> = [];
+export function chainLogEvents(chainLog: readonly ChainBlockRecord[], marketAddress: string): Array<LoggedEvent & { timestamp: number }> {
+  const events: Array<LoggedEvent & { timestamp: number }> = [];
   for (const block of chainLog) {
     for (const tx of block.transactions) {
       if (tx.status !== 1) continue;

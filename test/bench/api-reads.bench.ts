@@ -1,6 +1,7 @@
 // API read latency on a market with a long history: the API answering from its event cache,
 // next to the old way (every request re-reads and re-decodes every log since the deployment),
 // both over the same chain and the same seeded request mix, in one run.
+import { MarketHistory } from "../../sim/protocol/history.js";
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { keccak256, parseEther, toUtf8Bytes } from "ethers";
@@ -105,6 +106,11 @@ function rereadingService(real: ChainMarketService): MarketService {
     posterAddress: real.posterAddress,
     postTask: (input) => real.postTask(input),
     readEvents: (filter = {}) => readLedgerEvents(real.chain, real.marketAddress, { ...filter, fromBlock: Math.max(real.deployBlock, filter.fromBlock ?? 0) }),
+    history: async () => {
+      const history = new MarketHistory();
+      for (const logged of await readLedgerEvents(real.chain, real.marketAddress, { fromBlock: real.deployBlock })) history.add(logged);
+      return history;
+    },
     health: () => real.health(),
     feed: real.feed,
     snapshot: () => real.snapshot(),

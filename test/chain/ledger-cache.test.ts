@@ -3,7 +3,8 @@ import { keccak256, parseEther, toUtf8Bytes } from "ethers";
 import { connectChain, type Chain } from "../../sim/chain/connect.js";
 import { DEFAULT_MARKET_CONFIG } from "../../sim/protocol/market-config.js";
 import { LedgerEventCache } from "../../sim/chain/ledger-cache.js";
-import { readLedgerEvents, type LedgerEvent, type LedgerFilter } from "../../sim/chain/ledger-reader.js";
+import { readLedgerEvents } from "../../sim/chain/ledger-reader.js";
+import { accountsOf, type LedgerFilter, type LoggedEvent } from "../../sim/protocol/logged-event.js";
 import { latestTimestamp, revertTo, snapshot } from "../../sim/chain/time.js";
 import { actorAddress } from "../../sim/ledger/actors.js";
 import { ChainLedger } from "../../sim/ledger/chain-ledger.js";
@@ -54,7 +55,7 @@ async function commit(m: Market, dt: number, actions: MarketAction[]): Promise<n
 }
 
 /** The old answer: every log from the deployment block on, read and decoded again. */
-function reread(m: Market, filter: LedgerFilter): Promise<LedgerEvent[]> {
+function reread(m: Market, filter: LedgerFilter): Promise<LoggedEvent[]> {
   return readLedgerEvents(m.chain, m.ledger.marketAddress, { ...filter, fromBlock: Math.max(m.ledger.deployBlock, filter.fromBlock ?? 0) });
 }
 
@@ -63,11 +64,11 @@ async function filtersNow(m: Market, taskCount: number): Promise<LedgerFilter[]>
   const deploy = m.ledger.deployBlock;
   const head = await m.chain.provider.getBlockNumber();
   const middle = Math.floor((deploy + head) / 2);
-  const tasks = Array.from({ length: taskCount }, (_, i) => BigInt(i + 1));
+  const tasks = Array.from({ length: taskCount }, (_, i) => i + 1);
   return [
     {},
     ...tasks.map((taskId) => ({ taskId })),
-    { taskId: 999n },
+    { taskId: 999 },
     { account: provider(0) },
     { account: provider(1).toLowerCase() },
     { account: poster(0) },
@@ -84,10 +85,10 @@ async function filtersNow(m: Market, taskCount: number): Promise<LedgerFilter[]>
     { toBlock: deploy - 1 },
     { fromBlock: head + 5 },
     { fromBlock: 0, toBlock: 0 },
-    { taskId: 1n, names: ["BidPlaced"] },
-    { taskId: 2n, account: provider(0) },
+    { taskId: 1, names: ["BidPlaced"] },
+    { taskId: 2, account: provider(0) },
     { account: provider(1), names: ["BidPlaced", "TaskAwarded"], fromBlock: middle },
-    { account: poster(0), taskId: 1n, names: ["TaskPosted"], fromBlock: deploy, toBlock: head },
+    { account: poster(0), taskId: 1, names: ["TaskPosted"], fromBlock: deploy, toBlock: head },
   ];
 }
 
@@ -136,10 +137,12 @@ describe("LedgerEventCache, block by block", () => {
     const cache = new LedgerEventCache(m.chain, m.ledger.marketAddress, m.ledger.deployBlock);
     const [first] = await cache.read({ names: ["TaskPosted"] });
     expect(() => {
-      (first as { name: string }).name = "changed";
+      (first as { blockNumber: number }).blockNumber = -1;
     }).toThrow(TypeError);
-    expect(() => first!.accounts.push("0x")).toThrow(TypeError);
-    expect((await cache.read({ names: ["TaskPosted"] }))[0]!.name).toBe("TaskPosted");
+    expect(() => {
+      (first!.event as { name: string }).name = "changed";
+    }).toThrow(TypeError);
+    expect((await cache.read({ names: ["TaskPosted"] }))[0]!.event.name).toBe("TaskPosted");
   });
 
   it("throws for an invalid account, as readLedgerEvents does, without reading the chain", async () => {
@@ -191,7 +194,7 @@ describe("LedgerEventCache, concurrent reads", () => {
     });
     try {
       const filters = await filtersNow(m, 4);
-      const answers: Array<{ filter: LedgerFilter; before: number; after: number; events: Promise<LedgerEvent[]> }> = [];
+      const answers: Array<{ filter: LedgerFilter; before: number; after: number; events: Promise<LoggedEvent[]> }> = [];
       const price = ["0.004", "0.003", "0.005"];
       for (let b = 0; b < 6; b += 1) {
         const before = await m.chain.provider.getBlockNumber();
@@ -248,7 +251,7 @@ describe("LedgerEventCache, concurrent reads", () => {
     gate = undefined;
     open();
     expect(await first).toEqual(await reread(m, { toBlock: before }));
-    expect((await second).map((e) => e.name)).toEqual(["TaskPosted"]);
+    expect((await second).map((e) => e.event.name)).toEqual(["TaskPosted"]);
     expect(cache.stats.refreshes).toBe(3);
   });
 });
@@ -298,7 +301,7 @@ describe("LedgerEventCache, a reset chain", () => {
     expect(await m.chain.provider.getBlockNumber()).toBe(head);
     const resets = cache.stats.resets;
     expect(await cache.read({ account: provider(6) })).toEqual([]);
-    expect((await cache.read({ account: poster(4) })).map((e) => e.name)).toEqual(["TaskPosted", "TaskPosted"]);
+    expect((await cache.read({ account: poster(4) })).map((e) => e.event.name)).toEqual(["TaskPosted", "TaskPosted"]);
     expect(cache.stats.resets).toBe(resets + 1);
     await expectSameAnswers(m, cache, 4);
   });

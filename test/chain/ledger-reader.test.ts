@@ -1,6 +1,10 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { id, parseEther } from "ethers";
-import { providerHistory, readLedgerEvents, taskHistory, type LedgerEvent } from "../../sim/chain/ledger-reader.js";
+import { readLedgerEvents } from "../../sim/chain/ledger-reader.js";
+import { MarketHistory, providerHistory, taskHistory } from "../../sim/protocol/history.js";
+import { accountsOf, eventMatcher, taskIdOf, type LedgerFilter, type LoggedEvent } from "../../sim/protocol/logged-event.js";
+import type { Address } from "../../sim/protocol/actions.js";
+import { ComputeMarket__factory } from "../../types/ethers-contracts/index.js";
 import { enumName, TASK_STATUS } from "../../sim/protocol/enums.js";
 import {
   as,
@@ -17,8 +21,10 @@ import {
 
 // No reset between tests: every test reads the one history built below.
 const fx = useMarketFixture({}, { resetBeforeEach: false });
-let events: LedgerEvent[];
+let events: LoggedEvent[];
 const tasks: Record<string, bigint> = {};
+/** A task id as the events carry it (a number). */
+const idOf = (name: string): number => Number(tasks[name]!);
 let providers: string[];
 
 beforeAll(async () => {
@@ -69,7 +75,7 @@ describe("task histories rebuilt from events", () => {
   it.each(["completed", "rerouted", "refunded", "cancelled", "awarded"])("match the contract for the %s task", async (name) => {
     const taskId = tasks[name]!;
     const onChain = await fx.market.getTask(taskId);
-    const h = taskHistory(events, taskId);
+    const h = taskHistory(events, Number(taskId));
     expect(h.status).toBe(enumName(TASK_STATUS, onChain.status));
     expect(h.poster).toBe(onChain.poster);
     expect(h.maxPrice).toBe(onChain.maxPrice);
@@ -89,7 +95,7 @@ describe("task histories rebuilt from events", () => {
   });
 
   it("records the reroute with its reason, caller, slash and the fallback's second-price payment", async () => {
-    const h = taskHistory(events, tasks["rerouted"]!);
+    const h = taskHistory(events, idOf("rerouted"));
     expect(h.reroutes).toEqual([
       expect.objectContaining({ provider: providers[0], epoch: 1, reason: "DeadlineMissed", caller: await fx.stranger.getAddress(), slashed: parseEther("0.25") }),
     ]);
@@ -102,8 +108,8 @@ describe("task histories rebuilt from events", () => {
   });
 
   it("records abandon, re-auction and refund in order", () => {
-    const h = taskHistory(events, tasks["refunded"]!);
-    expect(h.events.map((e) => e.name)).toEqual([
+    const h = taskHistory(events, idOf("refunded"));
+    expect(h.events.map((e) => e.event.name)).toEqual([
       "TaskPosted",
       "BidPlaced",
       "TaskAwarded",
@@ -118,11 +124,11 @@ describe("task histories rebuilt from events", () => {
   });
 
   it("records a cancellation as a refund", () => {
-    expect(taskHistory(events, tasks["cancelled"]!).refund?.reason).toBe("Cancelled");
+    expect(taskHistory(events, idOf("cancelled")).refund?.reason).toBe("Cancelled");
   });
 
   it("refuses a task whose posting is outside the events read", () => {
-    expect(() => taskHistory(events, 999n)).toThrow("task 999 has no TaskPosted event");
+    expect(() => taskHistory(events, 999)).toThrow("task 999 has no TaskPosted event");
   });
 });
 
@@ -142,25 +148,25 @@ describe("provider histories rebuilt from events", () => {
 
   it("counts bids, wins, deliveries and withdrawals", () => {
     const b = providerHistory(events, providers[1]!);
-    expect(b.bids.map((x) => x.taskId)).toEqual([tasks["completed"], tasks["awarded"]]);
-    expect(b.wins.map((x) => x.taskId)).toEqual([tasks["completed"], tasks["awarded"]]);
-    expect(b.completions.map((x) => x.taskId)).toEqual([tasks["completed"]]);
+    expect(b.bids.map((x) => x.taskId)).toEqual([idOf("completed"), idOf("awarded")]);
+    expect(b.wins.map((x) => x.taskId)).toEqual([idOf("completed"), idOf("awarded")]);
+    expect(b.completions.map((x) => x.taskId)).toEqual([idOf("completed")]);
     expect(b.withdrawn).toBe(parseEther("0.3"));
   });
 });
 
 describe("filters", () => {
   it("by task returns only that task's events", async () => {
-    const filtered = await readLedgerEvents(fx.chain, fx.address, { taskId: tasks["rerouted"]! });
+    const filtered = await readLedgerEvents(fx.chain, fx.address, { taskId: idOf("rerouted") });
     expect(filtered.length).toBeGreaterThan(0);
-    expect(filtered).toEqual(events.filter((e) => e.taskId === tasks["rerouted"]));
+    expect(filtered).toEqual(events.filter((e) => taskIdOf(e.event) === idOf("rerouted")));
   });
 
   it("by account returns every event naming it, in any role", async () => {
     const poster = await fx.posters[0]!.getAddress();
     const filtered = await readLedgerEvents(fx.chain, fx.address, { account: poster.toLowerCase() });
-    expect(filtered).toEqual(events.filter((e) => e.accounts.includes(poster)));
-    expect(new Set(filtered.map((e) => e.name))).toEqual(new Set(["TaskPosted", "ProviderSlashed", "TaskRefunded"]));
+    expect(filtered).toEqual(events.filter((e) => accountsOf(e.event).includes(poster)));
+    expect(new Set(filtered.map((e) => e.event.name))).toEqual(new Set(["TaskPosted", "ProviderSlashed", "TaskRefunded"]));
   });
 
   it("by block range is inclusive at both ends", async () => {
@@ -170,7 +176,80 @@ describe("filters", () => {
   });
 
   it("by event name, combined with a task", async () => {
-    const filtered = await readLedgerEvents(fx.chain, fx.address, { names: ["BidPlaced"], taskId: tasks["rerouted"]! });
-    expect(filtered.map((e) => e.args["price"])).toEqual([parseEther("0.2"), parseEther("0.25"), parseEther("0.5")]);
+    const filtered = await readLedgerEvents(fx.chain, fx.address, { names: ["BidPlaced"], taskId: idOf("rerouted") });
+    expect(filtered.map(({ event }) => (event.name === "BidPlaced" ? event.price : undefined))).toEqual([parseEther("0.2"), parseEther("0.25"), parseEther("0.5")]);
+  });
+});
+
+describe("the incremental fold", () => {
+  const folded = (): MarketHistory => {
+    const history = new MarketHistory();
+    for (const logged of events) history.add(logged);
+    return history;
+  };
+
+  it("gives every task the history a fold of that task's events alone gives", () => {
+    const history = folded();
+    expect(history.tasks().map((t) => t.taskId)).toEqual(Object.values(tasks).map(Number).sort((x, y) => x - y));
+    for (const name of Object.keys(tasks)) expect(history.task(idOf(name))).toEqual(taskHistory(events, idOf(name)));
+  });
+
+  it("gives every account the history a fold of that account's events alone gives, providers in registration order", () => {
+    const history = folded();
+    expect(history.providers().map((p) => p.address)).toEqual(providers);
+    for (const address of [...providers, ...fx.posters.map((p) => p.address)]) {
+      expect(history.account(address as Address)).toEqual(providerHistory(events, address));
+    }
+  });
+
+  it("counts statuses and event names as a recount of the histories does", () => {
+    const history = folded();
+    const recount = new Map<string, number>();
+    for (const t of history.tasks()) recount.set(t.status, (recount.get(t.status) ?? 0) + 1);
+    expect(new Map([...history.statusCounts()].filter(([, n]) => n > 0))).toEqual(recount);
+    for (const name of new Set(events.map((e) => e.event.name))) {
+      expect(history.count(name)).toBe(events.filter((e) => e.event.name === name).length);
+    }
+    expect(history.lastBlock).toBe(events.at(-1)!.blockNumber);
+  });
+
+  it("selects by task, account, names and blocks exactly as a scan does", () => {
+    const history = folded();
+    const first = events[0]!.blockNumber;
+    const last = events.at(-1)!.blockNumber;
+    const filters: LedgerFilter[] = [];
+    for (const taskId of [undefined, idOf("rerouted"), 999]) {
+      for (const account of [undefined, providers[2]!.toLowerCase()]) {
+        for (const [fromBlock, toBlock] of [[undefined, undefined], [first + 3, last - 3], [last + 1, undefined], [first + 5, first + 5]]) {
+          filters.push({ taskId, account, fromBlock, toBlock }, { taskId, account, fromBlock, toBlock, names: ["BidPlaced", "TaskRerouted"] });
+        }
+      }
+    }
+    for (const filter of filters) {
+      const keep = eventMatcher(filter);
+      const scanned = events.filter((e) => e.blockNumber >= (filter.fromBlock ?? 0) && e.blockNumber <= (filter.toBlock ?? Infinity) && keep(e));
+      expect(history.events(filter), JSON.stringify(filter)).toEqual(scanned);
+    }
+  });
+
+  it("freezes what it holds, so one reader cannot change another's events", () => {
+    const history = folded();
+    const logged = history.events()[0]!;
+    expect(Object.isFrozen(logged) && Object.isFrozen(logged.event)).toBe(true);
+  });
+});
+
+describe("decoded events", () => {
+  it("carry every ABI input, in the contract's declaration order", () => {
+    const abi = ComputeMarket__factory.createInterface();
+    const seen = new Set<string>();
+    for (const { event } of events) {
+      const fragment = abi.getEvent(event.name)!;
+      const { name, ...fields } = event;
+      expect(Object.keys(fields), name).toEqual(fragment.inputs.map((input) => input.name));
+      seen.add(name);
+    }
+    // The history above emits most of the events; the rest are decoded in their own tests.
+    expect(seen.size).toBeGreaterThanOrEqual(10);
   });
 });

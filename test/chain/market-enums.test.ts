@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { id, parseEther } from "ethers";
 import { enumName, REFUND_REASON, TASK_STATUS } from "../../sim/protocol/enums.js";
-import { readLedgerEvents, taskHistory } from "../../sim/chain/ledger-reader.js";
+import { readLedgerEvents } from "../../sim/chain/ledger-reader.js";
+import { taskHistory } from "../../sim/protocol/history.js";
 import { as, closeAfterWindow, mined, postTask, registerProvider, SECOND_PRICE, useMarketFixture } from "../helpers/market-fixture.js";
 
 // The ABI carries enums as numbers; these checks tie each name to the contract's behaviour.
@@ -29,7 +30,7 @@ describe("enum names", () => {
   it("name the mechanism and the refund reason as the events carry them", async () => {
     const taskId = await postTask(fx, fx.posters[0]!, { mechanism: SECOND_PRICE });
     await mined(as(fx, fx.posters[0]!).cancelTask(taskId));
-    const h = taskHistory(await readLedgerEvents(fx.chain, fx.address), taskId);
+    const h = taskHistory(await readLedgerEvents(fx.chain, fx.address), Number(taskId));
     expect(h.mechanism).toBe("SecondPrice");
     expect(h.refund?.reason).toBe("Cancelled");
     expect(REFUND_REASON.indexOf("Cancelled")).toBe(0);

@@ -7,13 +7,12 @@ import { connectChain, type Chain } from "../../sim/chain/connect.js";
 import { deployMarket } from "../../sim/chain/deploy.js";
 import type { MarketConfig } from "../../sim/protocol/market-config.js";
 import { decodeChainError } from "../../sim/chain/errors.js";
-import { decodeLog } from "../../sim/chain/ledger-reader.js";
+import { decodeMarketEvent } from "../../sim/chain/decode-event.js";
 import { encodeAction, type MarketCall } from "../../sim/chain/market-calls.js";
 import { enumName, MECHANISM, TASK_STATUS, type MechanismName } from "../../sim/protocol/enums.js";
 import { decodeRegion, encodeRegion } from "../../sim/protocol/region.js";
 import { latestTimestamp, mineBlockAt, revertTo, setAutomine, setNextBlockTimestamp, snapshot } from "../../sim/chain/time.js";
 import { actorAddress } from "../../sim/ledger/actors.js";
-import { toMarketEvent } from "../../sim/ledger/event-shapes.js";
 import type { FallbackBid, MemoryLedger, ProviderView, TaskView } from "../../sim/ledger/memory-ledger.js";
 import type { Address, MarketAction } from "../../sim/protocol/actions.js";
 import type { MarketEvent } from "../../sim/protocol/events.js";
@@ -498,8 +497,8 @@ export class ContractDriver {
       if (receipt === null || Number(receipt.blockNumber) !== blockNumber) throw new Error(`transaction ${hash} was not mined in block ${blockNumber}`);
       if (receipt.status !== "0x1") throw new Error(`transaction ${hash} passed eth_call against the pending block but reverted when mined`);
       for (const log of receipt.logs) {
-        const decoded = decodeLog({ topics: log.topics, data: log.data, blockNumber, transactionHash: hash, index: Number(log.logIndex) });
-        if (decoded !== undefined) events.push(toMarketEvent(decoded));
+        const decoded = decodeMarketEvent(log.topics, log.data);
+        if (decoded !== undefined) events.push(decoded);
       }
     }
     return { blockNumber, events, refused };

@@ -2,7 +2,8 @@
 // and the tasks that have not ended with what a market system needs to carry them on.
 import { beforeAll, describe, expect, it } from "vitest";
 import { id, keccak256, parseEther, toUtf8Bytes } from "ethers";
-import { readResumeState, type ResumeState } from "../../sim/market/resume.js";
+import { LedgerEventCache } from "../../sim/chain/ledger-cache.js";
+import { resumeState, type ResumeState } from "../../sim/market/resume.js";
 import { as, closeAfterWindow, mined, postTask, registerProvider, useMarketFixture } from "../helpers/market-fixture.js";
 
 const fx = useMarketFixture({}, { resetBeforeEach: false });
@@ -52,10 +53,11 @@ beforeAll(async () => {
   const cancelled = await post("cancelled");
   await mined(as(fx, poster).cancelTask(cancelled));
 
-  state = await readResumeState(fx.chain, fx.address, 0, (ref) => SIZES.get(ref) ?? 7_000);
+  // As a live session builds it: from the history its service's event cache folded.
+  state = resumeState(await new LedgerEventCache(fx.chain, fx.address, 0).history(), (ref) => SIZES.get(ref) ?? 7_000);
 });
 
-describe("readResumeState", () => {
+describe("resumeState", () => {
   it("lists every registered provider and what each was slashed in total", () => {
     expect([...state.registered].sort()).toEqual([a, b, c, d].sort());
     expect(state.slashed.get(a)).toBeGreaterThan(0n);

@@ -53,7 +53,7 @@ describe(`${BURST} concurrent POST /api/tasks`, () => {
     const posted = await market.readEvents({ names: ["TaskPosted"] });
     expect(posted).toHaveLength(BURST);
     // Each response's task is the one its request described.
-    const priceById = new Map(posted.map((e) => [Number(e.taskId), e.args["maxPrice"] as bigint]));
+    const priceById = new Map(posted.map(({ event: e }) => [e.name === "TaskPosted" ? e.taskId : 0, e.name === "TaskPosted" ? e.maxPrice : 0n]));
     responses.forEach((r, i) => expect(priceById.get(r.body.taskId), `request ${i}`).toBe(maxPriceOf(i)));
 
     const sum = Array.from({ length: BURST }, (_, i) => maxPriceOf(i)).reduce((a, b) => a + b, 0n);

@@ -31,6 +31,7 @@ function marketWith(overrides: Partial<MarketService>): MarketService {
     },
     postTask: (input) => real.postTask(input),
     readEvents: (filter) => real.readEvents(filter),
+    history: () => real.history(),
     health: () => real.health(),
     feed: real.feed,
     snapshot: () => real.snapshot(),
@@ -113,6 +114,9 @@ describe("errors from handlers", () => {
     const app = createApp({
       market: marketWith({
         readEvents: async () => {
+          throw new Error(secret);
+        },
+        history: async () => {
           throw new Error(secret);
         },
       }),
@@ -199,6 +203,9 @@ describe("errors from handlers", () => {
           throw thrown;
         },
         readEvents: async () => {
+          throw thrown;
+        },
+        history: async () => {
           throw thrown;
         },
       }),

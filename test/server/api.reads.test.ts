@@ -291,6 +291,7 @@ describe("GET /api/health", () => {
         posterAddress: real.posterAddress,
         postTask: (input) => real.postTask(input),
         readEvents: (filter) => real.readEvents(filter),
+        history: () => real.history(),
         health: async () => ({ reachable: false, kind: "rpc", chainId: "1", blockNumber: null, timeoutMs: 5_000 }),
         feed: real.feed,
         snapshot: () => real.snapshot(),

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import request from "supertest";
 import { createApp, type BidmeshApp } from "../../server/app.js";
 import { LiveMarket } from "../../server/live/live-market.js";
-import { PostTaskResponse, ProviderDetail, TaskDetail, type TaskDetailJson } from "../../server/schemas.js";
+import { PostTaskResponse, ProviderDetail, TaskDetail, type LedgerEventJson, type TaskDetailJson } from "../../server/schemas.js";
 import { loadScenario } from "../../sim/scenario/load.js";
 import { AUTH, pollUntil, TOKEN, taskBody } from "./server-fixture.js";
 
@@ -86,6 +86,25 @@ describe("live market (embedded chain, 200x)", () => {
     const ids = await Promise.all([1, 2, 3].map((i) => post(taskBody({ size: 20 * i, maxPrice: "0.01", deadlineBudget: 300, region: "any" }))));
     expect(new Set(ids).size).toBe(3);
     for (const id of ids) await until<TaskDetailJson>(`/api/tasks/${id}`, (t) => t.status === "completed");
+  }, 15_000);
+
+  it("the feed carries each block's events as the ledger reads them back, decoded once when the block was mined", async () => {
+    const fed: LedgerEventJson[] = [];
+    const unsubscribe = market.feed.subscribe((m) => {
+      if (m.type === "event") fed.push(m.data);
+    }, () => undefined);
+    try {
+      const id = await post(taskBody({ size: 30, maxPrice: "0.01", deadlineBudget: 300, region: "any" }));
+      await until<TaskDetailJson>(`/api/tasks/${id}`, (t) => t.status === "completed");
+      const read = await request(app).get("/api/ledger/events").query({ task: id, pageSize: 100 });
+      expect(read.status).toBe(200);
+      expect(read.body.items.length).toBeGreaterThanOrEqual(4);
+      // The API answers newest first and labels blocks and nodes; the feed sends the events as mined.
+      const core = ({ name, blockNumber, transactionHash, logIndex, taskId, accounts, args }: LedgerEventJson) => ({ name, blockNumber, transactionHash, logIndex, taskId, accounts, args });
+      expect(fed.filter((e) => e.taskId === id).map(core)).toEqual([...read.body.items].reverse().map(core));
+    } finally {
+      unsubscribe();
+    }
   }, 15_000);
 
   it("offline/online need the token and a provider of the market", async () => {

@@ -4,6 +4,7 @@
 // stopped is abandoned by its provider (its work is gone with the process) and completed by the
 // next one, and a new task gets the next id and completes. At 200x, so a real second is 200
 // virtual ones: the margins below are hundreds of virtual seconds.
+import { flatEvent } from "../../sim/protocol/logged-event.js";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -114,13 +115,13 @@ describe("a live market on anvil --state, stopped and restarted", () => {
 
     // Registered once each, in the first life; nothing refused in the second either.
     const registrations = await market.readEvents({ names: ["ProviderRegistered"] });
-    expect(registrations.map((e) => e.args["provider"])).toEqual(market.system.agents.map((a) => a.address));
+    expect(registrations.map((e) => flatEvent(e).args["provider"])).toEqual(market.system.agents.map((a) => a.address));
     expect(refusals(trace)).toEqual([]);
     // The feed's stake of the provider that abandoned counts its slash.
-    const slashed = (await market.readEvents({ names: ["ProviderSlashed"] })).filter((e) => e.args["provider"] === winner);
+    const slashed = (await market.readEvents({ names: ["ProviderSlashed"] })).filter((e) => flatEvent(e).args["provider"] === winner);
     expect(slashed).toHaveLength(1);
     const agent = market.system.agentAt(winner)!;
-    expect(market.snapshot().providers.find((p) => p.address === winner)!.stake).toBe((agent.stake - (slashed[0]!.args["amount"] as bigint)).toString());
+    expect(market.snapshot().providers.find((p) => p.address === winner)!.stake).toBe((agent.stake - (flatEvent(slashed[0]!).args["amount"] as bigint)).toString());
     await stopLife();
 
     // ---- third start, through `serve`: it says the market was reused

@@ -86,6 +86,7 @@ export function unusedMarket(): MarketService {
     posterAddress: "0x0000000000000000000000000000000000000002",
     postTask: fail,
     readEvents: fail,
+    history: fail,
     health: fail,
     feed: new MarketFeed(),
     snapshot: fail,

@@ -3,7 +3,6 @@
 // Abandoned when it comes back), it must be slashed for each, and each task must then be
 // delivered once, by a different provider, at epoch 2 or later; the work it lost is counted.
 import { beforeAll, describe, expect, it } from "vitest";
-import { toMarketEvent } from "../../sim/ledger/event-shapes.js";
 import type { MarketEvent } from "../../sim/protocol/events.js";
 import type { TraceRecord } from "../../sim/market/market-system.js";
 import { chainLogEvents } from "../../sim/run/run-files.js";
@@ -101,7 +100,7 @@ describe("a provider group goes offline holding assignments (chain ledger, fixtu
 
   it("the chain log's events are exactly the trace's market events", () => {
     expect(run.metrics.ledger).toBe("chain");
-    const fromChain: MarketEvent[] = chainLogEvents(run.chainLog, run.chain!.marketAddress).map((e) => toMarketEvent(e));
+    const fromChain: MarketEvent[] = chainLogEvents(run.chainLog, run.chain!.marketAddress).map((e) => e.event);
     expect(fromChain.length).toBeGreaterThan(0);
     expect(fromChain).toEqual(marketEventsOf(run.trace));
   });
@@ -183,7 +182,7 @@ describe("a provider group goes offline holding assignments (chain ledger, fixtu
       return n;
     };
     const fromTrace = count(marketEventsOf(run.trace));
-    const fromChain = count(chainLogEvents(run.chainLog, run.chain!.marketAddress).map((e) => toMarketEvent(e)));
+    const fromChain = count(chainLogEvents(run.chainLog, run.chain!.marketAddress).map((e) => e.event));
     expect([...fromTrace.values()].every((n) => n === 1)).toBe(true);
     expect(fromChain).toEqual(fromTrace);
     expect(run.metrics.systems.market.tasksCompleted).toBe(fromTrace.size);
