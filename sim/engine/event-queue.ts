@@ -347,6 +347,6 @@ export class EventQueue<E> {
 }
 
 function resized<T extends Float64Array | Int32Array | Uint8Array>(old: T, fresh: T): T {
-  fresh.set(old as never);
+  fresh.set(old);
   return fresh;
 }
