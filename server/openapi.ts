@@ -66,10 +66,9 @@ export function buildOpenApiDocument(routes: readonly RouteDef[], options: OpenA
       description: route.description,
       tags: [route.tag],
       request: {
-        // The route table holds strict objects; zod-to-openapi types them as AnyZodObject.
-        query: route.query as never,
-        ...(route.params === undefined ? {} : { params: route.params as never }),
-        ...(route.method === "post" ? { headers: IdempotencyKeyHeaders as never } : {}),
+        query: route.query,
+        ...(route.params === undefined ? {} : { params: route.params }),
+        ...(route.method === "post" ? { headers: IdempotencyKeyHeaders } : {}),
         ...(route.body === undefined ? {} : { body: { required: true, content: { "application/json": { schema: route.body } } } }),
       },
       responses,

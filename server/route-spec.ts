@@ -38,6 +38,8 @@ export interface RouteResponse {
 }
 
 type Schema = z.ZodType;
+/** Query strings and path parameters are objects of named fields: OpenAPI lists each as a parameter. */
+type FieldsSchema = z.ZodObject;
 type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
 
 /** The parsed input of a request, as handlers receive it (also on res.locals.input). */
@@ -47,7 +49,7 @@ export interface RouteInput<B, Q, P> {
   params: Out<P>;
 }
 
-export interface RouteSpec<B extends Schema | undefined, Q extends Schema, P extends Schema | undefined> {
+export interface RouteSpec<B extends Schema | undefined, Q extends FieldsSchema, P extends FieldsSchema | undefined> {
   method: "get" | "post";
   /** Express path syntax, e.g. `/api/tasks/:id`. */
   path: string;
@@ -64,9 +66,9 @@ export interface RouteSpec<B extends Schema | undefined, Q extends Schema, P ext
 }
 
 /** A route with its types erased, as the table holds it. */
-export type RouteDef = RouteSpec<Schema | undefined, Schema, Schema | undefined>;
+export type RouteDef = RouteSpec<Schema | undefined, FieldsSchema, FieldsSchema | undefined>;
 
-export function route<B extends Schema | undefined = undefined, Q extends Schema = typeof NoQuery, P extends Schema | undefined = undefined>(
+export function route<B extends Schema | undefined = undefined, Q extends FieldsSchema = typeof NoQuery, P extends FieldsSchema | undefined = undefined>(
   spec: RouteSpec<B, Q, P>,
 ): RouteDef {
   return spec as unknown as RouteDef;
