@@ -63,6 +63,12 @@ interface Answer {
   json: string;
 }
 
+/**
+ * The app's "json replacer" setting, which res.json hands to JSON.stringify: createApp sets a
+ * function (bigints become strings); an app that sets none has undefined.
+ */
+type JsonReplacer = ((this: unknown, key: string, value: unknown) => unknown) | undefined;
+
 interface Entry {
   fingerprint: string;
   expires: number;
@@ -149,8 +155,10 @@ export class IdempotencyStore {
     };
     const json = res.json.bind(res);
     res.json = (body: unknown) => {
-      // As res.json writes it (the app's replacer turns bigints into strings).
-      finish({ status: res.statusCode, json: JSON.stringify(body, res.app.get("json replacer") as never) ?? "null" });
+      // As res.json writes it (the app's replacer turns bigints into strings). Express types
+      // app settings as any: the annotation says what this one holds.
+      const replacer: JsonReplacer = res.app.get("json replacer");
+      finish({ status: res.statusCode, json: JSON.stringify(body, replacer) ?? "null" });
       return json(body);
     };
     // The handler runs on when its client leaves, and answers with res.json then: that answer is
