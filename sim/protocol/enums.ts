@@ -28,3 +28,24 @@ export function enumName<T extends readonly string[]>(names: T, value: bigint | 
   if (name === undefined) throw new RangeError(`enum value ${value} is out of range (0..${names.length - 1})`);
   return name;
 }
+
+/** An enum's `{ Name: index }` as numbers, each typed as its own index (`{ None: 0, Open: 1, ... }`). */
+export type EnumNumbers<T extends readonly string[]> = {
+  readonly [I in keyof T & `${number}` as T[I] & string]: I extends `${infer N extends number}` ? N : never;
+};
+
+/** An enum's `{ Name: index }` as bigints (`{ None: 0n, Open: 1n, ... }`), the type ethers decodes a uint8 to. */
+export type EnumValues<T extends readonly string[]> = {
+  readonly [I in keyof T & `${number}` as T[I] & string]: I extends `${infer N extends bigint}` ? N : never;
+};
+
+/** `{ Name: index }` as numbers: the values the contract stores, for the memory model and contract arguments. */
+export function enumNumbers<T extends readonly string[]>(names: T): EnumNumbers<T> {
+  // fromEntries types its result as a plain string record; the entries are exactly T's names and indices.
+  return Object.fromEntries(names.map((name, i) => [name, i])) as EnumNumbers<T>;
+}
+
+/** `{ Name: index }` as bigints, the type getTask and decoded events return. */
+export function enumValues<T extends readonly string[]>(names: T): EnumValues<T> {
+  return Object.fromEntries(names.map((name, i) => [name, BigInt(i)])) as EnumValues<T>;
+}

@@ -3,6 +3,8 @@ import type { ContractTransactionReceipt, JsonRpcSigner, Result } from "ethers";
 import { decodeChainError } from "../../sim/chain/errors.js";
 import {
   CONFIG_FIELD,
+  enumNumbers,
+  enumValues,
   FAILURE_REASON,
   MECHANISM,
   REFUND_REASON,
@@ -21,15 +23,9 @@ export type Receipt = ContractTransactionReceipt;
 // The ABI carries enums as uint8. The names come from sim/protocol/enums.ts, which
 // test/protocol/enums.test.ts ties to the contract, so no test spells a value by hand.
 
-/** `{ Name: index }` as bigints, the type getTask and decoded events return. */
-export function enumValues<T extends readonly string[]>(names: T): Readonly<Record<T[number], bigint>> {
-  return Object.fromEntries(names.map((name, i) => [name, BigInt(i)])) as Record<T[number], bigint>;
-}
-
-/** `{ Name: index }` as numbers, for comparisons with `Number(...)` and for contract arguments. */
-export function enumNumbers<T extends readonly string[]>(names: T): Readonly<Record<T[number], number>> {
-  return Object.fromEntries(names.map((name, i) => [name, i])) as Record<T[number], number>;
-}
+// enumValues (bigints, as getTask and decoded events return them) and enumNumbers (numbers, for
+// comparisons with `Number(...)` and for contract arguments) live with the names.
+export { enumNumbers, enumValues } from "../../sim/protocol/enums.js";
 
 /** IComputeMarket.TaskStatus: None 0n, Open 1n, Awarded 2n, Completed 3n, Refunded 4n. */
 export const Status = enumValues(TASK_STATUS);

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
-import { describe, expect, it } from "vitest";
-import { CONFIG_FIELD, FAILURE_REASON, MECHANISM, REFUND_REASON, SKIP_REASON, TASK_STATUS } from "../../sim/protocol/enums.js";
+import { describe, expect, expectTypeOf, it } from "vitest";
+import { CONFIG_FIELD, enumNumbers, enumValues, FAILURE_REASON, MECHANISM, REFUND_REASON, SKIP_REASON, TASK_STATUS } from "../../sim/protocol/enums.js";
 import { encodeRegion, REGION_BYTES } from "../../sim/protocol/region.js";
 
 // The protocol's enum lists and region width are the compiled contract's, read at test time from
@@ -92,6 +92,19 @@ describe("protocol enums are the contract's", () => {
     );
     expect(enumTypes.size).toBeGreaterThan(0);
     for (const t of enumTypes) expect(Object.keys(TS_ENUMS)).toContain(t);
+  });
+});
+
+describe("enumNumbers and enumValues", () => {
+  it.each(Object.keys(TS_ENUMS))("give every member of %s its index, in declaration order", (name) => {
+    const names = TS_ENUMS[name]!;
+    expect(Object.entries(enumNumbers(names))).toEqual(names.map((member, i) => [member, i]));
+    expect(Object.entries(enumValues(names))).toEqual(names.map((member, i) => [member, BigInt(i)]));
+  });
+
+  it("type each member as its own index", () => {
+    expectTypeOf(enumNumbers(TASK_STATUS)).toEqualTypeOf<{ readonly None: 0; readonly Open: 1; readonly Awarded: 2; readonly Completed: 3; readonly Refunded: 4 }>();
+    expectTypeOf(enumValues(MECHANISM)).toEqualTypeOf<{ readonly FirstPrice: 0n; readonly SecondPrice: 1n }>();
   });
 });
 
