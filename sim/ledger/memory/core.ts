@@ -2,7 +2,7 @@
 // auction closes or an assignment fails (award the next fallback, re-open, refund, slash).
 // machine.ts builds the contract's external functions on it.
 import type { MarketConfig } from "../../protocol/market-config.js";
-import { FAILURE_REASON, REFUND_REASON, SKIP_REASON } from "../../protocol/enums.js";
+import { CONFIG_FIELD, enumNumbers, enumValues, FAILURE_REASON, MECHANISM, REFUND_REASON, SKIP_REASON } from "../../protocol/enums.js";
 import { decodeRegion } from "../../protocol/region.js";
 import type { Address } from "../../protocol/actions.js";
 import type { MarketEvent } from "../../protocol/events.js";
@@ -28,10 +28,13 @@ const BPS = 10_000n;
 const MAX_UNBONDING_DELAY = 365 * 86_400;
 const MAX_FALLBACK_DEPTH = 8;
 
-export const FailureReason = { DeadlineMissed: 0, Abandoned: 1 } as const;
-const SkipReason = { AtCapacity: 0, InsufficientFreeStake: 1 } as const;
-export const RefundReason = { Cancelled: 0, NoBids: 1, FallbacksExhausted: 2 } as const;
-const ConfigField = { MinStake: 0n, UnbondingDelay: 1n, SlashBps: 2n, AbandonSlashBps: 3n, MaxRounds: 4n, FallbackDepth: 5n } as const;
+// The contract's enum values, from the names in sim/protocol/enums.ts.
+const Mechanism = enumNumbers(MECHANISM);
+export const FailureReason = enumNumbers(FAILURE_REASON);
+const SkipReason = enumNumbers(SKIP_REASON);
+export const RefundReason = enumNumbers(REFUND_REASON);
+/** Bigints: InvalidConfig's field argument as ethers decodes it. */
+const ConfigField = enumValues(CONFIG_FIELD);
 
 /** One transaction's context: msg.sender, msg.value, block.timestamp, and where events go. */
 export interface TxContext {
@@ -128,7 +131,7 @@ export class MarketCore {
         continue;
       }
       let payment = bid.price;
-      if (t.mechanism === 1 && i + 1 < count) payment = list[i + 1]!.price;
+      if (t.mechanism === Mechanism.SecondPrice && i + 1 < count) payment = list[i + 1]!.price;
       const deadline = addUint40Time(tx.now, t.executionBudget);
       t.fallbackCursor = i + 1;
       t.provider = bid.provider;

@@ -1,6 +1,7 @@
 // The storage of the in-memory ComputeMarket: the same records as the contract, plus an undo
 // journal so that a refused transaction (a revert) leaves nothing behind.
 import type { Address } from "../../protocol/actions.js";
+import { enumNumbers, TASK_STATUS } from "../../protocol/enums.js";
 
 /** Zero address: the contract's `address(0)`. */
 export const ZERO_ADDRESS: Address = "0x0000000000000000000000000000000000000000";
@@ -15,8 +16,8 @@ export const UINT96_MAX = 2n ** 96n - 1n;
 export const UINT128_MAX = 2n ** 128n - 1n;
 export const UINT256_MAX = 2n ** 256n - 1n;
 
-/** Enum values as the contract stores them. */
-export const Status = { None: 0, Open: 1, Awarded: 2, Completed: 3, Refunded: 4 } as const;
+/** IComputeMarket.TaskStatus as the contract stores it: `{ None: 0, Open: 1, ... }`. */
+export const Status = enumNumbers(TASK_STATUS);
 export type StatusValue = (typeof Status)[keyof typeof Status];
 
 /** Solidity's panic code for arithmetic overflow or underflow. */
@@ -92,7 +93,7 @@ export interface TaskRecord {
   bidWindowEnd: number;
   deadline: number;
   executionBudget: number;
-  /** 0 FirstPrice, 1 SecondPrice. */
+  /** An index into MECHANISM. */
   mechanism: number;
   status: StatusValue;
   bidWindowLength: number;
