@@ -1,11 +1,12 @@
 // Where finished background runs keep their large results (metrics.json, report.html): a temp
 // folder the server creates for itself on first use, one subfolder per run, so a run with a
 // quarter-gigabyte of metrics costs the server's heap nothing. The server removes a run's folder
-// when it forgets the run and the whole temp folder when it closes (or exits): it only ever
-// removes what it created here, never a path from outside.
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+// when it forgets the run, and every run folder it made then the temp folder (if nothing else is
+// in it) when it closes (or exits): it only ever removes what it created here, never a path
+// from outside and never a file someone else put in its folder.
+import { mkdirSync, mkdtempSync, rmdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 
 export class ResultsFolder {
   private root: string | undefined;
@@ -23,6 +24,8 @@ export class ResultsFolder {
 
   /** Creates and returns the empty folder of run `id` (a UUID the manager chose). */
   createRun(id: string): string {
+    // One plain folder name: an id with a separator or ".." would put the run outside its place.
+    if (id === "" || id === "." || id === ".." || basename(id) !== id) throw new RangeError(`run id ${JSON.stringify(id)} is not a plain folder name`);
     if (this.root === undefined) {
       this.root = mkdtempSync(join(this.parent, "bidmesh-simulations-"));
       // A forced exit (the shutdown timer's process.exit) skips close(): clean up then too.
@@ -40,11 +43,16 @@ export class ResultsFolder {
     rmSync(join(this.root, id), { recursive: true, force: true });
   }
 
-  /** Removes the temp folder and everything in it. */
+  /** Removes every run folder it made, then the temp folder unless something else is in it. */
   removeAll(): void {
     if (this.root === undefined) return;
     process.off("exit", this.removeOnExit);
-    rmSync(this.root, { recursive: true, force: true });
+    for (const id of this.runs) rmSync(join(this.root, id), { recursive: true, force: true });
+    try {
+      rmdirSync(this.root);
+    } catch {
+      // Not empty (a file the server did not put there) or already gone: leave it.
+    }
     this.root = undefined;
     this.runs.clear();
   }

@@ -30,8 +30,31 @@ describe("ResultsFolder", () => {
 
     folder.removeRun("3f2b6c1e-0000-4000-8000-000000000001");
     expect(existsSync(run)).toBe(false);
+    const root = folder.path!;
+    const second = folder.createRun("3f2b6c1e-0000-4000-8000-000000000002");
+    writeFileSync(join(second, "report.html"), "<p>");
     folder.removeAll();
-    expect(existsSync(folder.path ?? join(parent, "gone"))).toBe(false);
+    // Its run folders go; the folder it did not make stays, and so does the temp folder holding it.
+    expect(existsSync(second)).toBe(false);
+    expect(existsSync(stranger)).toBe(true);
+    expect(existsSync(root)).toBe(true);
     expect(existsSync(neighbour)).toBe(true);
+  });
+
+  it("removes its temp folder once only its own runs were in it", () => {
+    parent = mkdtempSync(join(tmpdir(), "results-folder-test-"));
+    const folder = new ResultsFolder(parent);
+    writeFileSync(join(folder.createRun("run-a"), "metrics.json"), "{}");
+    const root = folder.path!;
+    folder.removeAll();
+    expect(existsSync(root)).toBe(false);
+    expect(folder.path).toBeUndefined();
+  });
+
+  it("refuses a run id that is not a plain folder name, creating nothing", () => {
+    parent = mkdtempSync(join(tmpdir(), "results-folder-test-"));
+    const folder = new ResultsFolder(parent);
+    for (const id of ["", ".", "..", "../users-own", "a/b"]) expect(() => folder.createRun(id)).toThrow("is not a plain folder name");
+    expect(folder.path).toBeUndefined();
   });
 });
