@@ -40,6 +40,20 @@ module.exports = {
       to: { path: "^sim/chain/" },
     },
     {
+      name: "one-run-knows-no-experiment",
+      comment: "An experiment is many runs of simulate(): the run path beneath it never depends on experiments.",
+      severity: "error",
+      from: { path: "^sim/(?!experiment/)" },
+      to: { path: "^sim/experiment/" },
+    },
+    {
+      name: "statistics-are-pure",
+      comment: "The experiment's statistics are pure functions over numbers (tested against tables): only the distributions library and types.",
+      severity: "error",
+      from: { path: "^sim/experiment/statistics\\.ts$" },
+      to: { path: "^(?!node_modules/jstat/|sim/experiment/types\\.ts$)" },
+    },
+    {
       name: "no-unresolvable",
       comment: "An import that resolves to nothing is a typo or a missing file.",
       severity: "error",

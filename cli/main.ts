@@ -1,14 +1,12 @@
 // The bidmesh command line. Every command prints a plain message and exits 2 on bad input,
 // 1 when a run fails; never a stack trace. Each command's module is loaded when that command
 // runs, so `--help` and `scenarios` do not pay for loading ethers, the chain and express.
-import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import { parseAllowedHost, parseChainTimeout, parseHost, parsePort, parseSimulationMemoryMb, parseSpeed } from "./serve-options.js";
 import { InputError } from "../sim/input-error.js";
-import { parseLedgerKind, parseSeed, parseTaskId } from "./options.js";
+import { BIDMESH_VERSION as version } from "../sim/version.js";
+import { parseLedgerKind, parseMaxSeeds, parseQueueUrl, parseSeed, parseTargetCi, parseTaskId, parseThreads } from "./options.js";
 
-/** The version in package.json: the one place it is written. */
-const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
 
 const program = new Command()
   .name("bidmesh")
@@ -30,6 +28,42 @@ program
   .action(async (opts: { scenario: string; seed?: number; ledger: "chain" | "memory"; rpcUrl?: string; out?: string; force?: boolean; progress: boolean }) => {
     const { simulateCommand } = await import("./simulate-command.js");
     await simulateCommand(opts);
+  });
+
+program
+  .command("experiment")
+  .description("Run an experiment: every arm (a combination of the varied axes' values) on every seed, with confidence intervals and paired differences against both baselines.")
+  .argument("<file|name>", "an experiment file (YAML or JSON) or a built-in's name (see `bidmesh experiments`)")
+  .option("--out <dir>", "output folder: a new or empty one (default experiments/<name>)")
+  .option("--jobs <n>", "worker threads on this machine (default: one per core)", parseThreads("jobs"))
+  .option("--queue <url>", "put the runs on a BullMQ queue on this Redis (redis://HOST:PORT) for `bidmesh worker` processes anywhere", parseQueueUrl)
+  .option("--resume", "continue a stopped experiment in --out: run only what it has no result for")
+  .option("--tasks", "also write tasks.parquet: one row per task per system per run")
+  .option("--target-ci <width>", "add seeds until every summarised metric's 95% interval half-width is at most this (in the metric's units)", parseTargetCi)
+  .option("--max-seeds <n>", "with --target-ci: stop adding seeds here (default 200)", parseMaxSeeds)
+  .option("--no-progress", "no progress line")
+  .action(async (file: string, opts: { out?: string; jobs?: number; queue?: string; resume?: boolean; tasks?: boolean; targetCi?: number; maxSeeds?: number; progress: boolean }) => {
+    const { experimentCommand } = await import("./experiment-command.js");
+    await experimentCommand(file, opts);
+  });
+
+program
+  .command("experiments")
+  .description("List the built-in experiments, or print one's YAML (to save, change and run).")
+  .option("--show <name>", "print this built-in's YAML")
+  .action(async (opts: { show?: string }) => {
+    const { experimentsCommand } = await import("./experiments-command.js");
+    experimentsCommand(opts);
+  });
+
+program
+  .command("worker")
+  .description("Process experiment runs from a BullMQ queue on Redis, on as many machines as you like, until stopped (Ctrl-C or SIGTERM finishes the runs in hand).")
+  .requiredOption("--queue <url>", "the Redis the experiment's coordinator uses (redis://HOST:PORT)", parseQueueUrl)
+  .option("--concurrency <n>", "runs at once, each on its own worker thread (default: one per core)", parseThreads("concurrency"))
+  .action(async (opts: { queue: string; concurrency?: number }) => {
+    const { workerCommand } = await import("./worker-command.js");
+    await workerCommand(opts);
   });
 
 program

@@ -127,7 +127,7 @@ export function runSiteSystem(
         const site = state[event.site]!;
         site.running = site.running.filter((r) => r.task !== event.task);
         const task = tasks[event.task]!;
-        metrics.completed(event.task, e.now, site.spec.pricePerSecond * BigInt(Math.ceil(task.size / 1_000)));
+        metrics.completed(event.task, e.now, site.spec.pricePerSecond * BigInt(Math.ceil(task.size / 1_000)), site.spec.nodeId);
         break;
       }
       case "capacity":

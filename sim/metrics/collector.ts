@@ -8,6 +8,8 @@ export interface TaskOutcome {
   price?: bigint;
   /** Escrow returned without a result (market only). */
   refunded?: boolean;
+  /** The node that delivered the result (`group#i`, or the baseline site's node id). */
+  completedBy?: string;
   reroutes: number;
   reauctions: number;
 }
@@ -41,11 +43,17 @@ export class MetricsCollector {
     return outcome;
   }
 
-  completed(taskId: number, time: number, price: bigint): void {
+  completed(taskId: number, time: number, price: bigint, by?: string): void {
     const o = this.outcome(taskId);
     if (o.completedAt !== undefined) throw new Error(`${this.system}: task ${taskId} completed twice`);
     o.completedAt = time;
     o.price = price;
+    if (by !== undefined) o.completedBy = by;
+  }
+
+  /** Every task's outcome, in workload order (for per-task tables such as an experiment's tasks.parquet). */
+  taskOutcomes(): readonly Readonly<TaskOutcome>[] {
+    return this.outcomes;
   }
 
   refunded(taskId: number): void {

@@ -23,7 +23,7 @@ export function countMarketEvent(
   if (simId === null) return;
   switch (event.name) {
     case "ResultSubmitted":
-      metrics.completed(simId, now, event.payment);
+      metrics.completed(simId, now, event.payment, nameOf(event.provider));
       break;
     case "TaskRefunded":
       metrics.refunded(simId);

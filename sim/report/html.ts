@@ -13,7 +13,7 @@ export const DATA_SCRIPT_ID = "report-data";
 let echartsCache: string | undefined;
 
 /** echarts.min.js from node_modules, checked to be safe to inline in a <script> element. */
-function echartsLibrary(): string {
+export function echartsLibrary(): string {
   if (echartsCache === undefined) {
     const path = createRequire(import.meta.url).resolve("echarts/dist/echarts.min.js");
     const code = readFileSync(path, "utf8");
@@ -39,7 +39,8 @@ export function scriptSafeJson(value: unknown): string {
     .replace(/\u2029/g, "\\u2029");
 }
 
-function factsList(items: ReadonlyArray<[string, string]>): string {
+/** A definition list of facts: each value is HTML the caller escaped. */
+export function factsList(items: ReadonlyArray<[string, string]>): string {
   return `<dl class="facts">${items.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${v}</dd>`).join("")}</dl>`;
 }
 
@@ -63,7 +64,8 @@ function outagesTableHtml(input: ReportInput): string {
   return `<table class="outages"><thead><tr><th>outage</th><th>starts</th><th>ends</th><th>lasts</th><th>scope</th></tr></thead>\n<tbody>\n${rows}\n</tbody></table>`;
 }
 
-function figure(id: string, size: "wide" | "left" | "right", title: string, caption: string): string {
+/** A chart's figure: heading, caption and the empty element (`id`) the page script draws into. */
+export function figure(id: string, size: "wide" | "left" | "right", title: string, caption: string): string {
   return `<div class="figure"><h3>${escapeHtml(title)}</h3><p class="caption">${escapeHtml(caption)}</p><div id="${id}" class="chart ${size}" role="img" aria-label="${escapeHtml(title)}"></div></div>`;
 }
 
@@ -133,7 +135,8 @@ ${figure("chart-reroutes", "wide", "Reroute timeline", `Each dot is one reroute:
 
 let versionCache: string | undefined;
 
-function echartsVersion(): string {
+/** The version of the inlined echarts library (from its package.json). */
+export function echartsVersion(): string {
   if (versionCache === undefined) {
     // echarts' "exports" does not list package.json: find it next to dist/.
     const path = join(dirname(createRequire(import.meta.url).resolve("echarts/dist/echarts.min.js")), "..", "package.json");

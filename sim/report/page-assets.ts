@@ -10,7 +10,7 @@ function pageFile(name: string): string {
 }
 
 /** `text`, checked to be safe inside an inline <style> or <script>: "</tag" or "<!--" would end or confuse it. */
-function checkInlinable(name: string, text: string, tag: "style" | "script"): string {
+export function checkInlinable(name: string, text: string, tag: "style" | "script"): string {
   if (text.toLowerCase().includes(`</${tag}`) || text.includes("<!--")) throw new Error(`report page file ${name} contains "</${tag}" or "<!--" and cannot be inlined`);
   return text;
 }
@@ -27,8 +27,8 @@ export function pageStyle(): string {
   return styleCache;
 }
 
-/** `import { a, b } from "./name.js";`: the only import a page module may have (another page module). */
-const IMPORT_LINE = /^import \{[\w\s,]+\} from "\.\/([\w-]+\.js)";$/;
+/** `import { a, b } from "./name.js";` (or `"../dir/name.js"`): the only import a page module may have (another page module). */
+const IMPORT_LINE = /^import \{[\w\s,]+\} from "(\.\.?\/[\w/.-]+\.js)";$/;
 const EXPORT_PREFIX = /^export (?=(?:async )?function |const |let |var |class )/;
 
 /**
@@ -36,27 +36,34 @@ const EXPORT_PREFIX = /^export (?=(?:async )?function |const |let |var |class )/
  * classic-script text: its import lines dropped and its `export` keywords taken off, so all of
  * them share the one scope of the page's <script> (their top-level names must therefore differ).
  */
-function moduleTexts(name: string, done: Set<string>): string[] {
-  if (done.has(name)) return [];
-  done.add(name);
+function moduleTexts(file: URL, done: Set<string>): string[] {
+  if (done.has(file.href)) return [];
+  done.add(file.href);
+  const name = file.pathname.split("/").slice(-2).join("/"); // "page/colors.js"
   const texts: string[] = [];
   const body: string[] = [];
-  for (const line of pageFile(name).split("\n")) {
+  for (const line of readFileSync(file, "utf8").split("\n")) {
     const imported = IMPORT_LINE.exec(line);
-    if (imported) texts.push(...moduleTexts(imported[1]!, done));
+    if (imported) texts.push(...moduleTexts(new URL(imported[1]!, file), done));
     else if (/^\s*(import|export)\b/.test(line) && !EXPORT_PREFIX.test(line)) {
       throw new Error(`report page file ${name}: "${line.trim()}" cannot be inlined (only "import { … } from "./x.js";" and "export function|const …")`);
     } else body.push(line.replace(EXPORT_PREFIX, ""));
   }
-  texts.push(`// page/${name}\n${body.join("\n")}`);
+  texts.push(`// ${name}\n${body.join("\n")}`);
   return texts;
+}
+
+/**
+ * The text of a page's <script>: the page module at `entry` and its imports (relative, possibly
+ * from another page folder) in one strict-mode function. Shared by report.html and experiment.html.
+ */
+export function inlineScript(entry: URL): string {
+  const modules = moduleTexts(entry, new Set()).join("\n");
+  return checkInlinable(entry.pathname.split("/").pop()!, `\n(function () {\n"use strict";\n${modules}})();\n`, "script");
 }
 
 /** The text of the page's chart <script>: page.js and its imports in one strict-mode function. */
 export function pageScript(): string {
-  if (scriptCache === undefined) {
-    const modules = moduleTexts("page.js", new Set()).join("\n");
-    scriptCache = checkInlinable("page.js", `\n(function () {\n"use strict";\n${modules}})();\n`, "script");
-  }
+  if (scriptCache === undefined) scriptCache = inlineScript(new URL("page.js", PAGE_FOLDER));
   return scriptCache;
 }

@@ -6,8 +6,9 @@ import type { MarketProgress, TraceRecord } from "../market/market-types.js";
 import { providerNodes } from "../market/provider-nodes.js";
 import { runMarket } from "../market/run-market.js";
 import { buildFailureTimeline } from "../model/failures.js";
-import { generateWorkload } from "../model/workload.js";
-import type { ReportInput, RunMetrics } from "../report/types.js";
+import { generateWorkload, type WorkloadTask } from "../model/workload.js";
+import type { TaskOutcome } from "../metrics/collector.js";
+import type { ReportInput, RunMetrics, SystemKey } from "../report/types.js";
 import { toMarketConfig, type Scenario } from "../scenario/schema.js";
 
 /**
@@ -50,6 +51,9 @@ export interface SimulationResult {
   chain: { rpcUrl: string | null; marketAddress: string; deployBlock: number } | null;
   /** Every provider's account, with its node name, group and region, in scenario order. */
   providers: ProviderDirectory;
+  /** The workload, and each system's outcome of every task in it (same order). */
+  tasks: readonly WorkloadTask[];
+  outcomes: Record<SystemKey, readonly Readonly<TaskOutcome>[]>;
 }
 
 /** Provider accounts by address: which node of which group each one is. */
@@ -120,6 +124,8 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
     metrics,
     trace,
     chainLog,
+    tasks,
+    outcomes: { market: market.taskOutcomes(), centralized: centralized.taskOutcomes(), multiCloud: multiCloud.taskOutcomes() },
     baseTimestamp,
     finalBlockHash: lastHash,
     chain: chainInfo,
@@ -144,7 +150,7 @@ export function reproduceCommand(scenarioArg: string, seed: number, ledger: "cha
 }
 
 /** `word` as a POSIX shell reads it back: as is when it is plain, single-quoted otherwise. */
-function shellWord(word: string): string {
+export function shellWord(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }
 

@@ -41,12 +41,24 @@ export interface ScenarioOverrides {
  * const custom = loadScenario("./my-outage.yaml");
  */
 export function loadScenario(nameOrPath: string, overrides: ScenarioOverrides = {}): Scenario {
-  const { data, source } = isFilePath(nameOrPath) ? readScenarioFile(nameOrPath) : readBuiltin(nameOrPath);
+  const { data, source } = readScenarioData(nameOrPath);
   const scenario = parseScenario(data, source);
   if (overrides.seed === undefined) return scenario;
   if (!Number.isSafeInteger(overrides.seed)) throw new InputError("seed", `must be a whole number, got ${overrides.seed}`);
   return { ...scenario, seed: overrides.seed };
 }
+
+/**
+ * A scenario's data as its file holds it, not yet validated (units as written): what an
+ * experiment varies before each arm is validated.
+ * @throws InputError when the name is unknown or the file cannot be read or parsed.
+ */
+export function readScenarioData(nameOrPath: string): { data: unknown; source: string } {
+  return isFilePath(nameOrPath) ? readScenarioFile(nameOrPath) : readBuiltin(nameOrPath);
+}
+
+/** Reads a YAML or JSON file's data (for any file in the scenario format's family, e.g. an experiment). */
+export { readScenarioFile as readDataFile };
 
 /**
  * Validates already-parsed data (from YAML, JSON or a request body) as a scenario.
@@ -79,33 +91,33 @@ function readBuiltin(name: string): { data: unknown; source: string } {
   return { data: parseYaml(readFileSync(file, "utf8"), `built-in ${name}`), source: name };
 }
 
-function readScenarioFile(path: string): { data: unknown; source: string } {
+function readScenarioFile(path: string, field = "scenario"): { data: unknown; source: string } {
   const extension = extname(path).toLowerCase();
   if (!FILE_EXTENSIONS.includes(extension)) {
-    throw new InputError("scenario", `${path}: expected a .yaml, .yml or .json file`);
+    throw new InputError(field, `${path}: expected a .yaml, .yml or .json file`);
   }
   let text: string;
   try {
-    if (!statSync(path).isFile()) throw new InputError("scenario", `${path} is not a file`);
+    if (!statSync(path).isFile()) throw new InputError(field, `${path} is not a file`);
     text = readFileSync(path, "utf8");
   } catch (error) {
     if (error instanceof InputError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") throw new InputError("scenario", `file ${path} does not exist`);
-    throw new InputError("scenario", `cannot read ${path}: ${(error as Error).message}`);
+    if (code === "ENOENT") throw new InputError(field, `file ${path} does not exist`);
+    throw new InputError(field, `cannot read ${path}: ${(error as Error).message}`);
   }
   if (extension === ".json") {
     try {
       return { data: JSON.parse(text) as unknown, source: path };
     } catch (error) {
       // V8's message carries the position, e.g. "... at position 11 (line 3 column 1)".
-      throw new InputError("scenario", `${basename(path)} is not valid JSON: ${(error as Error).message}`);
+      throw new InputError(field, `${basename(path)} is not valid JSON: ${(error as Error).message}`);
     }
   }
-  return { data: parseYaml(text, path), source: path };
+  return { data: parseYaml(text, path, field), source: path };
 }
 
-function parseYaml(text: string, where: string): unknown {
+function parseYaml(text: string, where: string, field = "scenario"): unknown {
   const doc = parseDocument(text, { prettyErrors: true });
   const error = doc.errors[0];
   if (error !== undefined) {
@@ -115,7 +127,7 @@ function parseYaml(text: string, where: string): unknown {
     // The parser recurses per level: nesting past the stack shows as its RangeError's message.
     const reason = /Maximum call stack/.test(parsed) ? "it nests too deeply" : parsed;
     const at = pos === undefined ? "" : ` at line ${pos.line}, column ${pos.col}`;
-    throw new InputError("scenario", `YAML syntax error in ${where}${at}: ${reason}${frame.trimEnd() === "" ? "" : `\n${frame.trimEnd()}`}`);
+    throw new InputError(field, `YAML syntax error in ${where}${at}: ${reason}${frame.trimEnd() === "" ? "" : `\n${frame.trimEnd()}`}`);
   }
   try {
     // toJS resolves aliases and nesting: a file that abuses them (an alias bomb, nesting past
@@ -123,6 +135,6 @@ function parseYaml(text: string, where: string): unknown {
     return doc.toJS() as unknown;
   } catch (error) {
     const reason = error instanceof RangeError ? "it nests too deeply" : error instanceof Error ? error.message : String(error);
-    throw new InputError("scenario", `cannot read the YAML in ${where}: ${reason}`);
+    throw new InputError(field, `cannot read the YAML in ${where}: ${reason}`);
   }
 }

@@ -5,6 +5,7 @@ import { parseArgs } from "node:util";
 import { benchApiReads } from "./api-reads.bench.js";
 import { benchCliStart } from "./cli-start.bench.js";
 import { benchEngine, benchHold } from "./engine.bench.js";
+import { benchExperiment } from "./experiment.bench.js";
 import { benchChainBids, benchMemoryRun } from "./market.bench.js";
 
 /**
@@ -83,6 +84,18 @@ const benchmarks: Benchmark[] = [
       { figure: "API requests timed", ours: f.apiReadsRequests!, baseline: f.apiReadsBaselineRequests! },
       { figure: "API first read, filling the cache: ms", ours: f.apiReadsCacheFillMs! },
       { figure: "API bench setup: seconds", ours: f.apiReadsSetupSeconds! },
+    ],
+  },
+  {
+    name: "experiment",
+    run: benchExperiment,
+    rows: (f) => [
+      { figure: `AWS replay, memory ledger, ${format(f.experimentRuns)} runs: runs/s, in-process floor (one warm process, no experiment)`, ours: f.experimentFloorRunsPerSec! },
+      { figure: "  experiment --jobs 1 (runs, statistics, files) vs the floor", ours: f.experimentJobs1RunsPerSec!, baseline: f.experimentFloorRunsPerSec!, compare: true },
+      { figure: `  experiment --jobs ${format(f.experimentCores)} (every core) vs --jobs 1`, ours: f.experimentJobsAllRunsPerSec!, baseline: f.experimentJobs1RunsPerSec!, compare: true },
+      { figure: "  two queue workers on loopback Redis vs every core locally", ours: f.experimentQueueRunsPerSec!, baseline: f.experimentJobsAllRunsPerSec!, compare: true },
+      { figure: "  queue overhead: ms per run over the local pool", ours: f.experimentQueueOverheadMsPerRun! },
+      { figure: `${format(f.experimentLargeRuns)} runs, every core, files included: seconds`, ours: f.experimentLargeSeconds! },
     ],
   },
   {
