@@ -15,6 +15,9 @@ const PLAN = "plan.json";
 const RESULTS = "results.jsonl";
 const OUTPUT = "output";
 
+/** The files an experiment writes, in --out. */
+export const EXPERIMENT_FILES = ["runs.csv", "runs.parquet", "tasks.parquet", "summary.csv", "paired.csv", "experiment.json", "experiment.html"] as const;
+
 /** (arm, seed) as one key: a run's identity in the journal, the queue and the outputs. */
 export function runKey(arm: number, seed: number): string {
   return `${arm}/${seed}`;
@@ -63,10 +66,17 @@ export class ExperimentFolder {
     appendFileSync(join(this.partialDir, RESULTS), `${JSON.stringify(result)}\n`);
   }
 
-  /** The folder the outputs are written into before they are moved onto --out (emptied first). */
+  /**
+   * The folder the outputs are written into before they are moved onto --out. One left by a
+   * coordinator killed while writing is emptied of the files an experiment writes, by name, and
+   * nothing else: anything else in it makes rmdir fail and the experiment stop, removing nothing.
+   */
   outputStaging(): string {
     const dir = join(this.partialDir, OUTPUT);
-    rmSync(dir, { recursive: true, force: true });
+    if (existsSync(dir)) {
+      for (const name of EXPERIMENT_FILES) rmSync(join(dir, name), { force: true });
+      rmdirSync(dir);
+    }
     mkdirSync(dir);
     return dir;
   }

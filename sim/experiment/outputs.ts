@@ -14,8 +14,7 @@ import { experimentHtml } from "./report/experiment-html.js";
 import { SCALAR_METRICS } from "./scalar-metrics.js";
 import type { ExperimentSummary, Json, PairedRow, RunResult, SummaryRow } from "./types.js";
 
-/** The files an experiment writes, in --out. */
-export const EXPERIMENT_FILES = ["runs.csv", "runs.parquet", "tasks.parquet", "summary.csv", "paired.csv", "experiment.json", "experiment.html"] as const;
+export { EXPERIMENT_FILES } from "./experiment-folder.js";
 
 export interface ExperimentOutput {
   plan: ExperimentPlan;
