@@ -47,7 +47,12 @@ function linkAssets(source, target) {
     const to = join(target, entry.name);
     if (entry.isDirectory()) {
       if (holdsTypeScript(from)) linkAssets(from, to);
-      else link(from, to);
+      else {
+        // tsc may have emitted this folder's .js files already (allowJs); the link replaces that copy,
+        // which lies inside build/, the folder this script owns.
+        rmSync(to, { recursive: true, force: true });
+        link(from, to);
+      }
     } else if (!entry.name.endsWith(".ts")) {
       // A hand-written .js file (the report page's modules, which allowJs lets tsc re-emit) runs
       // and is inlined as written: tsc's copy would change the report's bytes.
