@@ -14,8 +14,11 @@ export class ResultsFolder {
   private readonly runs = new Set<string>();
   private readonly removeOnExit = (): void => this.removeAll();
 
-  /** @param parent where the temp folder goes (default the OS temp folder). */
-  constructor(private readonly parent: string = tmpdir()) {}
+  /** @param parent where the temp folder goes (default the OS temp folder); @param prefix its name's start. */
+  constructor(
+    private readonly parent: string = tmpdir(),
+    private readonly prefix = "bidmesh-simulations-",
+  ) {}
 
   /** The server's temp folder, if it has been created (for tests and logs). */
   get path(): string | undefined {
@@ -27,7 +30,7 @@ export class ResultsFolder {
     // One plain folder name: an id with a separator or ".." would put the run outside its place.
     if (id === "" || id === "." || id === ".." || basename(id) !== id) throw new RangeError(`run id ${JSON.stringify(id)} is not a plain folder name`);
     if (this.root === undefined) {
-      this.root = mkdtempSync(join(this.parent, "bidmesh-simulations-"));
+      this.root = mkdtempSync(join(this.parent, this.prefix));
       // A forced exit (the shutdown timer's process.exit) skips close(): clean up then too.
       process.once("exit", this.removeOnExit);
     }
