@@ -16,6 +16,7 @@ import { serveStatic } from "./static.js";
 import { routes } from "./routes.js";
 import type { RouteContext, RouteDef, RouteInput } from "./route-spec.js";
 import type { ErrorResponse } from "./schemas.js";
+import type { ExperimentJobs } from "./experiments/experiment-jobs.js";
 import type { SimulationJobs } from "./simulations/simulation-jobs.js";
 import { StreamSlots, type StreamLimits } from "./live/stream-slots.js";
 
@@ -23,6 +24,8 @@ export interface AppDeps {
   market: MarketService;
   /** Background simulation runs (POST /api/simulations); absent: those routes answer 503. The caller closes it. */
   simulations?: SimulationJobs;
+  /** Background experiments (POST /api/experiments); absent: those routes answer 503. The caller closes it. */
+  experiments?: ExperimentJobs;
   /** The bearer token mutating routes require. */
   token: string;
   /** Requests per client IP per window (default 600 a minute). */
@@ -92,6 +95,7 @@ export function createApp(deps: AppDeps): BidmeshApp {
     market: deps.market,
     metrics,
     simulations: deps.simulations,
+    experiments: deps.experiments,
     streams: new StreamSlots(deps.streams),
     openapi: () => (openapi ??= buildOpenApiDocument(routes)),
   };

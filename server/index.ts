@@ -15,6 +15,7 @@ import type { IdempotencyOptions } from "./idempotency.js";
 import { LiveMarket } from "./live/live-market.js";
 import { createMarketService, type MarketService } from "./market-service.js";
 import type { OutageBookLimits } from "./live/outage-book.js";
+import { ExperimentJobs } from "./experiments/experiment-jobs.js";
 import { SimulationJobs } from "./simulations/simulation-jobs.js";
 import type { StreamLimits } from "./live/stream-slots.js";
 
@@ -139,6 +140,9 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
         });
   // Background simulation runs (a child process each); closed before the market on shutdown.
   const simulations = new SimulationJobs({ maxResidentMb: options.simulationMemoryMb, maxHeapMb: options.simulationHeapMb });
+  // Background experiments: their own slot (an experiment is minutes of runs and must not hold
+  // up a single simulation), with the same memory caps.
+  const experiments = new ExperimentJobs({ maxResidentMb: options.simulationMemoryMb, maxHeapMb: options.simulationHeapMb });
   let server: Server;
   // Responses in flight, so a shutdown can tell their clients not to reuse the connection.
   const inFlight = new Set<ServerResponse>();
@@ -148,6 +152,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
     const app = createApp({
       market,
       simulations,
+      experiments,
       token,
       allowedHosts,
       streams: options.streams,
@@ -166,7 +171,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
     // failure here is the first request's to report.
     market.readEvents({ names: [] }).catch(() => undefined);
   } catch (error) {
-    await simulations.close();
+    await Promise.all([simulations.close(), experiments.close()]);
     await market.close();
     throw error;
   }
@@ -188,7 +193,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
       market.feed.close();
       // The simulations close alongside the server, not after it: a request that takes its time
       // must not keep a run's child (and its chain's memory) alive.
-      const simulationsClosed = simulations.close();
+      const simulationsClosed = Promise.all([simulations.close(), experiments.close()]);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         for (const res of inFlight) if (!res.headersSent) res.setHeader("Connection", "close");

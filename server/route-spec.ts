@@ -5,6 +5,7 @@ import type { z } from "zod";
 import type { MarketService } from "./market-service.js";
 import type { ApiMetrics } from "./metrics.js";
 import type { NoQuery } from "./schemas.js";
+import type { ExperimentJobs } from "./experiments/experiment-jobs.js";
 import type { SimulationJobs } from "./simulations/simulation-jobs.js";
 import type { StreamSlots } from "./live/stream-slots.js";
 
@@ -14,6 +15,8 @@ export interface RouteContext {
   metrics: ApiMetrics;
   /** Background simulation runs; absent: the simulation routes answer 503. */
   simulations?: SimulationJobs;
+  /** Background experiments; absent: the experiment routes answer 503. */
+  experiments?: ExperimentJobs;
   /** The event stream's slots (GET /api/stream). */
   streams: StreamSlots;
   /** The OpenAPI document of these routes. */

@@ -32,6 +32,7 @@ import {
 } from "./schemas.js";
 import { json, route, type RouteDef } from "./route-spec.js";
 import { liveRoutes } from "./live/live-routes.js";
+import { experimentRoutes } from "./experiment-routes.js";
 import { simulationRoutes } from "./simulation-routes.js";
 import { DOCS_PAGE } from "./static.js";
 import { eventJson, newestFirst, paginate, providerDetail, providerSummary, taskDetail, taskSummary } from "./views.js";
@@ -257,6 +258,7 @@ export const routes: readonly RouteDef[] = [
   }),
   ...liveRoutes,
   ...simulationRoutes,
+  ...experimentRoutes,
 ];
 
 /** POST /api/providers/:address/offline or /online: fault injection into the live market. */

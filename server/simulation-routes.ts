@@ -2,7 +2,6 @@
 // own ledger in a child process (server/simulations/simulation-jobs.ts); the reads show its
 // progress, then its metrics and its HTML report, streamed from the files the run wrote. A
 // server built without a job manager (AppDeps.simulations absent) answers these routes 503.
-import { open, type FileHandle } from "node:fs/promises";
 import { HttpError } from "./errors.js";
 import type { RouteContext, RouteDef } from "./route-spec.js";
 import { json, route } from "./route-spec.js";
@@ -18,7 +17,7 @@ import {
   SimulationRequest,
   type SimulationAcceptedJson,
 } from "./simulation-schemas.js";
-import { sendReport, sendRunWithMetrics } from "./simulations/send-run-files.js";
+import { openResultFile, sendReport, sendRunWithMetrics } from "./simulations/send-run-files.js";
 import { SimulationRefused, type SimulationJobs } from "./simulations/simulation-jobs.js";
 import { paginate } from "./views.js";
 import { listBuiltinScenarios } from "../sim/scenario/load.js";
@@ -31,16 +30,6 @@ function jobsOf(ctx: RouteContext): SimulationJobs {
 }
 
 const notFound = (id: string): HttpError => new HttpError(404, { error: `simulation ${id} not found (finished runs are kept only while they are among the newest)` });
-
-/** Opens a run's result file; a run forgotten since the lookup (its folder removed) is a 404. */
-async function openResult(file: string, id: string): Promise<FileHandle> {
-  try {
-    return await open(file, "r");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") throw notFound(id);
-    throw error;
-  }
-}
 
 export const simulationRoutes: readonly RouteDef[] = [
   route({
@@ -117,7 +106,7 @@ export const simulationRoutes: readonly RouteDef[] = [
       if (run === undefined) throw notFound(params.id);
       const metricsFile = jobs.metricsFile(params.id);
       if (metricsFile === undefined) return json(200, run);
-      const metrics = await openResult(metricsFile, params.id);
+      const metrics = await openResultFile(metricsFile, () => notFound(params.id));
       return { stream: (_req, res) => void sendRunWithMetrics(res, run, metrics).catch(() => res.destroy()) };
     },
   }),
@@ -144,7 +133,7 @@ export const simulationRoutes: readonly RouteDef[] = [
         throw new HttpError(409, { error: `simulation ${params.id} has no report: ${why}` });
       }
       // Streamed from its file, with the page's own CSP: its inline scripts, by hash.
-      const file = await openResult(report.file, params.id);
+      const file = await openResultFile(report.file, () => notFound(params.id));
       return { stream: (_req, res) => void sendReport(res, file, report.csp).catch(() => res.destroy()) };
     },
   }),

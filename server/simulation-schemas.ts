@@ -21,6 +21,20 @@ export const SIMULATION_LIMITS = LEDGER_RUN_LIMITS;
 
 export type LedgerKind = "chain" | "memory";
 
+/** Where a scenario is over a background run's limits on `ledger`: each bound it passes, at the field to change. */
+export function backgroundRunIssues(scenario: Scenario, ledger: LedgerKind): Array<{ path: string[]; message: string }> {
+  const limits = SIMULATION_LIMITS[ledger];
+  const issues: Array<{ path: string[]; message: string }> = [];
+  const over = (what: string, value: number, max: number, path: string[], hint: string) => {
+    if (value > max) issues.push({ path, message: `the run would ${what} ${value.toLocaleString("en")}, over the ${ledger} ledger's limit of ${max.toLocaleString("en")}: ${hint}` });
+  };
+  over("mine up to", maxBlocks(scenario), limits.blocks, ["blockInterval"], "shorten duration or workload.deadline, or lengthen blockInterval");
+  over("post about", estimatedTasks(scenario), limits.tasks, ["workload", "arrivals", "ratePerMinute"], "lower the arrival rate or shorten duration");
+  const providers = scenario.providers.reduce((sum, p) => sum + p.count, 0);
+  over("register", providers, limits.providers, ["providers"], "use fewer providers");
+  return issues;
+}
+
 // ---------------------------------------------------------------- requests
 
 let builtinNames: string[] | undefined;
@@ -76,15 +90,7 @@ export const SimulationRequest = z
       .openapi({ description: 'chain (default): the contracts on a fresh embedded EVM chain; memory: the in-memory reference model (same outcomes, no final block hash)' }),
   })
   .superRefine((body, ctx) => {
-    const limits = SIMULATION_LIMITS[body.ledger];
-    const scenario = body.scenario;
-    const over = (what: string, value: number, max: number, path: PropertyKey[], hint: string) => {
-      if (value > max) ctx.addIssue({ code: "custom", path: ["scenario", ...path], message: `the run would ${what} ${value.toLocaleString("en")}, over the ${body.ledger} ledger's limit of ${max.toLocaleString("en")}: ${hint}` });
-    };
-    over("mine up to", maxBlocks(scenario), limits.blocks, ["blockInterval"], "shorten duration or workload.deadline, or lengthen blockInterval");
-    over("post about", estimatedTasks(scenario), limits.tasks, ["workload", "arrivals", "ratePerMinute"], "lower the arrival rate or shorten duration");
-    const providers = scenario.providers.reduce((sum, p) => sum + p.count, 0);
-    over("register", providers, limits.providers, ["providers"], "use fewer providers");
+    for (const issue of backgroundRunIssues(body.scenario, body.ledger)) ctx.addIssue({ code: "custom", path: ["scenario", ...issue.path], message: issue.message });
   })
   .openapi("SimulationRequest");
 export type SimulationRequest = z.output<typeof SimulationRequest>;

@@ -2,7 +2,7 @@
 // can be hundreds of megabytes, and neither parsing them nor JSON.stringify-ing them on the
 // server's event loop is acceptable (health must keep answering meanwhile).
 import type { Response } from "express";
-import type { FileHandle } from "node:fs/promises";
+import { open, type FileHandle } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { SimulationSummaryJson } from "../simulation-schemas.js";
@@ -21,13 +21,28 @@ export async function sendRunWithMetrics(res: Response, run: SimulationSummaryJs
   await send(res, metrics, head, tail);
 }
 
+/** Opens a result file to send; one removed since the lookup (its job forgotten) throws `missing()` instead. */
+export async function openResultFile(path: string, missing: () => Error): Promise<FileHandle> {
+  try {
+    return await open(path, "r");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") throw missing();
+    throw error;
+  }
+}
+
 /** Sends a run's report.html with its own Content-Security-Policy. Closes `report`. */
 export async function sendReport(res: Response, report: FileHandle, csp: string): Promise<void> {
-  const { size } = await report.stat();
-  res.setHeader("Content-Security-Policy", csp);
-  res.status(200).type("text/html; charset=utf-8");
+  await sendFile(res, report, "text/html; charset=utf-8", { "Content-Security-Policy": csp });
+}
+
+/** Sends a whole file as it is, with its type and any extra headers. Closes `file`. */
+export async function sendFile(res: Response, file: FileHandle, contentType: string, headers: Record<string, string> = {}): Promise<void> {
+  const { size } = await file.stat();
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+  res.status(200).type(contentType);
   res.setHeader("Content-Length", size);
-  await send(res, report, "", "");
+  await send(res, file, "", "");
 }
 
 async function send(res: Response, file: FileHandle, head: string, tail: string): Promise<void> {
