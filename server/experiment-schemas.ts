@@ -5,6 +5,7 @@ import { z } from "zod";
 import { builtinExperimentNames, describeBuiltinExperiments, readBuiltinExperiment } from "../sim/experiment/builtin-experiments.js";
 import { EXPERIMENT_FILES } from "../sim/experiment/experiment-folder.js";
 import { planExperiment } from "../sim/experiment/plan.js";
+import { EXPERIMENT_LIMITS } from "../sim/experiment/schema.js";
 import type { Json } from "../sim/experiment/types.js";
 import { InputError } from "../sim/input-error.js";
 import { ScenarioError, parseScenario } from "../sim/scenario/load.js";
@@ -32,68 +33,81 @@ export interface PlannedExperiment {
   meta: Omit<ExperimentMeta, "tasks">;
 }
 
+/** The experiment of a request as data: a built-in's, or the object sent (its base checked: the API reads no file). */
 const ExperimentField = z
   .union([z.string(), z.record(z.string(), z.unknown())], { error: "expected the name of a built-in experiment, or an experiment object" })
-  .transform((value, ctx): PlannedExperiment => {
-    const issue = (path: string[], message: string) => ctx.addIssue({ code: "custom", path, message });
-    let data: unknown;
-    let source: string;
+  .transform((value, ctx): { data: Record<string, unknown>; source: string } => {
     if (typeof value === "string") {
       const names = builtinExperimentNames();
       if (!names.includes(value)) {
-        issue([], `unknown built-in experiment ${JSON.stringify(value.slice(0, 100))}; built-ins: ${names.join(", ")} (or send an experiment object)`);
+        ctx.addIssue({ code: "custom", message: `unknown built-in experiment ${JSON.stringify(value.slice(0, 100))}; built-ins: ${names.join(", ")} (or send an experiment object)` });
         return z.NEVER;
       }
-      ({ data, source } = readBuiltinExperiment(value));
-    } else {
-      data = value;
-      source = "request";
-      // The API reads no file a client names: a base is a built-in's name or inline.
-      const base = value["base"];
-      if (typeof base === "string" && !builtinScenarioNames().includes(base)) {
-        issue(["base"], `expected a built-in scenario's name (${builtinScenarioNames().join(", ")}) or an inline scenario object; the API reads no files`);
-        return z.NEVER;
-      }
+      const { data, source } = readBuiltinExperiment(value);
+      return { data: data as Record<string, unknown>, source };
     }
-    let plan;
-    try {
-      plan = planExperiment(data, source);
-    } catch (error) {
-      if (error instanceof ScenarioError) for (const i of error.issues) issue([i.field], i.problem);
-      else if (error instanceof InputError) issue([error.field], error.problem);
-      else throw error;
+    const base = value["base"];
+    if (typeof base === "string" && !builtinScenarioNames().includes(base)) {
+      ctx.addIssue({ code: "custom", path: ["base"], message: `expected a built-in scenario's name (${builtinScenarioNames().join(", ")}) or an inline scenario object; the API reads no files` });
       return z.NEVER;
     }
-    const ledger = plan.file.ledger;
-    if (plan.arms.length > API_EXPERIMENT_LIMITS.arms) {
-      issue(["vary"], `makes ${plan.arms.length} arms; a background experiment may have at most ${API_EXPERIMENT_LIMITS.arms} (the CLI runs larger ones)`);
-      return z.NEVER;
-    }
-    const runs = plan.arms.length * plan.seeds.length;
-    const maxRuns = API_EXPERIMENT_LIMITS.runs[ledger];
-    if (runs > maxRuns) {
-      issue(["seeds"], `${plan.arms.length} arms × ${plan.seeds.length} seeds is ${runs.toLocaleString("en")} runs, over the ${ledger} ledger's limit of ${maxRuns.toLocaleString("en")} for a background experiment (the CLI runs larger ones)`);
-      return z.NEVER;
-    }
-    for (const arm of plan.arms) {
-      const over = backgroundRunIssues(parseScenario(arm.scenario, arm.key), ledger);
-      // The first arm over a limit is enough to say what to change.
-      if (over.length > 0) {
-        for (const o of over) issue([`${arm.key} (${arm.label}): ${o.path.join(".")}`], o.message);
-        return z.NEVER;
-      }
-    }
-    return { data: data as Json, source, meta: { name: plan.file.name, ledger, arms: plan.arms.length, seeds: plan.seeds.length, runs } };
+    return { data: value, source: "request" };
   })
   .openapi({
     description: `A built-in experiment's name (GET /api/experiments/builtins), or an experiment object in the experiment file's format (docs/experiments.md), its base a built-in scenario's name or an inline scenario object. At most ${API_EXPERIMENT_LIMITS.arms} arms and ${API_EXPERIMENT_LIMITS.runs.memory.toLocaleString("en")} runs on the memory ledger, ${API_EXPERIMENT_LIMITS.runs.chain} on the chain; every arm's scenario within a background simulation's limits. A problem is a 400 naming the field (for an arm: its key and label, then the scenario field)`,
     example: "hidden-share",
   });
 
+/** Plans the experiment (as the CLI would) and holds it to the API's limits; every problem is an issue under `experiment`. */
+function planWithinLimits(data: Record<string, unknown>, source: string, ctx: z.RefinementCtx): PlannedExperiment | typeof z.NEVER {
+  const issue = (field: string, message: string) => ctx.addIssue({ code: "custom", path: ["experiment", field], message });
+  let plan;
+  try {
+    plan = planExperiment(data, source);
+  } catch (error) {
+    if (error instanceof ScenarioError) for (const i of error.issues) issue(i.field, i.problem);
+    else if (error instanceof InputError) issue(error.field, error.problem);
+    else throw error;
+    return z.NEVER;
+  }
+  const ledger = plan.file.ledger;
+  if (plan.arms.length > API_EXPERIMENT_LIMITS.arms) {
+    issue("vary", `makes ${plan.arms.length} arms; a background experiment may have at most ${API_EXPERIMENT_LIMITS.arms} (the CLI runs larger ones)`);
+    return z.NEVER;
+  }
+  const runs = plan.arms.length * plan.seeds.length;
+  const maxRuns = API_EXPERIMENT_LIMITS.runs[ledger];
+  if (runs > maxRuns) {
+    issue("seeds", `${plan.arms.length} arms × ${plan.seeds.length} seeds is ${runs.toLocaleString("en")} runs, over the ${ledger} ledger's limit of ${maxRuns.toLocaleString("en")} for a background experiment (the CLI runs larger ones)`);
+    return z.NEVER;
+  }
+  for (const arm of plan.arms) {
+    const over = backgroundRunIssues(parseScenario(arm.scenario, arm.key), ledger);
+    // The first arm over a limit is enough to say what to change.
+    if (over.length > 0) {
+      for (const o of over) issue(`${arm.key} (${arm.label}): ${o.path.join(".")}`, o.message);
+      return z.NEVER;
+    }
+  }
+  return { data: data as Json, source, meta: { name: plan.file.name, ledger, arms: plan.arms.length, seeds: plan.seeds.length, runs } };
+}
+
 export const ExperimentRequest = z
   .strictObject({
     experiment: ExperimentField,
+    seeds: z
+      .number({ error: "expected a whole number" })
+      .int("expected a whole number")
+      .min(1, "must be at least 1")
+      .max(EXPERIMENT_LIMITS.seeds, `must be at most ${EXPERIMENT_LIMITS.seeds}`)
+      .optional()
+      .openapi({ description: "replaces the experiment's seeds with 1..N (the same in every arm)" }),
     tasks: z.boolean({ error: "expected true or false" }).optional().default(false).openapi({ description: "also write tasks.parquet (one row per task per system per run)" }),
+  })
+  .transform((body, ctx) => {
+    const data = body.seeds === undefined ? body.experiment.data : { ...body.experiment.data, seeds: body.seeds };
+    const planned = planWithinLimits(data, body.experiment.source, ctx);
+    return { experiment: planned as PlannedExperiment, tasks: body.tasks };
   })
   .openapi("ExperimentRequest");
 export type ExperimentRequest = z.output<typeof ExperimentRequest>;

@@ -185,4 +185,39 @@ describe.skipIf(skip)("dashboard (Chromium)", () => {
     expect(offLoopback).toEqual([]);
     expect(consoleErrors).toEqual([]);
   }, 30_000);
+
+  it("runs a built-in experiment from the runner, shows its headline and opens its report", async () => {
+    consoleErrors.length = 0;
+    const runner = await context.newPage();
+    runner.on("console", (message) => {
+      if (message.type() === "error") consoleErrors.push(message.text());
+    });
+    await runner.goto(running.url);
+    await runner.getByTestId("token-input").fill(TOKEN);
+    await runner.getByTestId("token-save").click();
+    await runner.getByTestId("token-state").waitFor();
+    // The server's built-ins fill the list.
+    await poll(() => runner.locator('[data-testid="exp-name"] option').allTextContents()).toEqual(["aws-block-fallback", "hidden-share"]);
+    await runner.getByTestId("exp-name").selectOption("hidden-share");
+    // 12 arms × 2 seeds: seconds, not the built-in's 30 seeds.
+    await runner.getByTestId("exp-seeds").fill("2");
+    await runner.getByTestId("exp-submit").click();
+    await poll(() => runner.getByTestId("exp-status").textContent(), 120_000).toBe("done");
+    expect(await runner.getByTestId("exp-headline").textContent()).toMatch(/^onTimeRate, mean \[95% interval\] over 2 seeds/);
+    const href = await runner.getByTestId("exp-report").getAttribute("href");
+    expect(href).toMatch(/^\/api\/experiments\/[0-9a-f-]+\/files\/experiment\.html$/);
+    await runner.screenshot({ path: `${ARTIFACTS}experiment-runner.png`, fullPage: true });
+
+    const report = await context.newPage();
+    report.on("console", (message) => {
+      if (message.type() === "error") consoleErrors.push(message.text());
+    });
+    await report.goto(`${running.url}${href}`);
+    await report.locator("body[data-charts-drawn]").waitFor({ timeout: 15_000 });
+    expect(await report.locator("div.chart svg").count()).toBeGreaterThan(0);
+    await report.close();
+    await runner.close();
+    expect(offLoopback).toEqual([]);
+    expect(consoleErrors).toEqual([]);
+  }, 150_000);
 });

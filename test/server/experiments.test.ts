@@ -68,6 +68,8 @@ describe("POST /api/experiments: refusals, with nothing queued", () => {
       [{ experiment: chainSeeds }, "experiment.seeds", /2 arms × 31 seeds is 62 runs, over the chain ledger's limit of 60/],
       [{ experiment: { ...tinyExperiment(), vary: [{ path: "market.fallbackDepth", values: [1, 2, 3, 4, 5, 6, 7, 8] }, { path: "market.bidWindow", values: ["5s", "10s", "15s", "20s", "25s", "30s", "35s"] }] } }, "experiment.vary", /makes 56 arms; a background experiment may have at most 50/],
       [{ experiment: tinyExperiment(), tasks: "yes" }, "tasks", /expected true or false/],
+      [{ experiment: "hidden-share", seeds: 0 }, "seeds", /must be at least 1/],
+      [{ experiment: "hidden-share", seeds: 200 }, "experiment.seeds", /12 arms × 200 seeds is 2,400 runs, over the memory ledger's limit of 2,000/],
       [{ experiment: tinyExperiment(), jobs: 4 }, "jobs", /unknown field/],
     ];
     for (const [body, path, message] of cases) {

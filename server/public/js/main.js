@@ -1,4 +1,5 @@
 // The dashboard's entry point: wires each panel, then opens the event stream that feeds them.
+import { initExperiments } from "./experiments.js";
 import { initFeed } from "./feed.js";
 import { initHeader } from "./header.js";
 import { initKpis } from "./kpis.js";
@@ -17,5 +18,6 @@ initFeed();
 initPostTask();
 initLedger();
 initSimulations();
+initExperiments();
 connectStream();
 document.body.dataset.ready = "true";
