@@ -3,9 +3,14 @@
 // with one per core, and on two queue workers over a loopback Redis, beside the in-process floor
 // (the same runs called one after another in a warm process, no experiment around them). The
 // queue's overhead per run is its time over the local pool's with as many threads, per run.
+// The machine's parallel ceiling is the floor loop in one process per core at once (no threads,
+// nothing shared): what any split of the work across these cores can reach at best.
+import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import type { RunExecutor } from "../../sim/experiment/executor.js";
 import { ExperimentFolder } from "../../sim/experiment/experiment-folder.js";
 import { executeExperiment } from "../../sim/experiment/execute.js";
@@ -37,6 +42,18 @@ async function timeExperiment(plan: ExperimentPlan, executor: RunExecutor): Prom
   }
 }
 
+const FLOOR_PROCESS = fileURLToPath(new URL("./floor-process.mts", import.meta.url));
+const TSX = fileURLToPath(new URL("../../node_modules/tsx/dist/cli.mjs", import.meta.url));
+
+/** The floor loop over `runs` seeds split across `processes` processes at once: the slowest one's loop, in seconds. */
+async function parallelFloorSeconds(runs: number, processes: number): Promise<number> {
+  const each = Math.ceil(runs / processes);
+  const outputs = await Promise.all(
+    Array.from({ length: processes }, (_, i) => promisify(execFile)(process.execPath, [TSX, FLOOR_PROCESS, String(each), String(1 + i * each)], { timeout: 300_000 })),
+  );
+  return Math.max(...outputs.map((o) => (JSON.parse(o.stdout.trim().split("\n").pop()!) as { ms: number }).ms)) / 1_000;
+}
+
 /** Warms the threads (their modules load once) with a few runs that are not timed. */
 async function warm(executor: RunExecutor, plan: ExperimentPlan): Promise<void> {
   const requests = plan.seeds.slice(0, 2 * executor.parallelism).map((seed) => ({ arm: 0, seed: 10_000 + seed, ledger: "memory" as const, scenario: plan.arms[0]!.scenario, tasks: false }));
@@ -52,6 +69,8 @@ export async function benchExperiment(): Promise<Record<string, number>> {
   const floorStart = performance.now();
   for (const seed of plan.seeds) await runExperimentRun({ arm: 0, seed, ledger: "memory", scenario: plan.arms[0]!.scenario, tasks: false });
   const floorSeconds = (performance.now() - floorStart) / 1_000;
+
+  const ceilingSeconds = await parallelFloorSeconds(COMPARED_RUNS, cores);
 
   const one = new PoolExecutor(1);
   await warm(one, plan);
@@ -87,6 +106,8 @@ export async function benchExperiment(): Promise<Record<string, number>> {
     experimentJobsAllRunsPerSec: COMPARED_RUNS / allSeconds,
     experimentQueueRunsPerSec: COMPARED_RUNS / queueSeconds,
     experimentSpeedup: oneSeconds / allSeconds,
+    experimentCeilingRunsPerSec: COMPARED_RUNS / ceilingSeconds,
+    experimentCeilingSpeedup: floorSeconds / ceilingSeconds,
     experimentQueueOverheadMsPerRun: ((queueSeconds - allSeconds) * 1_000) / COMPARED_RUNS,
     experimentLargeRuns: LARGE_RUNS,
     experimentLargeSeconds: largeSeconds,

@@ -93,6 +93,8 @@ const benchmarks: Benchmark[] = [
       { figure: `AWS replay, memory ledger, ${format(f.experimentRuns)} runs: runs/s, in-process floor (one warm process, no experiment)`, ours: f.experimentFloorRunsPerSec! },
       { figure: "  experiment --jobs 1 (runs, statistics, files) vs the floor", ours: f.experimentJobs1RunsPerSec!, baseline: f.experimentFloorRunsPerSec!, compare: true },
       { figure: `  experiment --jobs ${format(f.experimentCores)} (every core) vs --jobs 1`, ours: f.experimentJobsAllRunsPerSec!, baseline: f.experimentJobs1RunsPerSec!, compare: true },
+      { figure: `  the machine's ceiling: the floor in ${format(f.experimentCores)} processes at once vs one`, ours: f.experimentCeilingRunsPerSec!, baseline: f.experimentFloorRunsPerSec!, compare: true },
+      { figure: `  experiment --jobs ${format(f.experimentCores)} vs that ceiling`, ours: f.experimentJobsAllRunsPerSec!, baseline: f.experimentCeilingRunsPerSec!, compare: true },
       { figure: "  two queue workers on loopback Redis vs every core locally", ours: f.experimentQueueRunsPerSec!, baseline: f.experimentJobsAllRunsPerSec!, compare: true },
       { figure: "  queue overhead: ms per run over the local pool", ours: f.experimentQueueOverheadMsPerRun! },
       { figure: `${format(f.experimentLargeRuns)} runs, every core, files included: seconds`, ours: f.experimentLargeSeconds! },
