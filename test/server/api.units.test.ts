@@ -26,6 +26,8 @@ const UNITLESS = new Set([
   "reroutes", "reauctions", "slashes", "reconnects",
   // The live status's workload period (an index) and the live KPIs' counts and shares (0 to 1).
   "period", "tasksDecided", "posted", "late", "onTimeShare", "completionShare",
+  // Reroutes by reason, and an experiment's arms, seeds and runs done.
+  "deadlineMissed", "abandoned", "failover", "arms", "seeds", "done",
 ]);
 
 interface Field {
