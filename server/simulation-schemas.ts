@@ -138,6 +138,9 @@ export const SystemMetrics = z
     totalPaidWei: z.string(),
     computeSecondsLost: z.number().openapi({ description: "compute-seconds of work lost when nodes failed under it" }),
     reroutes: z.number().int(),
+    reroutesByReason: z
+      .object({ deadlineMissed: z.number().int(), abandoned: z.number().int(), failover: z.number().int() })
+      .openapi({ description: "reroutes by why: deadlineMissed (the keeper moved the task after its assignee missed the deadline), abandoned (the assignee handed it back before the deadline), failover (a baseline restarted it at its failover site)" }),
     reauctions: z.number().int(),
     slashes: z.number().int(),
     slashedWei: z.string(),

@@ -80,7 +80,7 @@ export function runSiteSystem(
       const from = lostAt.get(taskId);
       if (from !== undefined) {
         lostAt.delete(taskId);
-        if (from !== site.spec.nodeId) metrics.rerouted(taskId, engine.now, from, site.spec.nodeId);
+        if (from !== site.spec.nodeId) metrics.rerouted(taskId, engine.now, from, site.spec.nodeId, "failover");
       }
       const handle = engine.schedule({ after: duration }, { kind: "done", site: active, task: taskId }, PRIORITY.done);
       site.running.push({ task: taskId, start: engine.now, handle });

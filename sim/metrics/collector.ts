@@ -1,5 +1,13 @@
 import type { WorkloadTask } from "../model/workload.js";
 
+/**
+ * Why a task's work moved: the keeper rerouted it after its assignee missed the deadline; the
+ * assignee gave it up before the deadline (the market's abandon, a voluntary hand-back); or a
+ * baseline restarted it at its failover site after the site under it failed.
+ */
+export type RerouteReason = "deadlineMissed" | "abandoned" | "failover";
+export const REROUTE_REASONS: readonly RerouteReason[] = ["deadlineMissed", "abandoned", "failover"];
+
 /** What happened to one task in one system. */
 export interface TaskOutcome {
   /** Result delivered (ms), if it was. */
@@ -29,6 +37,8 @@ export class MetricsCollector {
   blocks = 0;
   /** (time, taskId, from, to) of every reroute, for the report's timeline. */
   readonly rerouteLog: Array<{ time: number; task: number; from: string; to: string | null }> = [];
+  /** Reroutes by why they happened (their sum is the tasks' reroutes). */
+  readonly reroutesByReason: Record<RerouteReason, number> = { deadlineMissed: 0, abandoned: 0, failover: 0 };
 
   constructor(
     readonly system: string,
@@ -60,8 +70,9 @@ export class MetricsCollector {
     this.outcome(taskId).refunded = true;
   }
 
-  rerouted(taskId: number, time: number, from: string, to: string | null): void {
+  rerouted(taskId: number, time: number, from: string, to: string | null, reason: RerouteReason): void {
     this.outcome(taskId).reroutes += 1;
+    this.reroutesByReason[reason] += 1;
     this.rerouteLog.push({ time, task: taskId, from, to });
   }
 
@@ -87,7 +98,10 @@ export interface SystemMetrics {
   pricePerCompletedTaskWei: string | null;
   totalPaidWei: string;
   computeSecondsLost: number;
+  /** Every time a task's work moved to another node; split by why in reroutesByReason. */
   reroutes: number;
+  /** deadlineMissed: the keeper moved it after the deadline; abandoned: the assignee handed it back before; failover: a baseline restarted it at its failover site. */
+  reroutesByReason: Record<RerouteReason, number>;
   reauctions: number;
   slashes: number;
   slashedWei: string;
@@ -167,6 +181,7 @@ function summarize(c: MetricsCollector, outcomes: readonly TaskOutcome[], option
     totalPaidWei: paid.toString(),
     computeSecondsLost: Math.round(c.lostComputeMs / 1_000),
     reroutes,
+    reroutesByReason: { ...c.reroutesByReason },
     reauctions,
     slashes: c.slashes,
     slashedWei: c.slashedWei.toString(),

@@ -29,7 +29,7 @@ export function countMarketEvent(
       metrics.refunded(simId);
       break;
     case "TaskRerouted":
-      metrics.rerouted(simId, now, nameOf(event.provider), null);
+      metrics.rerouted(simId, now, nameOf(event.provider), null, event.reason === "DeadlineMissed" ? "deadlineMissed" : "abandoned");
       break;
     case "TaskReopened":
       metrics.reauctioned(simId);

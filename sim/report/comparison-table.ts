@@ -1,5 +1,5 @@
 import { formatEther } from "ethers";
-import type { SystemMetrics } from "../metrics/collector.js";
+import { REROUTE_REASONS, type SystemMetrics } from "../metrics/collector.js";
 import { SYSTEM_KEYS, SYSTEM_LABELS, type RunMetrics } from "./types.js";
 
 /** One row of the comparison: a label and one cell per system (market, centralized, multi-cloud). */
@@ -72,6 +72,8 @@ export function formatPercent(share: number | null): string {
   return `${(share * 100).toFixed(1)}%`;
 }
 
+const REROUTE_LABELS = { deadlineMissed: "missed deadline", abandoned: "abandoned", failover: "failover" } as const;
+
 const ROWS: ReadonlyArray<{ label: string; cell: (m: SystemMetrics) => string }> = [
   { label: "tasks posted", cell: (m) => formatCount(m.tasksPosted) },
   { label: "completed", cell: (m) => formatCount(m.tasksCompleted) },
@@ -85,6 +87,8 @@ const ROWS: ReadonlyArray<{ label: string; cell: (m: SystemMetrics) => string }>
   { label: "price per completed task", cell: (m) => formatEth(m.pricePerCompletedTaskWei) },
   { label: "compute lost", cell: (m) => `${formatCount(m.computeSecondsLost)} s` },
   { label: "reroutes", cell: (m) => formatCount(m.reroutes) },
+  // Missed deadlines and voluntary abandons are different failures: a reader must not take one for the other.
+  ...REROUTE_REASONS.map((reason) => ({ label: `  ${REROUTE_LABELS[reason]}`, cell: (m: SystemMetrics) => formatCount(m.reroutesByReason[reason]) })),
   { label: "re-auctions", cell: (m) => formatCount(m.reauctions) },
   { label: "slashes", cell: (m) => formatCount(m.slashes) },
   { label: "gas per completed task", cell: (m) => formatCount(m.gasPerCompletedTask) },

@@ -75,7 +75,7 @@ function runMarket(tasks: readonly WorkloadTask[], random: () => number): Metric
     const failedAt = Math.max(start, SAMPLE_OUTAGE.start);
     m.lostComputeMs += Math.max(0, failedAt - start);
     const rerouteAt = start + task.executionBudget * 1_000 + 12_000;
-    m.rerouted(task.id, rerouteAt, useast(task.id % 17), null);
+    m.rerouted(task.id, rerouteAt, useast(task.id % 17), null, "deadlineMissed");
     m.slashes += 1;
     m.slashedWei += 2n * 10n ** 15n;
     gas += 104_000n;
@@ -155,7 +155,7 @@ function runSites(name: string, tasks: readonly WorkloadTask[], slots: Slot[], f
       if (next === null) {
         next = { slot, start: slot.recoverAt };
       } else if (next.slot.node !== slot.node) {
-        m.rerouted(task.id, ready, slot.node, next.slot.node);
+        m.rerouted(task.id, ready, slot.node, next.slot.node, "failover");
       }
       slot = next.slot;
       start = next.start;
