@@ -65,6 +65,21 @@ describe("bidmesh audit", () => {
     expect(run.stderr).not.toMatch(STACK_LINE);
   });
 
+  it("re-derives why each reroute happened: a missed deadline relabelled as an abandon fails naming both counts", () => {
+    const reported = JSON.parse(readFileSync(join(chainRun, "metrics.json"), "utf8")).systems.market;
+    const byReason = reported.reroutesByReason as { deadlineMissed: number; abandoned: number; failover: number };
+    expect(byReason.deadlineMissed + byReason.abandoned).toBe(reported.reroutes);
+    expect(byReason.failover).toBe(0);
+    expect(byReason.deadlineMissed).toBeGreaterThan(0);
+    const dir = tampered("reroute-reason", (m) => {
+      m["reroutesByReason"]["deadlineMissed"] -= 1;
+      m["reroutesByReason"]["abandoned"] += 1;
+    });
+    const run = bidmesh(["audit", dir]);
+    expect(run.status).toBe(1);
+    expect(namedFields(run.stderr).sort()).toEqual(["systems.market.reroutesByReason.abandoned", "systems.market.reroutesByReason.deadlineMissed"]);
+  });
+
   it("fails with exit 1 naming exactly systems.market.latencyMs.p95 when it is changed", () => {
     let original = 0;
     const dir = tampered("latency-p95", (m) => {
