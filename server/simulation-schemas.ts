@@ -135,6 +135,7 @@ export const SystemMetrics = z
     onTimeRate: z.number().openapi({ description: "share completed within their deadline" }),
     latencyMs: z.object({ p50: LatencyMs, p95: LatencyMs, p99: LatencyMs, mean: LatencyMs }),
     pricePerCompletedTaskWei: z.string().nullable(),
+    pricePerOnTimeTaskWei: z.string().nullable().openapi({ description: "everything paid, in wei, over the tasks completed within their deadline; null when none was" }),
     totalPaidWei: z.string(),
     computeSecondsLost: z.number().openapi({ description: "compute-seconds of work lost when nodes failed under it" }),
     reroutes: z.number().int(),

@@ -96,6 +96,11 @@ export interface SystemMetrics {
   onTimeRate: number;
   latencyMs: { p50: number | null; p95: number | null; p99: number | null; mean: number | null };
   pricePerCompletedTaskWei: string | null;
+  /**
+   * Everything paid over the tasks delivered within their deadline: what a poster pays per task
+   * that was of use. Unlike the price per completed task, it rises when work comes late.
+   */
+  pricePerOnTimeTaskWei: string | null;
   totalPaidWei: string;
   computeSecondsLost: number;
   /** Every time a task's work moved to another node; split by why in reroutesByReason. */
@@ -178,6 +183,7 @@ function summarize(c: MetricsCollector, outcomes: readonly TaskOutcome[], option
       mean: latencies.length === 0 ? null : Math.round(latencies.reduce((s, x) => s + x, 0) / latencies.length),
     },
     pricePerCompletedTaskWei: completed === 0 ? null : (paid / BigInt(completed)).toString(),
+    pricePerOnTimeTaskWei: onTime === 0 ? null : (paid / BigInt(onTime)).toString(),
     totalPaidWei: paid.toString(),
     computeSecondsLost: Math.round(c.lostComputeMs / 1_000),
     reroutes,

@@ -85,6 +85,7 @@ const ROWS: ReadonlyArray<{ label: string; cell: (m: SystemMetrics) => string }>
   { label: "latency p95", cell: (m) => formatDuration(m.latencyMs.p95) },
   { label: "latency p99", cell: (m) => formatDuration(m.latencyMs.p99) },
   { label: "price per completed task", cell: (m) => formatEth(m.pricePerCompletedTaskWei) },
+  { label: "price per on-time task", cell: (m) => formatEth(m.pricePerOnTimeTaskWei) },
   { label: "compute lost", cell: (m) => `${formatCount(m.computeSecondsLost)} s` },
   { label: "reroutes", cell: (m) => formatCount(m.reroutes) },
   // Missed deadlines and voluntary abandons are different failures: a reader must not take one for the other.
