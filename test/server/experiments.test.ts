@@ -158,6 +158,17 @@ describe("background experiments", () => {
     expect(report.text).toContain("api-tiny");
   }, 180_000);
 
+  it("runs a chain-ledger experiment, each run on its own embedded chain, with gas in its summary", async () => {
+    const accepted = await post({ experiment: { name: "api-chain", base: tinyData(), ledger: "chain", seeds: 2, vary: [], metrics: ["onTimeRate", "gasPerCompletedTask"] } });
+    expect(accepted.status).toBe(202);
+    const done = await poll(accepted.body.id);
+    expect(done.error).toBeUndefined();
+    expect(done).toMatchObject({ status: "done", ledger: "chain", arms: 1, progress: { done: 2, failed: 0 } });
+    const summary = await request(app).get(`/api/experiments/${done.id}/files/summary.csv`);
+    const gas = summary.text.split("\n").find((line) => line.includes(",market,gasPerCompletedTask,"));
+    expect(gas, summary.text).toMatch(/,market,gasPerCompletedTask,2,[1-9]\d{4,}/);
+  }, 180_000);
+
   it("404 for an unknown id or a file not asked for, 400 for a file name it never writes", async () => {
     expect((await request(app).get("/api/experiments/00000000-0000-0000-0000-000000000000")).status).toBe(404);
     const accepted = await post({ experiment: tinyExperiment("no-tasks", 2) });
