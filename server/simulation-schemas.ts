@@ -147,6 +147,10 @@ export const SystemMetrics = z
     slashedWei: z.string(),
     gasUsed: z.string().nullable().openapi({ description: "gas units, as a decimal string; null for the baselines" }),
     gasPerCompletedTask: z.string().nullable().openapi({ description: "gas units, as a decimal string" }),
+    gasByParty: z
+      .object(Object.fromEntries(["posters", "providers", "keepers"].map((party) => [party, z.object({ gas: z.string().openapi({ description: "gas units, as a decimal string" }), transactions: z.number().int() })])))
+      .nullable()
+      .openapi({ description: "gasUsed split by who sent the transactions (a sender pays its own gas): providers (registered), posters (posted a task), keepers (everyone else: closes, reroutes); null for the baselines and the memory ledger" }),
     blocks: z.number().int(),
     availability: z.array(
       z.object({

@@ -5,6 +5,7 @@ import { InputError } from "../input-error.js";
 import { countMarketEvent } from "../metrics/market-event-metrics.js";
 import { taskIdOf } from "../protocol/logged-event.js";
 import { MetricsCollector, type SystemMetrics } from "../metrics/collector.js";
+import { GasBySender } from "../metrics/gas-by-party.js";
 import { parseRequirementsRef } from "../model/task-ref.js";
 import { generateWorkload } from "../model/workload.js";
 import { chainLogEvents, readRunFolder } from "../run/run-files.js";
@@ -50,8 +51,14 @@ export function auditRun(dir: string): AuditResult {
   const tasks = generateWorkload(scenario, RandomStream.root(scenario.seed).fork("workload"));
   const collector = new MetricsCollector("market", tasks);
   collector.gasUsed = 0n;
+  collector.gasBySender = new GasBySender();
   collector.blocks = chainLog.length;
-  for (const block of chainLog) for (const tx of block.transactions) collector.gasUsed += BigInt(tx.gasUsed);
+  for (const block of chainLog) {
+    for (const tx of block.transactions) {
+      collector.gasUsed += BigInt(tx.gasUsed);
+      collector.gasBySender.addTransaction(tx.from, tx.gasUsed);
+    }
+  }
 
   const simIdOf = new Map<number, number>();
   for (const { event, timestamp } of chainLogEvents(chainLog, info.chain.marketAddress)) {
@@ -61,6 +68,7 @@ export function auditRun(dir: string): AuditResult {
       if (simId === undefined || simId >= tasks.length) throw new InputError("dir", `task ${event.taskId} on chain is not in the scenario's workload`);
       simIdOf.set(event.taskId, simId);
     }
+    collector.gasBySender.noteEvent(event);
     const taskId = taskIdOf(event);
     countMarketEvent(collector, event, taskId === undefined ? null : (simIdOf.get(taskId) ?? null), now, (provider) => provider);
   }

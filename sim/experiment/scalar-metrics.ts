@@ -28,6 +28,9 @@ export const SCALAR_METRICS = [
   "slashedWei",
   "gasUsed",
   "gasPerCompletedTask",
+  "gasByParty.posters",
+  "gasByParty.providers",
+  "gasByParty.keepers",
   "blocks",
 ] as const;
 export type ScalarMetric = (typeof SCALAR_METRICS)[number];
@@ -73,6 +76,9 @@ export function scalarMetrics(m: SystemMetrics): Record<ScalarMetric, number | n
     slashedWei: num(m.slashedWei),
     gasUsed: num(m.gasUsed),
     gasPerCompletedTask: num(m.gasPerCompletedTask),
+    "gasByParty.posters": num(m.gasByParty?.posters.gas ?? null),
+    "gasByParty.providers": num(m.gasByParty?.providers.gas ?? null),
+    "gasByParty.keepers": num(m.gasByParty?.keepers.gas ?? null),
     blocks: m.blocks,
   };
 }

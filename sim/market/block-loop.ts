@@ -135,6 +135,10 @@ export class BlockLoop {
     this.blocks += 1;
     metrics.blocks = this.blocks;
     if (result.gasUsed !== null && metrics.gasUsed !== null) metrics.gasUsed += result.gasUsed;
+    if (metrics.gasBySender !== null && result.raw !== undefined) {
+      for (const tx of result.raw.transactions) metrics.gasBySender.addTransaction(tx.from, tx.gasUsed);
+      for (const event of result.events) metrics.gasBySender.noteEvent(event);
+    }
     trace({ t: now, type: "block", number: result.blockNumber, timestamp: result.timestamp, txs: actions.length, events: result.events.length, gas: result.gasUsed?.toString() ?? null });
     for (const refusal of result.refused) {
       trace({ t: now, type: "refused", kind: refusal.action.kind, from: refusal.action.from, error: refusal.error, args: refusal.args });

@@ -1,6 +1,7 @@
 import { Engine } from "../engine/engine.js";
 import type { Address } from "../protocol/actions.js";
 import { MetricsCollector } from "../metrics/collector.js";
+import { GasBySender } from "../metrics/gas-by-party.js";
 import type { FailureTimeline } from "../model/failures.js";
 import { BlockLoop } from "./block-loop.js";
 import { ChainView } from "./chain-view.js";
@@ -51,6 +52,7 @@ export class MarketSystem {
     const { engine } = this;
     this.metrics = new MetricsCollector("market", options.tasks);
     this.metrics.gasUsed = ledger.kind === "chain" ? 0n : null;
+    this.metrics.gasBySender = ledger.kind === "chain" ? new GasBySender() : null;
     // The agents' pricing streams are forked before the block loop forks "attention".
     this.roster = new ProviderRoster(buildAgents(scenario, options.rng));
     this.agents = this.roster.agents;

@@ -1,4 +1,5 @@
 import type { WorkloadTask } from "../model/workload.js";
+import type { GasBySender, Party, PartyGas } from "./gas-by-party.js";
 
 /**
  * Why a task's work moved: the keeper rerouted it after its assignee missed the deadline; the
@@ -34,6 +35,8 @@ export class MetricsCollector {
   slashedWei = 0n;
   /** null when the system has no gas (baselines, memory ledger). */
   gasUsed: bigint | null = null;
+  /** The same gas by who sent it; null where gasUsed is. */
+  gasBySender: GasBySender | null = null;
   blocks = 0;
   /** (time, taskId, from, to) of every reroute, for the report's timeline. */
   readonly rerouteLog: Array<{ time: number; task: number; from: string; to: string | null }> = [];
@@ -112,6 +115,8 @@ export interface SystemMetrics {
   slashedWei: string;
   gasUsed: string | null;
   gasPerCompletedTask: string | null;
+  /** gasUsed split by who sent the transactions (each sender pays its own, as on a real chain); null where gasUsed is. */
+  gasByParty: Record<Party, PartyGas> | null;
   blocks: number;
   /** Per bucket of arrival time: tasks arrived, share done within deadline. */
   availability: Array<{ start: number; tasks: number; onTime: number; share: number | null }>;
@@ -193,6 +198,7 @@ function summarize(c: MetricsCollector, outcomes: readonly TaskOutcome[], option
     slashedWei: c.slashedWei.toString(),
     gasUsed: c.gasUsed === null ? null : c.gasUsed.toString(),
     gasPerCompletedTask: c.gasUsed === null || completed === 0 ? null : (c.gasUsed / BigInt(completed)).toString(),
+    gasByParty: c.gasBySender?.summarize() ?? null,
     blocks: c.blocks,
     availability,
     completionsOverTime,

@@ -1,5 +1,6 @@
 import { formatEther } from "ethers";
 import { REROUTE_REASONS, type SystemMetrics } from "../metrics/collector.js";
+import { PARTIES, type Party } from "../metrics/gas-by-party.js";
 import { SYSTEM_KEYS, SYSTEM_LABELS, type RunMetrics } from "./types.js";
 
 /** One row of the comparison: a label and one cell per system (market, centralized, multi-cloud). */
@@ -72,6 +73,12 @@ export function formatPercent(share: number | null): string {
   return `${(share * 100).toFixed(1)}%`;
 }
 
+/** A party's gas over the completed tasks, as gas per completed task is; null off chain. */
+function partyGasPerCompletedTask(m: SystemMetrics, party: Party): string | null {
+  const gas = m.gasByParty?.[party].gas;
+  return gas === undefined || m.tasksCompleted === 0 ? null : (BigInt(gas) / BigInt(m.tasksCompleted)).toString();
+}
+
 const REROUTE_LABELS = { deadlineMissed: "missed deadline", abandoned: "abandoned", failover: "failover" } as const;
 
 const ROWS: ReadonlyArray<{ label: string; cell: (m: SystemMetrics) => string }> = [
@@ -93,6 +100,8 @@ const ROWS: ReadonlyArray<{ label: string; cell: (m: SystemMetrics) => string }>
   { label: "re-auctions", cell: (m) => formatCount(m.reauctions) },
   { label: "slashes", cell: (m) => formatCount(m.slashes) },
   { label: "gas per completed task", cell: (m) => formatCount(m.gasPerCompletedTask) },
+  // Who sends the transactions pays their gas: the split says whose costs the market's gas is.
+  ...PARTIES.map((party) => ({ label: `  sent by ${party}`, cell: (m: SystemMetrics) => formatCount(partyGasPerCompletedTask(m, party)) })),
 ];
 
 /** The column headers, in the order of `ComparisonRow.values`. */

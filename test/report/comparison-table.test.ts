@@ -14,6 +14,7 @@ function system(overrides: Partial<SystemMetrics>): SystemMetrics {
     latencyMs: { p50: 1_000, p95: 2_000, p99: 3_000, mean: 1_500 },
     pricePerCompletedTaskWei: "1000000000000000",
     pricePerOnTimeTaskWei: "1000000000000000",
+    gasByParty: null,
     totalPaidWei: "10000000000000000",
     computeSecondsLost: 0,
     reroutes: 0,
@@ -101,6 +102,9 @@ describe("formatComparisonTable", () => {
         "re-auctions                          1            0            0",
         "slashes                              2            0            0",
         "gas per completed task         512,345          n/a          n/a",
+        "  sent by posters                  n/a          n/a          n/a",
+        "  sent by providers                n/a          n/a          n/a",
+        "  sent by keepers                  n/a          n/a          n/a",
       ].join("\n"),
     );
   });

@@ -28,6 +28,8 @@ const UNITLESS = new Set([
   "period", "tasksDecided", "posted", "late", "onTimeShare", "completionShare",
   // Reroutes by reason, and an experiment's arms, seeds and runs done.
   "deadlineMissed", "abandoned", "failover", "arms", "seeds", "done",
+  // Transactions sent by a party (its gas is in gas units, said in the description).
+  "transactions",
 ]);
 
 interface Field {

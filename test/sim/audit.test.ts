@@ -80,6 +80,20 @@ describe("bidmesh audit", () => {
     expect(namedFields(run.stderr).sort()).toEqual(["systems.market.reroutesByReason.abandoned", "systems.market.reroutesByReason.deadlineMissed"]);
   });
 
+  it("re-derives who paid the gas: the parties' gas adds up to gasUsed, and a shifted share fails naming both parties", () => {
+    const reported = JSON.parse(readFileSync(join(chainRun, "metrics.json"), "utf8")).systems.market;
+    const parties = reported.gasByParty as Record<string, { gas: string; transactions: number }>;
+    expect(Object.values(parties).reduce((sum, p) => sum + BigInt(p.gas), 0n)).toBe(BigInt(reported.gasUsed));
+    for (const party of ["posters", "providers", "keepers"]) expect(parties[party]!.transactions, party).toBeGreaterThan(0);
+    const dir = tampered("gas-party", (m) => {
+      m["gasByParty"]["keepers"]["gas"] = String(BigInt(m["gasByParty"]["keepers"]["gas"]) - 1000n);
+      m["gasByParty"]["posters"]["gas"] = String(BigInt(m["gasByParty"]["posters"]["gas"]) + 1000n);
+    });
+    const run = bidmesh(["audit", dir]);
+    expect(run.status).toBe(1);
+    expect(namedFields(run.stderr).sort()).toEqual(["systems.market.gasByParty.keepers.gas", "systems.market.gasByParty.posters.gas"]);
+  });
+
   it("fails with exit 1 naming exactly systems.market.latencyMs.p95 when it is changed", () => {
     let original = 0;
     const dir = tampered("latency-p95", (m) => {
