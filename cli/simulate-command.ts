@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { InputError } from "../sim/input-error.js";
-import { formatComparisonTable } from "../sim/report/comparison-table.js";
+import { formatChainCostNote, formatComparisonTable } from "../sim/report/comparison-table.js";
 import { simulate } from "../sim/run/simulate.js";
 import { RunWriter } from "../sim/run/write-run.js";
 import { loadScenario } from "../sim/scenario/load.js";
@@ -64,5 +64,6 @@ export async function simulateCommand(options: SimulateCommandOptions): Promise<
   }
   console.log(`${scenario.name}, seed ${scenario.seed}, ${options.ledger} ledger${result.finalBlockHash === null ? "" : `, final block ${result.finalBlockHash}`}\n`);
   console.log(formatComparisonTable(result.metrics));
+  console.log(formatChainCostNote(result.metrics));
   console.log(`\nwrote ${join(out, "metrics.json")}, ${join(out, "trace.jsonl")}, ${join(out, "report.html")}`);
 }

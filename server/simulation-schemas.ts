@@ -165,12 +165,41 @@ export const SystemMetrics = z
   })
   .openapi("SystemMetrics", { description: "One system's metrics, as metrics.json holds them: times in ms, money in wei strings" });
 
+const Usd = (description: string) => z.number().nullable().openapi({ description: `USD: ${description}` });
+const SystemEconomics = z
+  .object({
+    costPerCompletedTaskUsd: Usd("everything the posters paid (compute, and on the market their own gas) over the tasks completed; null when none was"),
+    costPerOnTimeTaskUsd: Usd("the same over the tasks completed within their deadline"),
+    computePaidUsd: z.number().openapi({ description: "USD the posters paid for compute" }),
+    gasCostUsd: z
+      .object({ posters: z.number(), providers: z.number(), keepers: z.number(), total: z.number() })
+      .nullable()
+      .openapi({ description: "USD of the market's gas by who paid it (rollup data fees included); null for the baselines and the memory ledger" }),
+  })
+  .openapi("SystemEconomics");
+
+export const RunEconomics = z
+  .object({
+    chain: z.object({
+      preset: z.enum(["ethereum-l1", "l2-rollup", "app-chain"]),
+      gasPriceGwei: z.number().openapi({ description: "gwei per gas" }),
+      ethUsd: z.number().openapi({ description: "USD per ETH" }),
+      l1DataFeeUsdPerTx: z.number().openapi({ description: "USD per transaction of L1 data fee (rollups)" }),
+    }),
+    systems: z.object({ market: SystemEconomics, centralized: SystemEconomics, multiCloud: SystemEconomics }),
+    breakEvenGasPriceGwei: z
+      .object({ centralized: z.number().nullable(), multiCloud: z.number().nullable() })
+      .openapi({ description: "gwei: the gas price at which the market's cost per completed task equals each baseline's, behaviour held fixed; negative: dearer even with free gas; null off chain" }),
+  })
+  .openapi("RunEconomics", { description: "The run's money in USD at the scenario's chain costs (docs/pricing.md)" });
+
 export const RunMetrics = z
   .object({
     scenario: z.string(),
     seed: z.number().int(),
     ledger: z.enum(["chain", "memory"]),
     systems: z.object({ market: SystemMetrics, centralized: SystemMetrics, multiCloud: SystemMetrics }),
+    economics: RunEconomics,
   })
   .openapi("RunMetrics", { description: "The run's metrics.json: the market and both baselines on the same workload and failures" });
 

@@ -20,7 +20,10 @@ export async function runExperimentRun(request: RunRequest): Promise<RunResult> 
     const scenario = { ...parseScenario(request.scenario, `arm ${arm}`), seed };
     // The trace and chain log are not kept: an experiment keeps figures, not histories.
     const result = await simulate({ scenario, ledger: request.ledger, trace: discard, chainLog: discard });
-    const systems = Object.fromEntries(SYSTEM_KEYS.map((key) => [key, scalarMetrics(result.metrics.systems[key])])) as Record<SystemKey, Record<string, number | null>>;
+    const { economics } = result.metrics;
+    const systems = Object.fromEntries(
+      SYSTEM_KEYS.map((key) => [key, scalarMetrics(result.metrics.systems[key], economics.systems[key], key === "market" ? economics.breakEvenGasPriceGwei : null)]),
+    ) as Record<SystemKey, Record<string, number | null>>;
     return request.tasks ? { arm, seed, ok: true, systems, tasks: taskRows(result) } : { arm, seed, ok: true, systems };
   } catch (error) {
     return { arm, seed, ok: false, error: error instanceof Error ? error.message : String(error) };

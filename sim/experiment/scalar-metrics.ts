@@ -2,6 +2,7 @@
 // system's metrics.json that is one figure per run (not a series). Wei and gas are decimal
 // strings in metrics.json; here they are numbers (exact below 2^53 wei, about 0.009 ETH, and
 // within a part in 10^15 above it, which no confidence interval resolves).
+import type { RunEconomics, SystemEconomics } from "../economics/run-economics.js";
 import type { SystemMetrics } from "../metrics/collector.js";
 
 export const SCALAR_METRICS = [
@@ -32,6 +33,11 @@ export const SCALAR_METRICS = [
   "gasByParty.providers",
   "gasByParty.keepers",
   "blocks",
+  "costPerCompletedTaskUsd",
+  "costPerOnTimeTaskUsd",
+  "gasCostUsd",
+  "breakEvenGasPriceGwei.centralized",
+  "breakEvenGasPriceGwei.multiCloud",
 ] as const;
 export type ScalarMetric = (typeof SCALAR_METRICS)[number];
 
@@ -50,7 +56,11 @@ export function isScalarMetric(name: string): name is ScalarMetric {
 }
 
 /** One system's scalar metrics, by name; null where the run has no such figure (no gas off chain, no latency without completions). */
-export function scalarMetrics(m: SystemMetrics): Record<ScalarMetric, number | null> {
+/**
+ * @param e the system's money in USD; @param breakEven the market's break-even gas prices
+ * (null for the baselines, which have no gas).
+ */
+export function scalarMetrics(m: SystemMetrics, e: SystemEconomics, breakEven: RunEconomics["breakEvenGasPriceGwei"] | null): Record<ScalarMetric, number | null> {
   const num = (v: string | null) => (v === null ? null : Number(v));
   return {
     tasksPosted: m.tasksPosted,
@@ -80,5 +90,10 @@ export function scalarMetrics(m: SystemMetrics): Record<ScalarMetric, number | n
     "gasByParty.providers": num(m.gasByParty?.providers.gas ?? null),
     "gasByParty.keepers": num(m.gasByParty?.keepers.gas ?? null),
     blocks: m.blocks,
+    costPerCompletedTaskUsd: e.costPerCompletedTaskUsd,
+    costPerOnTimeTaskUsd: e.costPerOnTimeTaskUsd,
+    gasCostUsd: e.gasCostUsd?.total ?? null,
+    "breakEvenGasPriceGwei.centralized": breakEven?.centralized ?? null,
+    "breakEvenGasPriceGwei.multiCloud": breakEven?.multiCloud ?? null,
   };
 }

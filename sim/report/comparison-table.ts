@@ -1,6 +1,7 @@
 import { formatEther } from "ethers";
 import { REROUTE_REASONS, type SystemMetrics } from "../metrics/collector.js";
 import { PARTIES, type Party } from "../metrics/gas-by-party.js";
+import type { SystemEconomics } from "../economics/run-economics.js";
 import { SYSTEM_KEYS, SYSTEM_LABELS, type RunMetrics } from "./types.js";
 
 /** One row of the comparison: a label and one cell per system (market, centralized, multi-cloud). */
@@ -67,6 +68,23 @@ export function formatCount(value: number | string | null): string {
   return `${negative ? "-" : ""}${digits.replace(/\B(?=(\d{3})+(?!\d))/g, ",")}`;
 }
 
+/** US dollars to four significant figures (at least cents): `$4.96`, `$0.01472`, `$1,234`. */
+export function formatUsd(usd: number | null): string {
+  if (usd === null || !Number.isFinite(usd)) return NA;
+  const sign = usd < 0 ? "-" : "";
+  const abs = Math.abs(usd);
+  if (abs >= 1_000) return `${sign}$${formatCount(Math.round(abs))}`;
+  if (abs === 0) return "$0";
+  return `${sign}$${abs >= 0.01 ? abs.toFixed(2) : abs.toPrecision(4)}`;
+}
+
+/** A gas price in gwei to three significant figures; a negative one means no gas price makes the market cheaper. */
+export function formatGwei(gwei: number | null): string {
+  if (gwei === null || !Number.isFinite(gwei)) return NA;
+  if (gwei < 0) return "never";
+  return `${gwei >= 100 ? formatCount(Math.round(gwei)) : gwei.toPrecision(3)} gwei`;
+}
+
 /** A share in [0, 1] as a percentage with one decimal: `95.3%`. */
 export function formatPercent(share: number | null): string {
   if (share === null || !Number.isFinite(share)) return NA;
@@ -81,7 +99,7 @@ function partyGasPerCompletedTask(m: SystemMetrics, party: Party): string | null
 
 const REROUTE_LABELS = { deadlineMissed: "missed deadline", abandoned: "abandoned", failover: "failover" } as const;
 
-const ROWS: ReadonlyArray<{ label: string; cell: (m: SystemMetrics) => string }> = [
+const ROWS: ReadonlyArray<{ label: string; cell: (m: SystemMetrics, e: SystemEconomics, run: RunMetrics) => string }> = [
   { label: "tasks posted", cell: (m) => formatCount(m.tasksPosted) },
   { label: "completed", cell: (m) => formatCount(m.tasksCompleted) },
   { label: "refunded", cell: (m) => formatCount(m.tasksRefunded) },
@@ -93,6 +111,9 @@ const ROWS: ReadonlyArray<{ label: string; cell: (m: SystemMetrics) => string }>
   { label: "latency p99", cell: (m) => formatDuration(m.latencyMs.p99) },
   { label: "price per completed task", cell: (m) => formatEth(m.pricePerCompletedTaskWei) },
   { label: "price per on-time task", cell: (m) => formatEth(m.pricePerOnTimeTaskWei) },
+  // In USD at the scenario's chain costs, the posters' own gas included (docs/pricing.md).
+  { label: "cost per completed task", cell: (_m, e) => formatUsd(e.costPerCompletedTaskUsd) },
+  { label: "cost per on-time task", cell: (_m, e) => formatUsd(e.costPerOnTimeTaskUsd) },
   { label: "compute lost", cell: (m) => `${formatCount(m.computeSecondsLost)} s` },
   { label: "reroutes", cell: (m) => formatCount(m.reroutes) },
   // Missed deadlines and voluntary abandons are different failures: a reader must not take one for the other.
@@ -102,6 +123,9 @@ const ROWS: ReadonlyArray<{ label: string; cell: (m: SystemMetrics) => string }>
   { label: "gas per completed task", cell: (m) => formatCount(m.gasPerCompletedTask) },
   // Who sends the transactions pays their gas: the split says whose costs the market's gas is.
   ...PARTIES.map((party) => ({ label: `  sent by ${party}`, cell: (m: SystemMetrics) => formatCount(partyGasPerCompletedTask(m, party)) })),
+  { label: "  all parties, in USD", cell: (m, e) => formatUsd(e.gasCostUsd === null || m.tasksCompleted === 0 ? null : e.gasCostUsd.total / m.tasksCompleted) },
+  { label: "break-even (centralized)", cell: (m, _e, run) => (m === run.systems.market ? formatGwei(run.economics.breakEvenGasPriceGwei.centralized) : NA) },
+  { label: "break-even (multi-cloud)", cell: (m, _e, run) => (m === run.systems.market ? formatGwei(run.economics.breakEvenGasPriceGwei.multiCloud) : NA) },
 ];
 
 /** The column headers, in the order of `ComparisonRow.values`. */
@@ -111,7 +135,7 @@ export const COMPARISON_COLUMNS: readonly string[] = SYSTEM_KEYS.map((key) => SY
 export function comparisonRows(metrics: RunMetrics): ComparisonRow[] {
   return ROWS.map(({ label, cell }) => ({
     label,
-    values: [cell(metrics.systems.market), cell(metrics.systems.centralized), cell(metrics.systems.multiCloud)],
+    values: SYSTEM_KEYS.map((key) => cell(metrics.systems[key], metrics.economics.systems[key], metrics)) as [string, string, string],
   }));
 }
 
@@ -127,4 +151,12 @@ export function formatComparisonTable(metrics: RunMetrics): string {
     [label.padEnd(labelWidth), ...cells.map((c, i) => c.padStart(widths[i]!))].join("  ").trimEnd();
   const rule = "-".repeat(labelWidth + widths.reduce((s, w) => s + 2 + w, 0));
   return [line("", COMPARISON_COLUMNS), rule, ...rows.map((r) => line(r.label, r.values))].join("\n");
+}
+
+/** The line under the table that says what its USD figures assume. */
+export function formatChainCostNote(metrics: RunMetrics): string {
+  const c = metrics.economics.chain;
+  const fee = c.l1DataFeeUsdPerTx > 0 ? `, L1 data $${c.l1DataFeeUsdPerTx} a transaction` : "";
+  const gas = metrics.systems.market.gasUsed === null ? " (the memory ledger measures no gas: costs leave it out)" : "";
+  return `USD at the ${c.preset} preset: gas ${c.gasPriceGwei} gwei, ETH $${formatCount(c.ethUsd)}${fee}${gas}; break-even: the gas price at which the market's cost per completed task meets the baseline's (docs/pricing.md)`;
 }

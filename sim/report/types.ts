@@ -1,3 +1,4 @@
+import type { RunEconomics } from "../economics/run-economics.js";
 import type { SystemMetrics } from "../metrics/collector.js";
 
 /** The three systems every run compares, in the order the report shows them. */
@@ -17,6 +18,8 @@ export interface RunMetrics {
   seed: number;
   ledger: "chain" | "memory";
   systems: { market: SystemMetrics; centralized: SystemMetrics; multiCloud: SystemMetrics };
+  /** The same runs' money in USD at the scenario's chain costs (sim/economics/run-economics.ts). */
+  economics: RunEconomics;
 }
 
 /** One reroute, for the report's timeline. */

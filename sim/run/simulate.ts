@@ -8,6 +8,7 @@ import { runMarket } from "../market/run-market.js";
 import { buildFailureTimeline } from "../model/failures.js";
 import { generateWorkload, type WorkloadTask } from "../model/workload.js";
 import type { TaskOutcome } from "../metrics/collector.js";
+import { runEconomics } from "../economics/run-economics.js";
 import type { ReportInput, RunMetrics, SystemKey } from "../report/types.js";
 import { toMarketConfig, type Scenario } from "../scenario/schema.js";
 
@@ -113,11 +114,13 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
   const multiCloud = runMultiCloud(scenario, tasks, timeline, horizon);
 
   const summary = { duration: scenario.duration, bucket: scenario.metricsBucket };
+  const systems = { market: market.summarize(summary), centralized: centralized.summarize(summary), multiCloud: multiCloud.summarize(summary) };
   const metrics: RunMetrics = {
     scenario: scenario.name,
     seed: scenario.seed,
     ledger: options.ledger,
-    systems: { market: market.summarize(summary), centralized: centralized.summarize(summary), multiCloud: multiCloud.summarize(summary) },
+    systems,
+    economics: runEconomics(systems, scenario.chain),
   };
   const reroutes = [market, centralized, multiCloud].flatMap((c) => c.rerouteLog.map((r) => ({ ...r, system: c.system })));
   return {

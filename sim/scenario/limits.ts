@@ -44,6 +44,10 @@ export const SCENARIO_LIMITS = {
   nameLength: 100,
   descriptionLength: 2_000,
   sourceLength: 10_000,
+  /** The chain section's figures: far above any seen (docs/pricing.md), below where USD sums lose meaning. */
+  gasPriceGwei: 10_000,
+  ethUsd: 1_000_000,
+  l1DataFeeUsdPerTx: 100,
 } as const;
 
 /**

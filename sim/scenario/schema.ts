@@ -6,6 +6,7 @@ import type { MechanismName } from "../protocol/enums.js";
 import { formatDuration } from "./duration.js";
 import { durationSchema } from "./duration-schema.js";
 import { ethSchema } from "./eth.js";
+import { CHAIN_PRESET_NAMES, DEFAULT_CHAIN_PRESET, resolveChainCost } from "../economics/chain-cost.js";
 import { strictObject } from "./issues.js";
 import { atMost, checkScenarioLimits, SCENARIO_LIMITS as L } from "./limits.js";
 
@@ -220,6 +221,14 @@ const BaselinesSchema = strictObject({
   }).transform((m) => ({ ...m, failbackDelay: m.failbackDelay ?? m.detectionDelay })),
 });
 
+/** What gas costs (docs/pricing.md): a preset, and any of its figures overridden. */
+const ChainCostSchema = strictObject({
+  preset: z.enum(CHAIN_PRESET_NAMES).default(DEFAULT_CHAIN_PRESET),
+  gasPriceGwei: z.number().min(0).max(L.gasPriceGwei, atMost(L.gasPriceGwei)).optional(),
+  ethUsd: z.number().gt(0).max(L.ethUsd, atMost(L.ethUsd)).optional(),
+  l1DataFeeUsdPerTx: z.number().min(0).max(L.l1DataFeeUsdPerTx, atMost(L.l1DataFeeUsdPerTx)).optional(),
+}).transform(resolveChainCost);
+
 const ScenarioObject = strictObject({
   name: ScenarioName,
   description: z.string().min(1).max(L.descriptionLength, atMost(L.descriptionLength, " characters")),
@@ -238,6 +247,8 @@ const ScenarioObject = strictObject({
   market: MarketSchema,
   failures: FailuresSchema.prefault({}),
   baselines: BaselinesSchema,
+  /** Gas and ETH in USD, for the outputs only: it changes nothing the simulation does. */
+  chain: ChainCostSchema.prefault({}),
 });
 
 type ParsedScenario = z.output<typeof ScenarioObject>;

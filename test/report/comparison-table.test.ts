@@ -1,42 +1,13 @@
 import { describe, expect, it } from "vitest";
-import type { SystemMetrics } from "../../sim/metrics/collector.js";
+import { resolveChainCost } from "../../sim/economics/chain-cost.js";
+import { runEconomics } from "../../sim/economics/run-economics.js";
+import { systemMetrics } from "../helpers/system-metrics.js";
 import { comparisonRows, formatComparisonTable, formatCount, formatDuration, formatEth, formatPercent } from "../../sim/report/comparison-table.js";
 import type { RunMetrics } from "../../sim/report/types.js";
 
-function system(overrides: Partial<SystemMetrics>): SystemMetrics {
-  return {
-    tasksPosted: 10,
-    tasksCompleted: 10,
-    tasksRefunded: 0,
-    tasksUnfinished: 0,
-    completionRate: 1,
-    onTimeRate: 1,
-    latencyMs: { p50: 1_000, p95: 2_000, p99: 3_000, mean: 1_500 },
-    pricePerCompletedTaskWei: "1000000000000000",
-    pricePerOnTimeTaskWei: "1000000000000000",
-    gasByParty: null,
-    totalPaidWei: "10000000000000000",
-    computeSecondsLost: 0,
-    reroutes: 0,
-    reroutesByReason: { deadlineMissed: 0, abandoned: 0, failover: 0 },
-    reauctions: 0,
-    slashes: 0,
-    slashedWei: "0",
-    gasUsed: null,
-    gasPerCompletedTask: null,
-    blocks: 0,
-    availability: [],
-    completionsOverTime: [],
-    latenciesMs: [],
-    ...overrides,
-  };
-}
+const system = systemMetrics;
 
-const metrics: RunMetrics = {
-  scenario: "tiny",
-  seed: 7,
-  ledger: "chain",
-  systems: {
+const systems: RunMetrics["systems"] = {
     market: system({
       tasksPosted: 3,
       tasksCompleted: 2,
@@ -74,8 +45,8 @@ const metrics: RunMetrics = {
       pricePerCompletedTaskWei: "2000000000000000000",
       computeSecondsLost: 45,
     }),
-  },
 };
+const metrics: RunMetrics = { scenario: "tiny", seed: 7, ledger: "chain", systems, economics: runEconomics(systems, resolveChainCost({ preset: "l2-rollup" })) };
 
 describe("formatComparisonTable", () => {
   it("lays out the systems as aligned columns, with n/a for nulls", () => {
@@ -94,6 +65,8 @@ describe("formatComparisonTable", () => {
         "latency p99                   1.58 min          n/a       15.2 h",
         "price per completed task  0.001235 ETH          n/a        2 ETH",
         "price per on-time task    0.002469 ETH          n/a    0.001 ETH",
+        "cost per completed task         $15.50          n/a       $10.33",
+        "cost per on-time task           $15.50          n/a       $10.33",
         "compute lost                   1,234 s          0 s         45 s",
         "reroutes                             2            0            0",
         "  missed deadline                    1            0            0",
@@ -105,6 +78,9 @@ describe("formatComparisonTable", () => {
         "  sent by posters                  n/a          n/a          n/a",
         "  sent by providers                n/a          n/a          n/a",
         "  sent by keepers                  n/a          n/a          n/a",
+        "  all parties, in USD              n/a          n/a          n/a",
+        "break-even (centralized)           n/a          n/a          n/a",
+        "break-even (multi-cloud)           n/a          n/a          n/a",
       ].join("\n"),
     );
   });

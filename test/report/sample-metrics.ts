@@ -3,6 +3,8 @@
 // The market loses a third of its running tasks to the outage but reroutes them to providers
 // elsewhere; the centralized baseline (all in us-east-1) stops; multi-cloud fails over to a
 // smaller region after a detection delay. Outcomes go through the real MetricsCollector.
+import { resolveChainCost } from "../../sim/economics/chain-cost.js";
+import { runEconomics } from "../../sim/economics/run-economics.js";
 import { MetricsCollector } from "../../sim/metrics/collector.js";
 import type { WorkloadTask } from "../../sim/model/workload.js";
 import type { ReportInput, RunMetrics } from "../../sim/report/types.js";
@@ -199,12 +201,14 @@ export function sampleRun(seed = 42): { metrics: RunMetrics; collectors: Metrics
     true,
   );
   const summary = { duration: SAMPLE_DURATION_MS, bucket: SAMPLE_BUCKET_MS };
+  const systems = { market: market.summarize(summary), centralized: centralized.summarize(summary), multiCloud: multiCloud.summarize(summary) };
   return {
     metrics: {
       scenario: "aws-us-east-1-2025-10-20",
       seed,
       ledger: "chain",
-      systems: { market: market.summarize(summary), centralized: centralized.summarize(summary), multiCloud: multiCloud.summarize(summary) },
+      systems,
+      economics: runEconomics(systems, resolveChainCost({ preset: "l2-rollup" })),
     },
     collectors: [market, centralized, multiCloud],
   };

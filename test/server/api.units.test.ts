@@ -16,7 +16,7 @@ import { loadScenario } from "../../sim/scenario/load.js";
 import { AUTH, TOKEN, taskBody } from "./server-fixture.js";
 
 /** A unit, in a field's name or description. */
-const UNIT = /\b(ms|milliseconds?|seconds?|compute-seconds|wei|ETH|gas units|unix seconds)\b|(Ms|Wei|Eth|Seconds)$/;
+const UNIT = /\b(ms|milliseconds?|seconds?|compute-seconds|wei|ETH|gas units|unix seconds|USD|gwei)\b|(Ms|Wei|Eth|Seconds|Usd|Gwei)$/;
 /** Fields that count or identify things: no unit to state. */
 const UNITLESS = new Set([
   "taskId", "id", "task", "page", "pageSize", "total", "bidCount", "rerouteCount", "round", "epoch", "logIndex",
