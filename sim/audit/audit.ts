@@ -6,6 +6,7 @@ import { countMarketEvent } from "../metrics/market-event-metrics.js";
 import { taskIdOf } from "../protocol/logged-event.js";
 import { MetricsCollector, type SystemMetrics } from "../metrics/collector.js";
 import { GasBySender } from "../metrics/gas-by-party.js";
+import { runEconomics, type RunEconomics } from "../economics/run-economics.js";
 import { parseRequirementsRef } from "../model/task-ref.js";
 import { generateWorkload } from "../model/workload.js";
 import { chainLogEvents, readRunFolder } from "../run/run-files.js";
@@ -80,6 +81,13 @@ export function auditRun(dir: string): AuditResult {
     if ((NOT_AUDITABLE as readonly string[]).includes(key)) continue;
     fieldsChecked += compare(`systems.market.${key}`, reported[key], recomputed[key], differences);
   }
+  // The market's money in USD, re-priced from the recomputed metrics at the scenario's chain
+  // costs (the baselines' side is taken as reported: the chain does not know it).
+  const economics = runEconomics({ market: recomputed, centralized: metrics.systems.centralized, multiCloud: metrics.systems.multiCloud }, scenario.chain);
+  const reportedEconomics = metrics.economics as Partial<RunEconomics> | undefined;
+  fieldsChecked += compare("economics.chain", reportedEconomics?.chain, economics.chain, differences);
+  fieldsChecked += compare("economics.systems.market", reportedEconomics?.systems?.market, economics.systems.market, differences);
+  fieldsChecked += compare("economics.breakEvenGasPriceGwei", reportedEconomics?.breakEvenGasPriceGwei, economics.breakEvenGasPriceGwei, differences);
   return { fieldsChecked, differences, notAuditable: NOT_AUDITABLE };
 }
 

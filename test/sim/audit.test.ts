@@ -27,12 +27,12 @@ beforeAll(() => {
 afterAll(removeTempDirs);
 
 /** A copy of the chain run whose metrics.json has had `edit` applied to the market's metrics. */
-function tampered(name: string, edit: (market: Record<string, any>) => void): string {
+function tampered(name: string, edit: (market: Record<string, any>, metrics: Record<string, any>) => void): string {
   const dir = join(root, name);
   cpSync(chainRun, dir, { recursive: true });
   const path = join(dir, "metrics.json");
   const metrics = JSON.parse(readFileSync(path, "utf8")) as { systems: { market: Record<string, any> } };
-  edit(metrics.systems.market);
+  edit(metrics.systems.market, metrics);
   writeFileSync(path, `${JSON.stringify(metrics, null, 2)}\n`);
   return dir;
 }
@@ -92,6 +92,16 @@ describe("bidmesh audit", () => {
     const run = bidmesh(["audit", dir]);
     expect(run.status).toBe(1);
     expect(namedFields(run.stderr).sort()).toEqual(["systems.market.gasByParty.keepers.gas", "systems.market.gasByParty.posters.gas"]);
+  });
+
+  it("re-prices the market in USD from the chain: a lowered break-even gas price or cost per task fails naming it", () => {
+    const dir = tampered("economics", (_m, metrics) => {
+      metrics["economics"]["breakEvenGasPriceGwei"]["centralized"] /= 2;
+      metrics["economics"]["systems"]["market"]["costPerCompletedTaskUsd"] *= 0.9;
+    });
+    const run = bidmesh(["audit", dir]);
+    expect(run.status).toBe(1);
+    expect(namedFields(run.stderr).sort()).toEqual(["economics.breakEvenGasPriceGwei.centralized", "economics.systems.market.costPerCompletedTaskUsd"]);
   });
 
   it("fails with exit 1 naming exactly systems.market.latencyMs.p95 when it is changed", () => {
