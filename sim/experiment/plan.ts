@@ -147,7 +147,7 @@ function combine(file: ExperimentFile): Json[][] {
 
 /** Path axes first (in order), then the derived ones, hiddenShare last so it sees the final groups. */
 function applyAxes(base: Json, axes: readonly AxisSpec[], values: readonly Json[]): Json {
-  let data = base;
+  let data = withSectionsPathsNeed(base, axes);
   const derived: Array<{ axis: AxisSpec; value: Json }> = [];
   axes.forEach((axis, i) => {
     if ("path" in axis) data = setPath(data, axis.path, values[i]!);
@@ -177,6 +177,19 @@ function applyAxes(base: Json, axes: readonly AxisSpec[], values: readonly Json[
     }
   }
   return data;
+}
+
+/**
+ * Sections a scenario may leave out, which the schema fills with their defaults: a path axis
+ * into one (`chain.gasPriceGwei` on a base with no `chain`) starts from the empty section, as the
+ * schema would. Only a section a path needs is added, so other experiments' arms are unchanged.
+ */
+const DEFAULTED_SECTIONS = ["chain", "failures"];
+
+function withSectionsPathsNeed(base: Json, axes: readonly AxisSpec[]): Json {
+  if (typeof base !== "object" || base === null || Array.isArray(base)) return base;
+  const needed = axes.flatMap((axis) => ("path" in axis ? [axis.path.split(".")[0]!] : [])).filter((s) => DEFAULTED_SECTIONS.includes(s) && !(s in base));
+  return needed.length === 0 ? base : { ...base, ...Object.fromEntries(needed.map((s) => [s, {}])) };
 }
 
 function axisKind(axis: AxisSpec): string {

@@ -197,7 +197,7 @@ describe.skipIf(skip)("dashboard (Chromium)", () => {
     await runner.getByTestId("token-save").click();
     await runner.getByTestId("token-state").waitFor();
     // The server's built-ins fill the list.
-    await poll(() => runner.locator('[data-testid="exp-name"] option').allTextContents()).toEqual(["aws-block-fallback", "hidden-share"]);
+    await poll(() => runner.locator('[data-testid="exp-name"] option').allTextContents()).toEqual(["aws-block-fallback", "gas-price", "hidden-share"]);
     await runner.getByTestId("exp-name").selectOption("hidden-share");
     // 12 arms × 2 seeds: seconds, not the built-in's 30 seeds.
     await runner.getByTestId("exp-seeds").fill("2");

@@ -145,16 +145,23 @@ describe("derived axes", () => {
 });
 
 describe("built-in experiments", () => {
-  it("each one plans, with at least 30 seeds", () => {
-    expect(builtinExperimentNames()).toEqual(expect.arrayContaining(["hidden-share", "aws-block-fallback"]));
+  it("each one plans: 30 seeds or more on the memory ledger; on the chain, fewer, within what the API runs (60)", () => {
+    expect(builtinExperimentNames()).toEqual(expect.arrayContaining(["hidden-share", "aws-block-fallback", "gas-price"]));
     for (const name of builtinExperimentNames()) {
       const plan = loadExperiment(name);
-      expect(plan.seeds.length).toBeGreaterThanOrEqual(30);
-      expect(plan.arms.length).toBeGreaterThan(1);
+      expect(plan.arms.length, name).toBeGreaterThan(1);
+      if (plan.file.ledger === "memory") expect(plan.seeds.length, name).toBeGreaterThanOrEqual(30);
+      else expect(plan.arms.length * plan.seeds.length, name).toBeLessThanOrEqual(60);
     }
   });
 
+  it("a path into a section the base leaves out (chain) starts from its defaults; a misspelt one is still refused", () => {
+    const plan = planExperiment({ name: "g", base: tinyData(), vary: [{ path: "chain.gasPriceGwei", values: [0, 20] }] }, "t");
+    expect(plan.arms.map((a) => (a.scenario as { chain: unknown }).chain)).toEqual([{ gasPriceGwei: 0 }, { gasPriceGwei: 20 }]);
+    expect(() => planExperiment({ name: "g", base: tinyData(), vary: [{ path: "chian.gasPriceGwei", values: [0, 20] }] }, "t")).toThrow(/the scenario has no field "chian"/);
+  });
+
   it("an unknown built-in lists the built-ins", () => {
-    expect(() => loadExperiment("nope")).toThrow(/unknown built-in experiment "nope"; built-ins: aws-block-fallback, hidden-share/);
+    expect(() => loadExperiment("nope")).toThrow(/unknown built-in experiment "nope"; built-ins: aws-block-fallback, gas-price, hidden-share/);
   });
 });

@@ -61,7 +61,7 @@ describe("POST /api/experiments: refusals, with nothing queued", () => {
   it("400 at the field: an unknown built-in, a file as base, a bad field, an invalid arm, over the API's limits", async () => {
     const chainSeeds = { ...tinyExperiment(), ledger: "chain", seeds: 31 };
     const cases: Array<[unknown, string, RegExp]> = [
-      [{ experiment: "no-such" }, "experiment", /unknown built-in experiment "no-such"; built-ins: aws-block-fallback, hidden-share/],
+      [{ experiment: "no-such" }, "experiment", /unknown built-in experiment "no-such"; built-ins: aws-block-fallback, gas-price, hidden-share/],
       [{ experiment: { ...tinyExperiment(), base: "../../etc/passwd.yaml" } }, "experiment.base", /the API reads no files/],
       [{ experiment: { ...tinyExperiment(), seeds: 0 } }, "experiment.seeds", /./],
       [{ experiment: { ...tinyExperiment(), vary: [{ path: "market.fallbackDepth", values: [2, 40] }] } }, "experiment.arm-02 (market.fallbackDepth=40): market.fallbackDepth", /at most 8, got 40/],
@@ -113,8 +113,8 @@ describe("background experiments", () => {
   it("lists the built-ins with their files", async () => {
     const res = await request(app).get("/api/experiments/builtins");
     expect(res.status).toBe(200);
-    expect(res.body.map((b: { name: string }) => b.name)).toEqual(["aws-block-fallback", "hidden-share"]);
-    expect(res.body[1].text).toMatch(/^name: hidden-share/m);
+    expect(res.body.map((b: { name: string }) => b.name)).toEqual(["aws-block-fallback", "gas-price", "hidden-share"]);
+    expect(res.body[2].text).toMatch(/^name: hidden-share/m);
   });
 
   it("runs one to the files the CLI writes, byte for byte, with progress, a headline and the report under its own policy", async () => {
