@@ -170,7 +170,8 @@ const SystemEconomics = z
   .object({
     costPerCompletedTaskUsd: Usd("everything the posters paid (compute, and on the market their own gas) over the tasks completed; null when none was"),
     costPerOnTimeTaskUsd: Usd("the same over the tasks completed within their deadline"),
-    computePaidUsd: z.number().openapi({ description: "USD the posters paid for compute" }),
+    computePaidUsd: z.number().openapi({ description: "USD the posters paid for compute: the payments, or a reserved baseline's whole bill" }),
+    reservedIdleUsd: z.number().nullable().openapi({ description: "USD of a reserved baseline's bill for capacity it left idle; 0 on demand; null for the market" }),
     gasCostUsd: z
       .object({ posters: z.number(), providers: z.number(), keepers: z.number(), total: z.number() })
       .nullable()

@@ -6,6 +6,7 @@ import { countMarketEvent } from "../metrics/market-event-metrics.js";
 import { taskIdOf } from "../protocol/logged-event.js";
 import { MetricsCollector, type SystemMetrics } from "../metrics/collector.js";
 import { GasBySender } from "../metrics/gas-by-party.js";
+import { baselineBilling } from "../economics/baseline-billing.js";
 import { runEconomics, type RunEconomics } from "../economics/run-economics.js";
 import { parseRequirementsRef } from "../model/task-ref.js";
 import { generateWorkload } from "../model/workload.js";
@@ -83,7 +84,7 @@ export function auditRun(dir: string): AuditResult {
   }
   // The market's money in USD, re-priced from the recomputed metrics at the scenario's chain
   // costs (the baselines' side is taken as reported: the chain does not know it).
-  const economics = runEconomics({ market: recomputed, centralized: metrics.systems.centralized, multiCloud: metrics.systems.multiCloud }, scenario.chain);
+  const economics = runEconomics({ market: recomputed, centralized: metrics.systems.centralized, multiCloud: metrics.systems.multiCloud }, scenario.chain, baselineBilling(scenario));
   const reportedEconomics = metrics.economics as Partial<RunEconomics> | undefined;
   fieldsChecked += compare("economics.chain", reportedEconomics?.chain, economics.chain, differences);
   fieldsChecked += compare("economics.systems.market", reportedEconomics?.systems?.market, economics.systems.market, differences);

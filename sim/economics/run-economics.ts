@@ -4,6 +4,7 @@
 // section, so a metrics.json can be re-priced at any gas price without running again.
 import type { SystemMetrics } from "../metrics/collector.js";
 import { PARTIES, type Party } from "../metrics/gas-by-party.js";
+import { ON_DEMAND, type BaselineBilling, type ReservedBill } from "./baseline-billing.js";
 import { gasToUsd, weiToUsd, type ChainCost } from "./chain-cost.js";
 
 export interface SystemEconomics {
@@ -11,8 +12,10 @@ export interface SystemEconomics {
   costPerCompletedTaskUsd: number | null;
   /** The same over the tasks completed within their deadline. */
   costPerOnTimeTaskUsd: number | null;
-  /** What the posters paid for compute (the payments). */
+  /** What the posters paid for compute: the payments, or a reserved baseline's whole bill. */
   computePaidUsd: number;
+  /** A reserved baseline's bill for capacity it did not use (at the reserved rate); 0 on demand, null for the market. */
+  reservedIdleUsd: number | null;
   /** The market's gas by who paid it; null for the baselines and off chain (the memory ledger measures no gas). */
   gasCostUsd: (Record<Party, number> & { total: number }) | null;
 }
@@ -29,41 +32,48 @@ export interface RunEconomics {
   breakEvenGasPriceGwei: { centralized: number | null; multiCloud: number | null };
 }
 
-export function runEconomics(systems: { market: SystemMetrics; centralized: SystemMetrics; multiCloud: SystemMetrics }, chain: ChainCost): RunEconomics {
+/** @param billing how each baseline's customer pays (default: on demand, for what it used). */
+export function runEconomics(systems: { market: SystemMetrics; centralized: SystemMetrics; multiCloud: SystemMetrics }, chain: ChainCost, billing: BaselineBilling = ON_DEMAND): RunEconomics {
   const market = systems.market;
   const parties = market.gasByParty;
   const gasCostUsd =
     parties === null ? null : { ...(Object.fromEntries(PARTIES.map((p) => [p, gasToUsd(parties[p].gas, parties[p].transactions, chain)])) as Record<Party, number>), total: 0 };
   if (gasCostUsd !== null) gasCostUsd.total = PARTIES.reduce((sum, p) => sum + gasCostUsd[p], 0);
   const postersGasUsd = gasCostUsd?.posters ?? 0;
-  const breakEven = (baseline: SystemMetrics): number | null => {
-    if (parties === null || market.tasksCompleted === 0 || baseline.tasksCompleted === 0) return null;
+  const centralized = baselineEconomics(systems.centralized, billing.centralized, chain);
+  const multiCloud = baselineEconomics(systems.multiCloud, billing.multiCloud, chain);
+  const breakEven = (baseline: SystemEconomics): number | null => {
+    if (parties === null || market.tasksCompleted === 0 || baseline.costPerCompletedTaskUsd === null) return null;
     const postersGas = Number(BigInt(parties.posters.gas));
     if (postersGas === 0) return null;
     // market paid + posters' gas × price + their data fees = baseline's cost per task × market's completed tasks
-    const target = (weiToUsd(baseline.totalPaidWei, chain) / baseline.tasksCompleted) * market.tasksCompleted;
+    const target = baseline.costPerCompletedTaskUsd * market.tasksCompleted;
     const left = target - weiToUsd(market.totalPaidWei, chain) - parties.posters.transactions * chain.l1DataFeeUsdPerTx;
     return (left / chain.ethUsd / postersGas) * 1e9;
   };
   return {
     chain,
     systems: {
-      market: systemEconomics(market, postersGasUsd, gasCostUsd, chain),
-      centralized: systemEconomics(systems.centralized, 0, null, chain),
-      multiCloud: systemEconomics(systems.multiCloud, 0, null, chain),
+      market: { ...perTask(market, weiToUsd(market.totalPaidWei, chain) + postersGasUsd), computePaidUsd: weiToUsd(market.totalPaidWei, chain), reservedIdleUsd: null, gasCostUsd },
+      centralized,
+      multiCloud,
     },
-    breakEvenGasPriceGwei: { centralized: breakEven(systems.centralized), multiCloud: breakEven(systems.multiCloud) },
+    breakEvenGasPriceGwei: { centralized: breakEven(centralized), multiCloud: breakEven(multiCloud) },
   };
 }
 
-function systemEconomics(m: SystemMetrics, postersGasUsd: number, gasCostUsd: SystemEconomics["gasCostUsd"], chain: ChainCost): SystemEconomics {
-  const computePaidUsd = weiToUsd(m.totalPaidWei, chain);
+/** A baseline: on demand it pays for what it used; reserved, its whole bill, the unused part of it idle. */
+function baselineEconomics(m: SystemMetrics, reserved: ReservedBill, chain: ChainCost): SystemEconomics {
+  const usedUsd = weiToUsd(m.totalPaidWei, chain);
+  if (reserved === null) return { ...perTask(m, usedUsd), computePaidUsd: usedUsd, reservedIdleUsd: 0, gasCostUsd: null };
+  const billUsd = weiToUsd(reserved.wei, chain);
+  return { ...perTask(m, billUsd), computePaidUsd: billUsd, reservedIdleUsd: Math.max(0, billUsd - usedUsd * (1 - reserved.discount)), gasCostUsd: null };
+}
+
+function perTask(m: SystemMetrics, totalUsd: number): Pick<SystemEconomics, "costPerCompletedTaskUsd" | "costPerOnTimeTaskUsd"> {
   const onTime = Math.round(m.onTimeRate * m.tasksPosted);
-  const total = computePaidUsd + postersGasUsd;
   return {
-    costPerCompletedTaskUsd: m.tasksCompleted === 0 ? null : total / m.tasksCompleted,
-    costPerOnTimeTaskUsd: onTime === 0 ? null : total / onTime,
-    computePaidUsd,
-    gasCostUsd,
+    costPerCompletedTaskUsd: m.tasksCompleted === 0 ? null : totalUsd / m.tasksCompleted,
+    costPerOnTimeTaskUsd: onTime === 0 ? null : totalUsd / onTime,
   };
 }

@@ -114,6 +114,7 @@ const ROWS: ReadonlyArray<{ label: string; cell: (m: SystemMetrics, e: SystemEco
   // In USD at the scenario's chain costs, the posters' own gas included (docs/pricing.md).
   { label: "cost per completed task", cell: (_m, e) => formatUsd(e.costPerCompletedTaskUsd) },
   { label: "cost per on-time task", cell: (_m, e) => formatUsd(e.costPerOnTimeTaskUsd) },
+  { label: "  reserved, left idle", cell: (m, e) => formatUsd(e.reservedIdleUsd === null || m.tasksCompleted === 0 ? null : e.reservedIdleUsd / m.tasksCompleted) },
   { label: "compute lost", cell: (m) => `${formatCount(m.computeSecondsLost)} s` },
   { label: "reroutes", cell: (m) => formatCount(m.reroutes) },
   // Missed deadlines and voluntary abandons are different failures: a reader must not take one for the other.

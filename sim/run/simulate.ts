@@ -8,6 +8,7 @@ import { runMarket } from "../market/run-market.js";
 import { buildFailureTimeline } from "../model/failures.js";
 import { generateWorkload, type WorkloadTask } from "../model/workload.js";
 import type { TaskOutcome } from "../metrics/collector.js";
+import { baselineBilling } from "../economics/baseline-billing.js";
 import { runEconomics } from "../economics/run-economics.js";
 import type { ReportInput, RunMetrics, SystemKey } from "../report/types.js";
 import { toMarketConfig, type Scenario } from "../scenario/schema.js";
@@ -120,7 +121,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
     seed: scenario.seed,
     ledger: options.ledger,
     systems,
-    economics: runEconomics(systems, scenario.chain),
+    economics: runEconomics(systems, scenario.chain, baselineBilling(scenario)),
   };
   const reroutes = [market, centralized, multiCloud].flatMap((c) => c.rerouteLog.map((r) => ({ ...r, system: c.system })));
   return {

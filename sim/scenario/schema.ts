@@ -209,9 +209,20 @@ const SiteFields = {
   pricePerSecond: ethSchema({ positive: true }),
 };
 
+/**
+ * How a baseline's customer pays: on-demand, for the compute-seconds it uses; or reserved, for
+ * its whole capacity over the scenario's duration whether used or not (multi-cloud: the primary
+ * and the standby), less a commitment discount (docs/pricing.md R1-R6: 30% for a year).
+ */
+const BillingFields = {
+  billing: z.enum(["on-demand", "reserved"]).default("on-demand"),
+  reservedDiscount: z.number().min(0).max(0.95, "must be at most 0.95").default(0),
+};
+
 const BaselinesSchema = strictObject({
-  centralized: strictObject({ ...SiteFields, speed: z.number().gt(0).default(1) }),
+  centralized: strictObject({ ...SiteFields, speed: z.number().gt(0).default(1), ...BillingFields }),
   multiCloud: strictObject({
+    ...BillingFields,
     primary: strictObject(SiteFields),
     failover: strictObject(SiteFields),
     /** From the primary failing to traffic moving to the failover (ms). */

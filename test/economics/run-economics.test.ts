@@ -5,6 +5,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
+import { baselineBilling } from "../../sim/economics/baseline-billing.js";
 import { resolveChainCost } from "../../sim/economics/chain-cost.js";
 import { runEconomics } from "../../sim/economics/run-economics.js";
 import type { SystemMetrics } from "../../sim/metrics/collector.js";
@@ -44,7 +45,7 @@ describe("runEconomics", () => {
     expect(e.systems.market.computePaidUsd).toBeCloseTo(2_000, 9);
     expect(e.systems.market.costPerCompletedTaskUsd).toBeCloseTo(2_042 / 8, 9);
     expect(e.systems.market.costPerOnTimeTaskUsd).toBeCloseTo(2_042 / 6, 9);
-    expect(e.systems.centralized).toEqual({ costPerCompletedTaskUsd: 400, costPerOnTimeTaskUsd: 400, computePaidUsd: 4_000, gasCostUsd: null });
+    expect(e.systems.centralized).toEqual({ costPerCompletedTaskUsd: 400, costPerOnTimeTaskUsd: 400, computePaidUsd: 4_000, reservedIdleUsd: 0, gasCostUsd: null });
     // Break-even: 2,000 + 2 + 2e6 × g × 2,000 / 1e9 = 400 × 8 → g = 299.5 gwei.
     expect(e.breakEvenGasPriceGwei.centralized).toBeCloseTo(299.5, 9);
   });
@@ -67,6 +68,36 @@ describe("runEconomics", () => {
     const cheap = system({ totalPaidWei: String(ETH / 100n) });
     const dearer = runEconomics({ market, centralized: cheap, multiCloud: cheap }, resolveChainCost({ preset: "app-chain" }));
     expect(dearer.breakEvenGasPriceGwei.centralized!).toBeLessThan(0);
+  });
+});
+
+describe("baselines billed for reserved capacity", () => {
+  it("bills a reserved baseline for its whole capacity over the duration, less the discount, and says how much sat idle", () => {
+    // The tiny scenario: 2 h; centralized 4 slots at 0.00001 ETH a second; multi-cloud 4 + 2 slots at 0.00001 and 0.000012.
+    const scenario = tinyScenario((d) => {
+      d["baselines"]["centralized"] = { ...d["baselines"]["centralized"], billing: "reserved", reservedDiscount: 0.3 };
+      d["baselines"]["multiCloud"] = { ...d["baselines"]["multiCloud"], billing: "reserved" };
+    });
+    const billing = baselineBilling(scenario);
+    const centralizedFull = 4n * 10_000_000_000_000n * 7_200n; // 0.288 ETH
+    expect(billing.centralized).toEqual({ wei: (centralizedFull * 7n) / 10n, discount: 0.3 });
+    expect(billing.multiCloud).toEqual({ wei: 4n * 10_000_000_000_000n * 7_200n + 2n * 12_000_000_000_000n * 7_200n, discount: 0 });
+    expect(baselineBilling(tinyScenario())).toEqual({ centralized: null, multiCloud: null });
+
+    const chain = resolveChainCost({ preset: "app-chain", ethUsd: 1_000 });
+    // Used: 0.01 ETH of compute on demand (10 tasks).
+    const e = runEconomics({ market, centralized: system({}), multiCloud: system({}) }, chain, billing);
+    expect(e.systems.centralized.computePaidUsd).toBeCloseTo(0.2016 * 1_000, 9);
+    expect(e.systems.centralized.costPerCompletedTaskUsd).toBeCloseTo(20.16, 9);
+    // Idle: the bill less the used seconds at the reserved rate, 201.6 − 10 × 0.7.
+    expect(e.systems.centralized.reservedIdleUsd).toBeCloseTo(201.6 - 7, 9);
+    expect(e.systems.multiCloud.computePaidUsd).toBeCloseTo((0.288 + 0.1728) * 1_000, 9);
+    expect(runEconomics({ market, centralized: system({}), multiCloud: system({}) }, chain).systems.centralized.reservedIdleUsd).toBe(0);
+  });
+
+  it("refuses an unknown billing and a discount over 0.95, naming the field", () => {
+    expect(() => tinyScenario((d) => (d["baselines"]["centralized"]["billing"] = "spot"))).toThrow(/baselines\.centralized\.billing/);
+    expect(() => tinyScenario((d) => (d["baselines"]["multiCloud"]["reservedDiscount"] = 1))).toThrow(/baselines\.multiCloud\.reservedDiscount: must be at most 0\.95/);
   });
 });
 

@@ -67,6 +67,7 @@ describe("formatComparisonTable", () => {
         "price per on-time task    0.002469 ETH          n/a    0.001 ETH",
         "cost per completed task         $15.50          n/a       $10.33",
         "cost per on-time task           $15.50          n/a       $10.33",
+        "  reserved, left idle              n/a          n/a           $0",
         "compute lost                   1,234 s          0 s         45 s",
         "reroutes                             2            0            0",
         "  missed deadline                    1            0            0",
