@@ -165,7 +165,7 @@ describe("the swarm's checks are not vacuous: they catch a broken run", () => {
 
 /** Market records and metrics of a run, gas aside, for comparing ledgers. */
 function comparable(scenario: Scenario, run: SwarmRun): { events: unknown[]; trace: TraceRecord[]; metrics: unknown } {
-  const { gasUsed: _gas, gasPerCompletedTask: _perTask, ...metrics } = run.metrics.summarize({ duration: scenario.duration, bucket: scenario.metricsBucket });
+  const { gasUsed: _gas, gasPerCompletedTask: _perTask, gasByParty: _parties, ...metrics } = run.metrics.summarize({ duration: scenario.duration, bucket: scenario.metricsBucket });
   // Blocks differ in gas and numbering only; every other record must be equal.
   const trace = run.trace.map((r) => (r.type === "block" ? { ...r, gas: null, number: null } : r));
   return { events: marketEventsOf(run.trace), trace, metrics };

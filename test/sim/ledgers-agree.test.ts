@@ -104,10 +104,14 @@ for (const c of CASES) {
     it("gives identical metrics except the gas fields (null in memory, numbers on chain)", () => {
       expect(memory.metrics.ledger).toBe("memory");
       expect(chain.metrics.ledger).toBe("chain");
-      const { gasUsed: memGas, gasPerCompletedTask: memPerTask, ...memMarket } = memory.metrics.systems.market;
-      const { gasUsed: chainGas, gasPerCompletedTask: chainPerTask, ...chainMarket } = chain.metrics.systems.market;
+      const { gasUsed: memGas, gasPerCompletedTask: memPerTask, gasByParty: memParties, ...memMarket } = memory.metrics.systems.market;
+      const { gasUsed: chainGas, gasPerCompletedTask: chainPerTask, gasByParty: chainParties, ...chainMarket } = chain.metrics.systems.market;
       expect(memGas).toBeNull();
       expect(memPerTask).toBeNull();
+      expect(memParties).toBeNull();
+      // Who sent the gas adds up to all of it, and every party sent some.
+      expect(Object.values(chainParties!).reduce((sum, p) => sum + BigInt(p.gas), 0n).toString()).toBe(chainGas);
+      for (const p of Object.values(chainParties!)) expect(p.transactions).toBeGreaterThan(0);
       expect(chainGas).toMatch(/^[1-9]\d*$/);
       expect(chainPerTask).toBe((BigInt(chainGas!) / BigInt(chainMarket.tasksCompleted)).toString());
       // The chain's gas is the sum of its blocks' gas.
@@ -116,7 +120,17 @@ for (const c of CASES) {
       expect(chainMarket).toEqual(memMarket);
       expect(chain.metrics.systems.centralized).toEqual(memory.metrics.systems.centralized);
       expect(chain.metrics.systems.multiCloud).toEqual(memory.metrics.systems.multiCloud);
-      expect({ ...chain.metrics, ledger: "-", systems: null }).toEqual({ ...memory.metrics, ledger: "-", systems: null });
+      expect({ ...chain.metrics, ledger: "-", systems: null, economics: null }).toEqual({ ...memory.metrics, ledger: "-", systems: null, economics: null });
+      // In USD the baselines agree; the market differs only by the gas the memory ledger cannot measure.
+      const [memE, chainE] = [memory.metrics.economics, chain.metrics.economics];
+      expect(chainE.chain).toEqual(memE.chain);
+      expect(chainE.systems.centralized).toEqual(memE.systems.centralized);
+      expect(chainE.systems.multiCloud).toEqual(memE.systems.multiCloud);
+      expect(chainE.systems.market.computePaidUsd).toBe(memE.systems.market.computePaidUsd);
+      expect(memE.systems.market.gasCostUsd).toBeNull();
+      expect(chainE.systems.market.gasCostUsd!.total).toBeGreaterThan(0);
+      expect(chainE.systems.market.costPerCompletedTaskUsd!).toBeCloseTo(memE.systems.market.costPerCompletedTaskUsd! + chainE.systems.market.gasCostUsd!.posters / chainMarket.tasksCompleted, 9);
+      expect(memE.breakEvenGasPriceGwei).toEqual({ centralized: null, multiCloud: null });
     });
 
     it("gives the same market events in the same order, and the same trace otherwise (blocks differ only in gas and numbering)", () => {
