@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { COMPARISON_COLUMNS, comparisonRows, formatDuration } from "./comparison-table.js";
+import { COMPARISON_COLUMNS, comparisonRows, formatChainCostNote, formatDuration } from "./comparison-table.js";
 import { pageScript, pageStyle } from "./page-assets.js";
 import { escapeHtml } from "./page/escape-html.js";
 import { SYSTEM_KEYS, type ReportInput } from "./types.js";
@@ -49,7 +49,7 @@ function comparisonTableHtml(input: ReportInput): string {
   const body = comparisonRows(input.metrics)
     .map((row) => `<tr><th scope="row">${escapeHtml(row.label)}</th>${row.values.map((v) => `<td class="num">${escapeHtml(v)}</td>`).join("")}</tr>`)
     .join("\n");
-  return `<table class="comparison"><thead><tr><th></th>${head}</tr></thead>\n<tbody>\n${body}\n</tbody></table>`;
+  return `<table class="comparison"><thead><tr><th></th>${head}</tr></thead>\n<tbody>\n${body}\n</tbody></table>\n<p class="note">${escapeHtml(formatChainCostNote(input.metrics))}</p>`;
 }
 
 function outagesTableHtml(input: ReportInput): string {
