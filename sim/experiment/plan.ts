@@ -7,6 +7,7 @@ import { dirname, isAbsolute, join } from "node:path";
 import { InputError } from "../input-error.js";
 import { toScenarioIssues, scenarioErrorMap, type ScenarioIssue } from "../scenario/issues.js";
 import { parseScenario, readDataFile, readScenarioData, ScenarioError } from "../scenario/load.js";
+import type { Scenario } from "../scenario/schema.js";
 import { isExperimentFile, readBuiltinExperiment } from "./builtin-experiments.js";
 import { AxisError, applyArrivalRate, applyBlockInterval, applyHiddenShare, applyProviderCount } from "./derived-axes.js";
 import { isScalarMetric, SCALAR_METRICS } from "./scalar-metrics.js";
@@ -36,12 +37,21 @@ export interface ExperimentPlan {
 /** A bad experiment: every issue, `field: problem`, as a scenario's are reported. */
 export class ExperimentError extends ScenarioError {}
 
+export interface PlanOptions {
+  /** Where a base scenario file named relative to the experiment is looked for (default the working folder). */
+  baseDir?: string;
+  /** Tighter bounds on the number of arms and seeds (the API's), checked before any arm is built. */
+  checkSize?: (file: ExperimentFile, arms: number, seeds: number) => ScenarioIssue[];
+  /** More checks on each arm's parsed scenario (the API's per-run limits); an issue's field is the scenario's. */
+  checkArm?: (scenario: Scenario, file: ExperimentFile) => ScenarioIssue[];
+}
+
 /**
  * Validates experiment data and expands it into arms.
- * @param baseDir where a base scenario file named relative to the experiment is looked for.
  * @throws ExperimentError (an InputError) naming every bad field; InputError when the base cannot be read.
  */
-export function planExperiment(data: unknown, source: string, baseDir = process.cwd()): ExperimentPlan {
+export function planExperiment(data: unknown, source: string, options: PlanOptions = {}): ExperimentPlan {
+  const baseDir = options.baseDir ?? process.cwd();
   const parsed = ExperimentSchema.safeParse(data, { error: scenarioErrorMap });
   if (!parsed.success) throw new ExperimentError(source, toScenarioIssues(parsed.error.issues).map(rootAsExperiment));
   const file = parsed.data;
@@ -58,6 +68,8 @@ export function planExperiment(data: unknown, source: string, baseDir = process.
   if (combos.length * seeds.length > EXPERIMENT_LIMITS.runs) {
     throw new ExperimentError(source, [{ field: "seeds", problem: `${combos.length} arms × ${seeds.length} seeds is ${combos.length * seeds.length} runs; at most ${EXPERIMENT_LIMITS.runs}` }]);
   }
+  const sized = options.checkSize?.(file, combos.length, seeds.length) ?? [];
+  if (sized.length > 0) throw new ExperimentError(source, sized);
 
   const arms: Arm[] = [];
   combos.forEach((values, index) => {
@@ -75,13 +87,15 @@ export function planExperiment(data: unknown, source: string, baseDir = process.
       }
       throw error;
     }
+    let parsedArm: Scenario;
     try {
-      parseScenario(scenario, where);
+      parsedArm = parseScenario(scenario, where);
     } catch (error) {
       if (!(error instanceof ScenarioError)) throw error;
       for (const issue of error.issues) issues.push({ field: `${where}: ${issue.field}`, problem: issue.problem });
       return;
     }
+    for (const issue of options.checkArm?.(parsedArm, file) ?? []) issues.push({ field: `${where}: ${issue.field}`, problem: issue.problem });
     arms.push({ index, key, label, params, scenario });
   });
   if (issues.length > 0) throw new ExperimentError(source, issues);
@@ -100,7 +114,7 @@ export function planExperiment(data: unknown, source: string, baseDir = process.
 export function loadExperiment(nameOrPath: string): ExperimentPlan {
   if (isExperimentFile(nameOrPath)) {
     const { data, source } = readDataFile(nameOrPath, "experiment");
-    return planExperiment(data, source, dirname(nameOrPath));
+    return planExperiment(data, source, { baseDir: dirname(nameOrPath) });
   }
   const { data, source } = readBuiltinExperiment(nameOrPath);
   return planExperiment(data, source);

@@ -2,7 +2,7 @@ import { formatEther } from "ethers";
 import { REROUTE_REASONS, type SystemMetrics } from "../metrics/collector.js";
 import { PARTIES, type Party } from "../metrics/gas-by-party.js";
 import type { SystemEconomics } from "../economics/run-economics.js";
-import { SYSTEM_KEYS, SYSTEM_LABELS, type RunMetrics } from "./types.js";
+import { SYSTEM_KEYS, SYSTEM_LABELS, type RunMetrics, type SystemKey } from "./types.js";
 
 /** One row of the comparison: a label and one cell per system (market, centralized, multi-cloud). */
 export interface ComparisonRow {
@@ -99,7 +99,7 @@ function partyGasPerCompletedTask(m: SystemMetrics, party: Party): string | null
 
 const REROUTE_LABELS = { deadlineMissed: "missed deadline", abandoned: "abandoned", failover: "failover" } as const;
 
-const ROWS: ReadonlyArray<{ label: string; cell: (m: SystemMetrics, e: SystemEconomics, run: RunMetrics) => string }> = [
+const ROWS: ReadonlyArray<{ label: string; cell: (m: SystemMetrics, e: SystemEconomics, run: RunMetrics, system: SystemKey) => string }> = [
   { label: "tasks posted", cell: (m) => formatCount(m.tasksPosted) },
   { label: "completed", cell: (m) => formatCount(m.tasksCompleted) },
   { label: "refunded", cell: (m) => formatCount(m.tasksRefunded) },
@@ -125,8 +125,8 @@ const ROWS: ReadonlyArray<{ label: string; cell: (m: SystemMetrics, e: SystemEco
   // Who sends the transactions pays their gas: the split says whose costs the market's gas is.
   ...PARTIES.map((party) => ({ label: `  sent by ${party}`, cell: (m: SystemMetrics) => formatCount(partyGasPerCompletedTask(m, party)) })),
   { label: "  all parties, in USD", cell: (m, e) => formatUsd(e.gasCostUsd === null || m.tasksCompleted === 0 ? null : e.gasCostUsd.total / m.tasksCompleted) },
-  { label: "break-even (centralized)", cell: (m, _e, run) => (m === run.systems.market ? formatGwei(run.economics.breakEvenGasPriceGwei.centralized) : NA) },
-  { label: "break-even (multi-cloud)", cell: (m, _e, run) => (m === run.systems.market ? formatGwei(run.economics.breakEvenGasPriceGwei.multiCloud) : NA) },
+  { label: "break-even (centralized)", cell: (_m, _e, run, system) => (system === "market" ? formatGwei(run.economics.breakEvenGasPriceGwei.centralized) : NA) },
+  { label: "break-even (multi-cloud)", cell: (_m, _e, run, system) => (system === "market" ? formatGwei(run.economics.breakEvenGasPriceGwei.multiCloud) : NA) },
 ];
 
 /** The column headers, in the order of `ComparisonRow.values`. */
@@ -136,7 +136,7 @@ export const COMPARISON_COLUMNS: readonly string[] = SYSTEM_KEYS.map((key) => SY
 export function comparisonRows(metrics: RunMetrics): ComparisonRow[] {
   return ROWS.map(({ label, cell }) => ({
     label,
-    values: SYSTEM_KEYS.map((key) => cell(metrics.systems[key], metrics.economics.systems[key], metrics)) as [string, string, string],
+    values: SYSTEM_KEYS.map((key) => cell(metrics.systems[key], metrics.economics.systems[key], metrics, key)) as [string, string, string],
   }));
 }
 
