@@ -38,7 +38,12 @@ export interface NodeTransition {
 export interface OutageWindow {
   name: string;
   start: number;
+  /** When its capacity is fully back: the end of the recovery (hardDownEnd without one). */
   end: number;
+  /** Where the hard-down part ends and the recovery (if any) begins: start + duration. */
+  hardDownEnd: number;
+  /** Times of the recovery steps 1..steps, ascending (the last is `end`); empty without a recovery. */
+  recoverySteps: number[];
   scope: OutageScope;
   /** Node ids it affects, sorted. */
   affected: string[];
@@ -128,6 +133,11 @@ export function buildFailureTimeline(scenario: Scenario, rng: RandomStream): Fai
       name: outage.name,
       start: outage.start,
       end: Math.min(duration, outageEnd(outage)),
+      hardDownEnd: Math.min(duration, outage.start + outage.duration),
+      recoverySteps:
+        outage.recovery === undefined
+          ? []
+          : Array.from({ length: outage.recovery.steps }, (_, s) => Math.min(duration, recoveryStepTime(outage, s + 1))),
       scope: outage.scope,
       affected: affected.map((n) => n.id).sort(compareNodeIds),
     });
@@ -209,8 +219,78 @@ export class FailureTimeline {
 
   /** The outages, in scenario order, for the report's shading. */
   outageWindows(): OutageWindow[] {
-    return this.windows.map((w) => ({ ...w, affected: [...w.affected] }));
+    return this.windows.map((w) => ({ ...w, affected: [...w.affected], recoverySteps: [...w.recoverySteps] }));
   }
+}
+
+/** Each system's share of its capacity online, one entry per metrics bucket (see `onlineCapacityShares`). */
+export interface OnlineCapacity {
+  market: number[];
+  centralized: number[];
+  multiCloud: number[];
+}
+
+/**
+ * Each system's share (0..1) of its capacity online in each metrics bucket: bucket i covers
+ * [i·bucket, min((i + 1)·bucket, duration)), as the availability buckets, and its share is the
+ * time-weighted mean over the bucket of the capacity up, weighted by each node's capacity.
+ * The market is its providers (each weighs its group's `capacity`, up 0 or 1); centralized is
+ * its one site (up in steps during a recovery); multi-cloud is the primary and the failover
+ * together (each weighs its site's `capacity`). Crashes and outages both count. Shares are
+ * rounded to 6 decimals.
+ */
+export function onlineCapacityShares(scenario: Scenario, timeline: FailureTimeline, bucket: number): OnlineCapacity {
+  if (!(bucket > 0)) throw new RangeError(`bucket ${bucket} is not positive`);
+  const groupCapacity = new Map(scenario.providers.map((g) => [g.group, g.capacity]));
+  const { centralized, multiCloud } = scenario.baselines;
+  const weigh = (node: FailureNode): [keyof OnlineCapacity, number] => {
+    if (node.kind === "provider") return ["market", groupCapacity.get(node.group!) ?? 1];
+    if (node.id === "centralized") return ["centralized", centralized.capacity];
+    return ["multiCloud", node.id === "multiCloud.failover" ? multiCloud.failover.capacity : multiCloud.primary.capacity];
+  };
+  const weights = new Map(timeline.nodes.map((n) => [n.id, weigh(n)]));
+  const systems: Record<keyof OnlineCapacity, { total: number; changes: Array<{ time: number; delta: number }> }> = {
+    market: { total: 0, changes: [] },
+    centralized: { total: 0, changes: [] },
+    multiCloud: { total: 0, changes: [] },
+  };
+  for (const [system, weight] of weights.values()) systems[system].total += weight;
+  // Every node starts fully up; each transition moves its system's capacity online by the change.
+  const current = new Map(timeline.nodes.map((n) => [n.id, 1]));
+  for (const t of timeline.transitions()) {
+    const [system, weight] = weights.get(t.nodeId)!;
+    systems[system].changes.push({ time: t.time, delta: weight * (t.capacity - current.get(t.nodeId)!) });
+    current.set(t.nodeId, t.capacity);
+  }
+  const means = (s: { total: number; changes: Array<{ time: number; delta: number }> }) => bucketMeans(s.changes, s.total, timeline.duration, bucket);
+  return { market: means(systems.market), centralized: means(systems.centralized), multiCloud: means(systems.multiCloud) };
+}
+
+/** The mean of a step function (`total` at 0, plus `changes` sorted by time) over each bucket, as a share of `total`. */
+function bucketMeans(changes: ReadonlyArray<{ time: number; delta: number }>, total: number, duration: number, bucket: number): number[] {
+  const buckets = Math.max(1, Math.ceil(duration / bucket));
+  const out: number[] = [];
+  let level = total;
+  let k = 0;
+  for (let i = 0; i < buckets; i += 1) {
+    const from = i * bucket;
+    const to = Math.max(from + 1, Math.min(duration, from + bucket));
+    let area = 0;
+    let t = from;
+    while (k < changes.length && changes[k]!.time < to) {
+      const change = changes[k]!;
+      if (change.time > t) {
+        area += level * (change.time - t);
+        t = change.time;
+      }
+      level += change.delta;
+      k += 1;
+    }
+    area += level * (to - t);
+    const share = total === 0 ? 1 : area / (total * (to - from));
+    out.push(Math.min(1, Math.max(0, Math.round(share * 1e6) / 1e6)));
+  }
+  return out;
 }
 
 /** Alternating up ~ exponential(mtbf) and down ~ exponential(mttr), from up at 0; whole ms, at least 1. */

@@ -4,7 +4,7 @@ import { dirname, join } from "node:path";
 import { COMPARISON_COLUMNS, comparisonRows, formatChainCostNote, formatDuration } from "./comparison-table.js";
 import { pageScript, pageStyle } from "./page-assets.js";
 import { escapeHtml } from "./page/escape-html.js";
-import { SYSTEM_KEYS, type ReportInput } from "./types.js";
+import { SYSTEM_KEYS, type ReportInput, type ReportOutage } from "./types.js";
 
 /** The `id` of the inlined echarts <script> and of the JSON data block. */
 export const ECHARTS_SCRIPT_ID = "echarts-library";
@@ -58,10 +58,17 @@ function outagesTableHtml(input: ReportInput): string {
     .map(
       (o) =>
         `<tr><td>${escapeHtml(o.name)}</td><td class="num">${escapeHtml(formatDuration(o.start))}</td><td class="num">${escapeHtml(formatDuration(o.end))}</td>` +
-        `<td class="num">${escapeHtml(formatDuration(o.end - o.start))}</td><td>${escapeHtml(o.scope)}</td></tr>`,
+        `<td class="num">${escapeHtml(formatDuration(o.end - o.start))}</td><td class="num">${escapeHtml(formatDuration(o.hardDownEnd - o.start))}</td>` +
+        `<td>${escapeHtml(recoveryText(o))}</td><td>${escapeHtml(o.scope)}</td></tr>`,
     )
     .join("\n");
-  return `<table class="outages"><thead><tr><th>outage</th><th>starts</th><th>ends</th><th>lasts</th><th>scope</th></tr></thead>\n<tbody>\n${rows}\n</tbody></table>`;
+  return `<table class="outages"><thead><tr><th>outage</th><th>starts</th><th>ends</th><th>lasts</th><th>hard down</th><th>recovery</th><th>scope</th></tr></thead>\n<tbody>\n${rows}\n</tbody></table>`;
+}
+
+function recoveryText(o: ReportOutage): string {
+  const n = o.recoverySteps.length;
+  if (n === 0) return "none: all back at once";
+  return `${n} step${n === 1 ? "" : "s"} over ${formatDuration(o.end - o.hardDownEnd)}`;
 }
 
 /** A chart's figure: heading, caption and the empty element (`id`) the page script draws into. */
@@ -71,7 +78,7 @@ export function figure(id: string, size: "wide" | "left" | "right", title: strin
 
 /**
  * report.html: one self-contained page (echarts and the data inlined, nothing fetched) with
- * the run's header, the comparison table and five charts. Every string from `input` is
+ * the run's header, the comparison table and six charts. Every string from `input` is
  * escaped; the data rides in a <script type="application/json"> block the page script reads.
  */
 export function renderReport(input: ReportInput): string {
@@ -87,7 +94,7 @@ export function renderReport(input: ReportInput): string {
     ["command", code(input.generatedBy)],
   ]);
   const bucket = formatDuration(input.bucketMs);
-  const timeNote = "Grey bands are the outage windows.";
+  const timeNote = "Dark grey bands: outages while hard down; lighter, stepped bands: their recovery.";
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -116,6 +123,7 @@ ${outagesTableHtml(input)}
 <h2>Charts</h2>
 <noscript><p class="note">The charts need JavaScript; the data is in the JSON block of this page.</p></noscript>
 ${figure("chart-availability", "wide", "Availability over time", `Share of the tasks arriving in each ${bucket} bucket that got a result within their deadline. ${timeNote}`)}
+${figure("chart-capacity", "wide", "Capacity online over time", `Share of each system's capacity that is up, the mean over each ${bucket} bucket, drawn from the bucket's start (providers weighted by their capacity; multi-cloud counts the primary and the failover). ${timeNote}`)}
 ${figure("chart-completions", "wide", "Cumulative completions", `Tasks completed so far, against the tasks posted so far (dashed). ${timeNote}`)}
 <div class="row">
 ${figure("chart-latency", "left", "Latency distribution (CDF, log scale)", "Share of the posted tasks that had a result within a given latency; a curve that ends below 100% left tasks unfinished or refunded.")}

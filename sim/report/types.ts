@@ -35,6 +35,19 @@ export interface RerouteRecord {
   system?: string;
 }
 
+/** One outage window, for the report's table and the shading of its time charts. */
+export interface ReportOutage {
+  name: string;
+  start: number;
+  /** When its capacity is fully back (the end of the recovery; hardDownEnd without one). */
+  end: number;
+  /** End of the hard-down part (start + duration): the nodes are fully down over [start, hardDownEnd). */
+  hardDownEnd: number;
+  /** Times the recovery steps come (ascending, the last is `end`); empty when there is no recovery. */
+  recoverySteps: number[];
+  scope: string;
+}
+
 /** Everything report.html is drawn from. */
 export interface ReportInput {
   metrics: RunMetrics;
@@ -44,7 +57,12 @@ export interface ReportInput {
   durationMs: number;
   /** Width of the metrics buckets (ms). */
   bucketMs: number;
-  outages: Array<{ name: string; start: number; end: number; scope: string }>;
+  outages: ReportOutage[];
+  /**
+   * Each system's share (0..1) of its capacity online per metrics bucket (the same buckets as
+   * `availability`): the bucket's time-weighted mean, nodes weighted by their capacity.
+   */
+  onlineCapacity: Record<SystemKey, number[]>;
   reroutes: RerouteRecord[];
   finalBlockHash: string | null;
   /** The command that produced the run, e.g. "bidmesh simulate --scenario X --seed N". */

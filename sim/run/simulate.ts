@@ -5,7 +5,7 @@ import type { ChainBlockRecord, Ledger } from "../protocol/ledger.js";
 import type { MarketProgress, TraceRecord } from "../market/market-types.js";
 import { providerNodes } from "../market/provider-nodes.js";
 import { runMarket } from "../market/run-market.js";
-import { buildFailureTimeline } from "../model/failures.js";
+import { buildFailureTimeline, onlineCapacityShares } from "../model/failures.js";
 import { generateWorkload, type WorkloadTask } from "../model/workload.js";
 import type { TaskOutcome } from "../metrics/collector.js";
 import { baselineBilling } from "../economics/baseline-billing.js";
@@ -140,7 +140,15 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
       source: scenario.source,
       durationMs: scenario.duration,
       bucketMs: scenario.metricsBucket,
-      outages: timeline.outageWindows().map((w) => ({ name: w.name, start: w.start, end: w.end, scope: describeScope(w.scope) })),
+      outages: timeline.outageWindows().map((w) => ({
+        name: w.name,
+        start: w.start,
+        end: w.end,
+        hardDownEnd: w.hardDownEnd,
+        recoverySteps: w.recoverySteps,
+        scope: describeScope(w.scope),
+      })),
+      onlineCapacity: onlineCapacityShares(scenario, timeline, scenario.metricsBucket),
       reroutes,
       finalBlockHash: lastHash,
       generatedBy: reproduceCommand(options.scenarioArg ?? scenario.name, scenario.seed, options.ledger),

@@ -107,6 +107,7 @@ describe.skipIf(skip)("scenario text with markup (Chromium)", () => {
     expect(await report.locator("p.description").textContent()).toBe(DESCRIPTION);
     // The charts are drawn as SVG (echarts.init with the svg renderer): their scripts ran.
     await expect.poll(() => report.locator("#chart-availability svg path").count(), { timeout: 15_000 }).toBeGreaterThan(0);
+    expect(await report.locator("#chart-capacity svg path").count()).toBeGreaterThan(0);
     expect(errors).toEqual([]);
     const seen = await report.evaluate(`(() => {
       let storage;

@@ -34,7 +34,15 @@ describe("outage through a shared dependency", () => {
     for (const id of ["a#0", "a#1", "b#0", "centralized"]) expect(timeline.downIntervals(id)).toEqual([{ start: 5 * MIN, end: 35 * MIN, cause: "x-down" }]);
     for (const id of ["c#0", "c#1", "d#0", "multiCloud.primary", "multiCloud.failover"]) expect(timeline.downIntervals(id)).toEqual([]);
     expect(timeline.outageWindows()).toEqual([
-      { name: "x-down", start: 5 * MIN, end: 35 * MIN, scope: { dependency: "cloud-x" }, affected: ["a#0", "a#1", "b#0", "centralized"] },
+      {
+        name: "x-down",
+        start: 5 * MIN,
+        end: 35 * MIN,
+        hardDownEnd: 35 * MIN,
+        recoverySteps: [],
+        scope: { dependency: "cloud-x" },
+        affected: ["a#0", "a#1", "b#0", "centralized"],
+      },
     ]);
   });
 

@@ -95,7 +95,15 @@ describe("regional outage with a gradual recovery", () => {
 
   it("gives the outage window from its start to the end of its recovery, with the nodes it affects", () => {
     expect(timelineOf(regional()).outageWindows()).toEqual([
-      { name: "r1-down", start: 10 * MIN, end: 60 * MIN, scope: { region: "r1" }, affected: ["a#0", "a#1", "a#2", "a#3", "centralized", "multiCloud.primary"] },
+      {
+        name: "r1-down",
+        start: 10 * MIN,
+        end: 60 * MIN,
+        hardDownEnd: 30 * MIN,
+        recoverySteps: [40 * MIN, 50 * MIN, 60 * MIN],
+        scope: { region: "r1" },
+        affected: ["a#0", "a#1", "a#2", "a#3", "centralized", "multiCloud.primary"],
+      },
     ]);
   });
 

@@ -12,7 +12,15 @@ import type { ReportInput, RunMetrics } from "../../sim/report/types.js";
 const MINUTE = 60_000;
 export const SAMPLE_DURATION_MS = 120 * MINUTE;
 export const SAMPLE_BUCKET_MS = 5 * MINUTE;
-export const SAMPLE_OUTAGE = { name: "us-east-1 regional outage", start: 30 * MINUTE, end: 60 * MINUTE, scope: "region us-east-1" };
+/** Hard down from 30 to 60 minutes, then back in 2 steps over 10 minutes (at 65 and 70). */
+export const SAMPLE_OUTAGE = {
+  name: "us-east-1 regional outage",
+  start: 30 * MINUTE,
+  end: 70 * MINUTE,
+  hardDownEnd: 60 * MINUTE,
+  recoverySteps: [65 * MINUTE, 70 * MINUTE],
+  scope: "region us-east-1",
+};
 const DEADLINE_MS = 10 * MINUTE;
 const DETECTION_MS = 8 * MINUTE;
 const GWEI = 1_000_000_000n;
@@ -53,7 +61,7 @@ function cost(ms: number, weiPerSecond: bigint): bigint {
   return (BigInt(ms) * weiPerSecond) / 1_000n;
 }
 
-const inOutage = (time: number): boolean => time >= SAMPLE_OUTAGE.start && time < SAMPLE_OUTAGE.end;
+const inOutage = (time: number): boolean => time >= SAMPLE_OUTAGE.start && time < SAMPLE_OUTAGE.hardDownEnd;
 
 function runMarket(tasks: readonly WorkloadTask[], random: () => number): MetricsCollector {
   const m = new MetricsCollector("market", tasks);
@@ -174,7 +182,7 @@ function usEastSlots(node: string, count: number, weiPerSecond: bigint): Slot[] 
   return Array.from({ length: count }, (_, i) => ({
     node,
     freeAt: 0,
-    recoverAt: SAMPLE_OUTAGE.end + Math.floor((i * 3) / count) * 5 * MINUTE,
+    recoverAt: SAMPLE_OUTAGE.hardDownEnd + Math.floor((i * 3) / count) * 5 * MINUTE,
     weiPerSecond,
   }));
 }
@@ -194,7 +202,7 @@ export function sampleRun(seed = 42): { metrics: RunMetrics; collectors: Metrics
         node: "multiCloud.failover",
         freeAt: 0,
         recoverAt: Infinity,
-        window: [SAMPLE_OUTAGE.start + DETECTION_MS, SAMPLE_OUTAGE.end] as [number, number],
+        window: [SAMPLE_OUTAGE.start + DETECTION_MS, SAMPLE_OUTAGE.hardDownEnd] as [number, number],
         weiPerSecond: 16_000n * GWEI,
       })),
     ],
@@ -214,6 +222,30 @@ export function sampleRun(seed = 42): { metrics: RunMetrics; collectors: Metrics
   };
 }
 
+/**
+ * Each system's share of its capacity online per bucket, as the failure timeline would give it
+ * for SAMPLE_OUTAGE: us-east-1 fully down until the hard-down end, half back at the first
+ * recovery step, all back at the second. A third of the market's capacity and all of the
+ * centralized site are in us-east-1; multi-cloud is a primary there (6) and a failover (3).
+ */
+export function sampleOnlineCapacity(): ReportInput["onlineCapacity"] {
+  const [step1, step2] = SAMPLE_OUTAGE.recoverySteps as [number, number];
+  const down = (t: number): number => (t < SAMPLE_OUTAGE.start || t >= step2 ? 0 : t < step1 ? 1 : 0.5);
+  const buckets = Math.ceil(SAMPLE_DURATION_MS / SAMPLE_BUCKET_MS);
+  // The mean over each bucket, by the minute (every change falls on a whole minute).
+  const mean = (share: (t: number) => number, b: number): number => {
+    let sum = 0;
+    for (let m = 0; m < SAMPLE_BUCKET_MS / MINUTE; m += 1) sum += share(b * SAMPLE_BUCKET_MS + m * MINUTE);
+    return Math.round((sum / (SAMPLE_BUCKET_MS / MINUTE)) * 1e6) / 1e6;
+  };
+  const series = (share: (t: number) => number): number[] => Array.from({ length: buckets }, (_, b) => mean(share, b));
+  return {
+    market: series((t) => 1 - down(t) / 3),
+    centralized: series((t) => 1 - down(t)),
+    multiCloud: series((t) => (6 * (1 - down(t)) + 3) / 9),
+  };
+}
+
 /** A complete ReportInput around `sampleRun`, as `bidmesh simulate` would hand it to the report. */
 export function sampleReportInput(overrides: Partial<ReportInput> = {}, seed = 42): ReportInput {
   const { metrics, collectors } = sampleRun(seed);
@@ -226,6 +258,7 @@ export function sampleReportInput(overrides: Partial<ReportInput> = {}, seed = 4
     durationMs: SAMPLE_DURATION_MS,
     bucketMs: SAMPLE_BUCKET_MS,
     outages: [SAMPLE_OUTAGE],
+    onlineCapacity: sampleOnlineCapacity(),
     reroutes: collectors.flatMap((c) => c.rerouteLog.map((r) => ({ ...r, system: c.system }))),
     finalBlockHash: "0x8f3c2a91d04b7e65c1a0f9e2d3b4c5a69788f1e2d3c4b5a697887766554433aa",
     generatedBy: `bidmesh simulate --scenario aws-us-east-1-2025-10-20 --seed ${seed} --ledger chain`,

@@ -1,5 +1,5 @@
 // @ts-check
-// report.html's script: reads the run's JSON data block and draws the five charts with echarts
+// report.html's script: reads the run's JSON data block and draws the six charts with echarts
 // (SVG, no animation). The report writer inlines it, after the modules it imports, into one
 // classic <script> (see ../page-assets.ts): the page stays one self-contained file. Tooltips are
 // HTML, so the node ids and names from the data go in through escapeHtml.
@@ -65,18 +65,61 @@ function valueAxis(name, extra) {
 function legend() {
   return { top: 4, left: "center", itemGap: 22, textStyle: { fontSize: 13 } };
 }
-// Outage windows as shaded, labelled bands (attached to a series of each time chart).
-/** @returns {MarkAreaComponentOption} */
-function outageArea() {
-  return {
-    silent: true,
-    itemStyle: { color: "rgba(110, 110, 120, 0.16)" },
-    label: { show: true, position: "top", color: "#333", fontSize: 11, fontWeight: "bold", distance: 3 },
-    emphasis: { disabled: true },
-    data: data.outages.filter(function (o) { return o.start < maxMs; }).map(function (o) {
-      return [{ name: o.name, xAxis: t(o.start) }, { xAxis: t(Math.min(o.end, maxMs)) }];
-    })
-  };
+// Outage windows as shaded bands on every time chart, carried by two series of their own so the
+// legend names them (and can hide them): "hard down", darker and labelled with the outage's name,
+// from its start to start + duration; "recovering", lighter and lighter with each recovery step,
+// from there until its capacity is all back. An outage without a recovery has only the first.
+var OUTAGES = data.outages.filter(function (o) { return o.start < maxMs; });
+var HARD_DOWN_COLOR = "rgba(80, 80, 92, 0.30)";
+/**
+ * The band's colour after `back` of `steps` recovery steps: paler the more capacity is back.
+ * @param {number} back
+ * @param {number} steps
+ */
+function recoveringColor(back, steps) {
+  return "rgba(110, 110, 120, " + Math.round((0.05 + 0.13 * (1 - back / steps)) * 1000) / 1000 + ")";
+}
+var RECOVERING_COLOR = recoveringColor(0, 1);
+var SHADING_NAMES = ["hard down", "recovering"];
+/** @typedef {Array<[{ name?: string, xAxis: number, itemStyle?: { color: string } }, { xAxis: number }]>} Bands */
+/** @type {Bands} */
+var hardDownBands = OUTAGES.map(function (o) {
+  return /** @type {Bands[number]} */ ([{ name: o.name, xAxis: t(o.start) }, { xAxis: t(Math.min(o.hardDownEnd, maxMs)) }]);
+});
+/** @type {Bands} */
+var recoveringBands = [];
+OUTAGES.forEach(function (o) {
+  var from = o.hardDownEnd;
+  o.recoverySteps.forEach(function (step, back) {
+    var to = Math.min(step, maxMs);
+    if (from < to) recoveringBands.push([{ xAxis: t(from), itemStyle: { color: recoveringColor(back, o.recoverySteps.length) } }, { xAxis: t(to) }]);
+    from = Math.max(from, step);
+  });
+});
+/**
+ * The shading series of a time chart: no data, only their bands.
+ * @returns {LineSeriesOption[]}
+ */
+function outageSeries() {
+  /** @type {LineSeriesOption[]} */
+  var series = [];
+  /**
+   * @param {string} name
+   * @param {string} color
+   * @param {Bands} bands
+   * @param {boolean} label
+   * @returns {LineSeriesOption}
+   */
+  function shading(name, color, bands, label) {
+    return { name: name, type: "line", data: [], color: color, silent: true, z: 0,
+      tooltip: { show: false },
+      markArea: { silent: true, itemStyle: { color: color }, emphasis: { disabled: true },
+        label: label ? { show: true, position: "top", color: "#333", fontSize: 11, fontWeight: "bold", distance: 3 } : { show: false },
+        data: /** @type {NonNullable<MarkAreaComponentOption["data"]>} */ (bands) } };
+  }
+  if (hardDownBands.length > 0) series.push(shading(SHADING_NAMES[0] ?? "", HARD_DOWN_COLOR, hardDownBands, true));
+  if (recoveringBands.length > 0) series.push(shading(SHADING_NAMES[1] ?? "", RECOVERING_COLOR, recoveringBands, false));
+  return series;
 }
 var BASE = { animation: false, textStyle: { fontFamily: "system-ui, -apple-system, Segoe UI, Roboto, Helvetica, Arial, sans-serif" } };
 /**
@@ -102,6 +145,14 @@ function draw(id, opt) {
   var el = document.getElementById(id);
   if (!el) return;
   var chart = echarts.init(el, null, { renderer: "svg" });
+  var series = opt.series;
+  if (opt.legend !== undefined && !Array.isArray(opt.legend) && Array.isArray(series)) {
+    // Every series in the legend, the shading ones as plain rectangles (their bands' colour).
+    opt.legend.data = series.map(function (x) {
+      var name = String(x.name);
+      return SHADING_NAMES.indexOf(name) >= 0 ? { name: name, icon: "rect" } : { name: name };
+    });
+  }
   chart.setOption(option(opt));
   charts.push(chart);
 }
@@ -123,11 +174,31 @@ draw("chart-availability", {
       points.push([t(Math.min(maxMs, last.start + data.bucketMs)), lastPoint[1]]);
     }
     return { name: s.label, type: "line", step: "end", data: points, showSymbol: false, connectNulls: false,
-      color: s.color, lineStyle: { width: 2.2 }, z: 3 - i, markArea: i === 0 ? outageArea() : undefined };
-  })
+      color: s.color, lineStyle: { width: 2.2 }, z: 3 - i };
+  }).concat(outageSeries())
 });
 
-// (b) Cumulative completions, with the cumulative arrivals for reference.
+// (b) Capacity online: each system's share of its capacity up, the mean over each metrics bucket
+// (from the failure timeline). Where the lines coincide (usually at 100%) the ones below are
+// drawn wider, so all three stay visible.
+draw("chart-capacity", {
+  legend: legend(),
+  grid: { left: 78, right: 30, top: 58, bottom: 52 },
+  tooltip: { trigger: "axis", valueFormatter: function (v) { return v == null ? "" : /** @type {number} */ (v).toFixed(1) + "%"; } },
+  xAxis: timeAxis(),
+  yAxis: valueAxis("capacity online (% of the system's)", { min: 0, max: 100 }),
+  series: SYSTEMS.map(/** @returns {LineSeriesOption} */ function (s, i) {
+    var shares = data.onlineCapacity[s.key];
+    /** @type {Array<[number, number]>} */
+    var points = shares.map(function (v, b) { return /** @type {[number, number]} */ ([t(b * data.bucketMs), Math.round(v * 1000) / 10]); });
+    var lastPoint = points[points.length - 1];
+    if (lastPoint !== undefined) points.push([t(Math.min(maxMs, shares.length * data.bucketMs)), lastPoint[1]]);
+    return { name: s.label, type: "line", step: "end", data: points, showSymbol: false, symbol: s.symbol, symbolSize: 7,
+      color: s.color, lineStyle: { width: 2.2 + 1.4 * i }, z: 3 - i };
+  }).concat(outageSeries())
+});
+
+// (c) Cumulative completions, with the cumulative arrivals for reference.
 var posted = [[0, 0]];
 (function () {
   var n = 0;
@@ -144,13 +215,12 @@ draw("chart-completions", {
   yAxis: valueAxis("tasks completed (cumulative)", { min: 0 }),
   series: /** @type {LineSeriesOption[]} */ (SYSTEMS.map(/** @returns {LineSeriesOption} */ function (s, i) {
     var points = [[0, 0]].concat(metrics[s.key].completionsOverTime.map(function (p) { return [t(p.time), p.completed]; }));
-    return { name: s.label, type: "line", data: points, showSymbol: false, color: s.color, lineStyle: { width: 2.2 },
-      markArea: i === 0 ? outageArea() : undefined };
+    return { name: s.label, type: "line", data: points, showSymbol: false, color: s.color, lineStyle: { width: 2.2 } };
   })).concat([{ name: "tasks posted", type: "line", data: posted, showSymbol: false, color: "#999",
-    lineStyle: { width: 1.5, type: "dashed" } }])
+    lineStyle: { width: 1.5, type: "dashed" } }], outageSeries())
 });
 
-// (c) Latency CDF on a log axis: share of *posted* tasks done within a latency, so a
+// (d) Latency CDF on a log axis: share of *posted* tasks done within a latency, so a
 // system that never finishes some tasks plateaus below 100%.
 var latencyMin = Infinity, latencyMax = 0;
 var cdf = SYSTEMS.map(/** @returns {LineSeriesOption} */ function (s) {
@@ -202,7 +272,7 @@ draw("chart-latency", {
   series: cdf
 });
 
-// (d) Price per completed task, in ETH.
+// (e) Price per completed task, in ETH.
 /** @param {string | null} wei */
 function eth(wei) { return wei == null ? null : Number(wei) / 1e18; }
 /** @param {number | null} v */
@@ -224,7 +294,7 @@ draw("chart-cost", {
   }), label: { show: true, position: "top", fontSize: 12, color: "#222", formatter: function (p) { return ethLabel(/** @type {number | null} */ (p.value)); } } }]
 });
 
-// (e) Reroute timeline: when each reroute happened and which task it moved.
+// (f) Reroute timeline: when each reroute happened and which task it moved.
 /**
  * @param {RerouteRecord} r
  * @returns {SystemKey}
@@ -248,14 +318,16 @@ draw("chart-reroutes", {
   xAxis: timeAxis(),
   yAxis: valueAxis("task id", { min: 0, max: totalTasks, minInterval: 1 }),
   graphic: data.reroutes.length === 0 ? [{ type: "text", left: "center", top: "middle", style: { text: "no reroutes in this run", fontSize: 14, fill: "#777" } }] : [],
-  series: SYSTEMS.map(/** @returns {ScatterSeriesOption} */ function (s, i) {
+  series: /** @type {import("echarts").SeriesOption[]} */ (SYSTEMS.map(/** @returns {ScatterSeriesOption} */ function (s, i) {
     var points = data.reroutes.filter(function (r) { return systemOf(r) === s.key; }).map(function (r) {
       return { value: [t(r.time), r.task], r: r };
     });
     // Distinct shapes too, and the (sparser) baselines drawn above the market.
     return { name: s.label, type: "scatter", data: points, symbol: s.symbol, symbolSize: i === 0 ? 7 : 9, color: s.color,
-      itemStyle: { opacity: 0.85, borderColor: "#fff", borderWidth: i === 0 ? 0 : 1 }, z: 2 + i, markArea: i === 0 ? outageArea() : undefined };
-  })
+      itemStyle: { opacity: 0.85, borderColor: "#fff", borderWidth: i === 0 ? 0 : 1 }, z: 2 + i };
+  })).concat(outageSeries())
 });
 
 // Charts have fixed pixel sizes; printing scales the whole page instead (see @media print).
+// Tells a test (or a screenshot script) the charts are drawn, and how many.
+if (document.body) document.body.setAttribute("data-charts-drawn", String(charts.length));
