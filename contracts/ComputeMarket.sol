@@ -17,6 +17,11 @@ import {Auction, TaskAuction} from "./libraries/TaskAuction.sol";
 /// provider by a 32-bit id; a kept bid writes the Auction word only when the list becomes full or the
 /// price to beat changes. The duplicate-bid check is a bit in a per-provider word that covers 256
 /// consecutive task ids of a round, carried in memory across a batch.
+///
+/// Keeper fees: a task's remaining keeper reserve is not stored in wei but as the number of keeper
+/// calls it has paid for (keeperCalls, 16 bits in a spare part of slot 2, which postTask writes
+/// anyway and every close, reroute, result and refund reads): reserve left = keeperFee *
+/// (keeperCalls the reserve covers - keeperCalls paid). With a zero fee it is never written.
 contract ComputeMarket is IComputeMarket {
     using FallbackBids for uint256[FALLBACK_SLOTS];
 
@@ -34,6 +39,11 @@ contract ComputeMarket is IComputeMarket {
     uint16 private immutable _ABANDON_SLASH_BPS;
     uint8 private immutable _MAX_ROUNDS;
     uint8 private immutable _FALLBACK_DEPTH;
+    uint96 private immutable _KEEPER_FEE;
+    /// @dev Keeper calls a task's reserve pays for: maxRounds * (fallbackDepth + 1), at most 255 * 9.
+    uint16 private immutable _KEEPER_CALLS;
+    /// @dev _KEEPER_FEE * _KEEPER_CALLS, below _MAX_PRICE.
+    uint256 private immutable _KEEPER_RESERVE;
 
     /// @dev A task as stored; getTask assembles IComputeMarket.Task from it.
     struct TaskRecord {
@@ -49,6 +59,7 @@ contract ComputeMarket is IComputeMarket {
         address poster;
         uint32 executionBudget;
         uint32 bidWindowLength;
+        uint16 keeperCalls; // keeper calls paid from the reserve (never written while keeperFee is zero)
         // slot 3: region is read by bids on regional tasks only
         bytes16 region;
         uint88 payment;
@@ -105,12 +116,20 @@ contract ComputeMarket is IComputeMarket {
         if (cfg.fallbackDepth == 0 || cfg.fallbackDepth > MAX_FALLBACK_DEPTH) {
             revert InvalidConfig(ConfigField.FallbackDepth, cfg.fallbackDepth);
         }
+        // Per round one close and at most fallbackDepth reroutes after a missed deadline.
+        uint256 keeperCalls = uint256(cfg.maxRounds) * (uint256(cfg.fallbackDepth) + 1);
+        uint256 reserve = uint256(cfg.keeperFee) * keeperCalls;
+        // The reserve must leave room for a maxPrice of at least 1 wei under the escrow bound.
+        if (reserve >= _MAX_PRICE) revert InvalidConfig(ConfigField.KeeperFee, cfg.keeperFee);
         _MIN_STAKE = cfg.minStake;
         _UNBONDING_DELAY = cfg.unbondingDelay;
         _SLASH_BPS = cfg.slashBps;
         _ABANDON_SLASH_BPS = cfg.abandonSlashBps;
         _MAX_ROUNDS = cfg.maxRounds;
         _FALLBACK_DEPTH = cfg.fallbackDepth;
+        _KEEPER_FEE = cfg.keeperFee;
+        _KEEPER_CALLS = uint16(keeperCalls); // at most 255 * 9
+        _KEEPER_RESERVE = reserve;
     }
 
     /// @dev Guards the functions that send ether. Their state changes already precede the transfer
@@ -218,7 +237,11 @@ contract ComputeMarket is IComputeMarket {
         uint32 executionBudget,
         Mechanism mechanism
     ) external payable returns (uint256 taskId) {
-        if (msg.value == 0) revert ZeroAmount();
+        uint256 reserve = _KEEPER_RESERVE;
+        if (msg.value <= reserve) {
+            if (msg.value == 0) revert ZeroAmount();
+            revert EscrowBelowKeeperReserve(msg.value, reserve);
+        }
         if (msg.value > _MAX_PRICE) revert AmountTooLarge(msg.value);
         if (bidWindowEnd <= block.timestamp) revert BidWindowInPast(bidWindowEnd, block.timestamp);
         uint256 windowLength = bidWindowEnd - block.timestamp;
@@ -227,8 +250,12 @@ contract ComputeMarket is IComputeMarket {
 
         taskId = ++_taskCount;
         TaskRecord storage t = _tasks[taskId];
+        uint256 maxPrice;
+        unchecked {
+            maxPrice = msg.value - reserve; // msg.value > reserve
+        }
         // Fits: block.timestamp fits 40 bits for millennia and windowLength fits 32 bits.
-        t.auction = TaskAuction.posted(msg.value, uint40(bidWindowEnd), mechanism, region != bytes16(0));
+        t.auction = TaskAuction.posted(maxPrice, uint40(bidWindowEnd), mechanism, region != bytes16(0));
         t.poster = msg.sender;
         t.executionBudget = executionBudget;
         t.bidWindowLength = uint32(windowLength);
@@ -238,7 +265,7 @@ contract ComputeMarket is IComputeMarket {
         _fallbacks[taskId].init(_FALLBACK_DEPTH);
         _totalEscrow += uint128(msg.value);
         emit TaskPosted(
-            taskId, msg.sender, msg.value, requirementsHash, region, bidWindowEnd, executionBudget, mechanism
+            taskId, msg.sender, maxPrice, reserve, requirementsHash, region, bidWindowEnd, executionBudget, mechanism
         );
     }
 
@@ -280,14 +307,16 @@ contract ComputeMarket is IComputeMarket {
 
     /// @inheritdoc IComputeMarket
     function closeAuction(uint256 taskId) external {
-        _closeAuction(taskId);
+        _creditKeeper(_closeAuction(taskId));
     }
 
     /// @inheritdoc IComputeMarket
     function closeAuctions(uint256[] calldata taskIds) external {
+        uint256 fees;
         for (uint256 i = 0; i < taskIds.length; ++i) {
-            _closeAuction(taskIds[i]);
+            fees += _closeAuction(taskIds[i]);
         }
+        _creditKeeper(fees);
     }
 
     /// @inheritdoc IComputeMarket
@@ -302,10 +331,12 @@ contract ComputeMarket is IComputeMarket {
 
         uint96 maxPrice = a.maxPrice();
         uint96 payment = t.payment;
+        uint96 reserveLeft = _reserveLeft(t);
         uint96 posterRefund;
         unchecked {
-            posterRefund = maxPrice - payment; // payment <= every kept bid <= maxPrice
-            _totalEscrow -= maxPrice; // the sum of the escrow of Open and Awarded tasks
+            // payment <= every kept bid <= maxPrice, and maxPrice + reserve left <= the escrow < 2^88.
+            posterRefund = maxPrice - payment + reserveLeft;
+            _totalEscrow -= maxPrice + reserveLeft; // the sum of the escrow of Open and Awarded tasks
         }
         t.auction = a.withStatus(TaskStatus.Completed);
         _releaseAssignment(provider);
@@ -316,14 +347,16 @@ contract ComputeMarket is IComputeMarket {
 
     /// @inheritdoc IComputeMarket
     function reroute(uint256 taskId) external {
-        _rerouteAfterDeadline(taskId);
+        _creditKeeper(_rerouteAfterDeadline(taskId));
     }
 
     /// @inheritdoc IComputeMarket
     function rerouteTasks(uint256[] calldata taskIds) external {
+        uint256 fees;
         for (uint256 i = 0; i < taskIds.length; ++i) {
-            _rerouteAfterDeadline(taskIds[i]);
+            fees += _rerouteAfterDeadline(taskIds[i]);
         }
+        _creditKeeper(fees);
     }
 
     /// @inheritdoc IComputeMarket
@@ -361,8 +394,14 @@ contract ComputeMarket is IComputeMarket {
             slashBps: _SLASH_BPS,
             abandonSlashBps: _ABANDON_SLASH_BPS,
             maxRounds: _MAX_ROUNDS,
-            fallbackDepth: _FALLBACK_DEPTH
+            fallbackDepth: _FALLBACK_DEPTH,
+            keeperFee: _KEEPER_FEE
         });
+    }
+
+    /// @inheritdoc IComputeMarket
+    function keeperReserve() external view returns (uint256) {
+        return _KEEPER_RESERVE;
     }
 
     /// @inheritdoc IComputeMarket
@@ -386,6 +425,8 @@ contract ComputeMarket is IComputeMarket {
         task.round = a.round();
         task.fallbackCursor = t.fallbackCursor;
         task.fallbackCount = uint8(_fallbackCount(taskId, a));
+        TaskStatus status = a.status();
+        if (status == TaskStatus.Open || status == TaskStatus.Awarded) task.keeperReserve = _reserveLeft(t);
     }
 
     /// @inheritdoc IComputeMarket
@@ -498,26 +539,61 @@ contract ComputeMarket is IComputeMarket {
         if (newCount == depth && (!full || lastPrice != a.cutoff())) t.auction = a.withFull(lastPrice);
     }
 
-    function _closeAuction(uint256 taskId) private {
+    /// @return fee The keeper fee taken from the task's reserve, for the caller to credit.
+    function _closeAuction(uint256 taskId) private returns (uint256 fee) {
         TaskRecord storage t = _tasks[taskId];
         Auction a = _auctionInStatus(taskId, t, TaskStatus.Open);
         uint40 windowEnd = a.bidWindowEnd();
         // solhint-disable-next-line not-rely-on-time
         if (block.timestamp < windowEnd) revert BiddingStillOpen(taskId, windowEnd, block.timestamp);
 
+        fee = _takeKeeperFee(taskId, t);
         if (!_assignNextFallback(taskId, t)) {
             _reopenOrRefund(taskId, t);
         }
     }
 
-    function _rerouteAfterDeadline(uint256 taskId) private {
+    /// @return fee The keeper fee taken from the task's reserve, for the caller to credit.
+    function _rerouteAfterDeadline(uint256 taskId) private returns (uint256 fee) {
         TaskRecord storage t = _tasks[taskId];
         _auctionInStatus(taskId, t, TaskStatus.Awarded);
         uint40 deadline = t.deadline;
         // solhint-disable-next-line not-rely-on-time
         if (block.timestamp <= deadline) revert DeadlineNotPassed(taskId, deadline, block.timestamp);
 
+        fee = _takeKeeperFee(taskId, t);
         _failAssignment(taskId, t, FailureReason.DeadlineMissed, _SLASH_BPS);
+    }
+
+    /// @dev Takes one keeper fee from the task's reserve (out of totalEscrow) and emits KeeperPaid;
+    /// the caller credits the keeper, once per transaction. Nothing at all when the fee is zero.
+    /// The reserve cannot run out: a round has one close and at most fallbackDepth assignments, so
+    /// at most fallbackDepth reroutes after a missed deadline, and there are at most maxRounds rounds.
+    function _takeKeeperFee(uint256 taskId, TaskRecord storage t) private returns (uint256 fee) {
+        fee = _KEEPER_FEE;
+        if (fee == 0) return 0;
+        unchecked {
+            ++t.keeperCalls; // at most _KEEPER_CALLS (above)
+            _totalEscrow -= uint128(fee); // the task's escrow still holds its reserve left
+        }
+        emit KeeperPaid(taskId, msg.sender, fee);
+    }
+
+    /// @dev Credits msg.sender the keeper fees taken in this call.
+    function _creditKeeper(uint256 fees) private {
+        if (fees == 0) return;
+        // At most a batch's worth of reserves, all already in the contract's balance.
+        _credits[msg.sender] += fees;
+        _totalCredits += uint128(fees);
+    }
+
+    /// @dev The keeper reserve the task still holds, in wei; below 2^88.
+    function _reserveLeft(TaskRecord storage t) private view returns (uint96) {
+        uint96 fee = _KEEPER_FEE;
+        if (fee == 0) return 0;
+        unchecked {
+            return fee * (_KEEPER_CALLS - t.keeperCalls); // keeperCalls <= _KEEPER_CALLS; the product < 2^88
+        }
     }
 
     /// @dev Ends the current assignment without a result: slash, bar the provider from this task,
@@ -597,7 +673,10 @@ contract ComputeMarket is IComputeMarket {
 
     function _refund(uint256 taskId, TaskRecord storage t, RefundReason reason) private {
         Auction a = t.auction;
-        uint96 amount = a.maxPrice();
+        uint96 amount;
+        unchecked {
+            amount = a.maxPrice() + _reserveLeft(t); // at most the task's escrow, below 2^88
+        }
         t.auction = a.withStatus(TaskStatus.Refunded);
         unchecked {
             _totalEscrow -= amount; // the sum of the escrow of Open and Awarded tasks

@@ -4,7 +4,8 @@ pragma solidity 0.8.30;
 /// @title IComputeMarket
 /// @notice The bidmesh compute market: posters escrow a task's maximum price, staked providers bid in a
 /// reverse auction, the contract awards the best bid and keeps the next best as fallbacks, and anyone
-/// may close an auction or reroute a task whose provider missed its deadline.
+/// may close an auction or reroute a task whose provider missed its deadline, for a keeper fee paid
+/// from the task's escrow.
 /// @dev This file is the specification. Every refusal is a custom error with arguments and every state
 /// change emits exactly one event named in the past tense, so the full history of any task and any
 /// provider can be rebuilt from events alone.
@@ -19,14 +20,21 @@ pragma solidity 0.8.30;
 ///   Awarded -> Refunded        reroute/abandon with no fallback and no rounds left
 /// Completed and Refunded are terminal.
 ///
-/// Money: escrow comes in with postTask, stake with registerProvider/addStake. Value leaves only by
-/// withdraw (credits: payments, refunds, slashes) and withdrawStake (unbonded stake), both pulled by
-/// the account that is owed. At every moment the contract's balance is at least
-/// totalEscrow + totalCredits + totalStaked, and equal to it unless ether was force-sent.
+/// Money: escrow comes in with postTask, stake with registerProvider/addStake. A task's escrow is its
+/// maxPrice plus its keeper reserve, keeperFee * maxRounds * (fallbackDepth + 1): enough to pay every
+/// keeper call the task can need (per round one closeAuction and at most fallbackDepth reroutes after
+/// missed deadlines). Each such call credits its caller keeperFee from the task's reserve (KeeperPaid);
+/// abandonTask pays none. When the task ends, the reserve left goes back to the poster with the unused
+/// maxPrice (in ResultSubmitted.posterRefund or TaskRefunded.amount), so totalEscrow drops by the
+/// task's whole remaining escrow. Value leaves only by withdraw (credits: payments, refunds, slashes,
+/// keeper fees) and withdrawStake (unbonded stake), both pulled by the account that is owed. At every
+/// moment the contract's balance is at least totalEscrow + totalCredits + totalStaked, and equal to
+/// it unless ether was force-sent.
 ///
-/// Bounds: a task's escrow (so every price) is at most 2^88 - 1 wei, and a provider's stake plus
-/// unbonding stake at most 2^96 - 1 wei; deposits beyond them are refused with AmountTooLarge, so no
-/// amount the market keeps can overflow.
+/// Bounds: a task's escrow (maxPrice plus keeper reserve, so every price) is at most 2^88 - 1 wei,
+/// and a provider's stake plus unbonding stake at most 2^96 - 1 wei; deposits beyond them are refused
+/// with AmountTooLarge, so no amount the market keeps can overflow. The keeper reserve itself is
+/// below 2^88 - 1 (the constructor refuses a larger keeperFee).
 interface IComputeMarket {
     // ---------------------------------------------------------------- enums
 
@@ -77,7 +85,8 @@ interface IComputeMarket {
         SlashBps,
         AbandonSlashBps,
         MaxRounds,
-        FallbackDepth
+        FallbackDepth,
+        KeeperFee
     }
 
     // ---------------------------------------------------------------- structs
@@ -89,6 +98,9 @@ interface IComputeMarket {
     /// @param abandonSlashBps Share slashed when it abandons an assignment; at most `slashBps`.
     /// @param maxRounds Auction rounds a task may have (first auction included) before it is refunded.
     /// @param fallbackDepth Bids kept per task, best first: the winner and its fallbacks (1 to 8).
+    /// @param keeperFee Wei credited to whoever closes an auction or reroutes a task after a missed
+    /// deadline, from the task's escrow (zero allowed). keeperFee * maxRounds * (fallbackDepth + 1),
+    /// the keeper reserve of a task, must be below 2^88 - 1.
     struct MarketConfig {
         uint96 minStake;
         uint32 unbondingDelay;
@@ -96,11 +108,12 @@ interface IComputeMarket {
         uint16 abandonSlashBps;
         uint8 maxRounds;
         uint8 fallbackDepth;
+        uint96 keeperFee;
     }
 
     /// @notice A task as stored. Amounts in wei, times in seconds (block timestamps).
     /// @param poster Account that posted and escrowed the task; receives refunds and slashes.
-    /// @param maxPrice Escrow; no bid may exceed it. At most 2^88 - 1.
+    /// @param maxPrice Escrow beyond the keeper reserve; no bid may exceed it. Below 2^88 - 1.
     /// @param provider Current assignee (zero unless Awarded or Completed).
     /// @param payment What the current assignee is paid on a result.
     /// @param requirementsHash Hash of the off-chain task description.
@@ -116,6 +129,8 @@ interface IComputeMarket {
     /// @param round Auction round, from 0; at most maxRounds - 1.
     /// @param fallbackCursor Index in the fallback list of the next bid to try.
     /// @param fallbackCount Number of bids kept for this round (at most fallbackDepth).
+    /// @param keeperReserve Keeper reserve still escrowed: keeperFee times the keeper calls the task
+    /// may still pay for; zero once it is Completed or Refunded (the rest went back to the poster).
     struct Task {
         address poster;
         uint96 maxPrice;
@@ -134,6 +149,7 @@ interface IComputeMarket {
         uint8 round;
         uint8 fallbackCursor;
         uint8 fallbackCount;
+        uint96 keeperReserve;
     }
 
     /// @notice A bid kept in a task's fallback list.
@@ -224,6 +240,11 @@ interface IComputeMarket {
     /// @param to The recipient.
     /// @param amount The amount.
     error TransferFailed(address to, uint256 amount);
+
+    /// @notice Thrown when a task's escrow does not exceed the keeper reserve: it leaves no maxPrice.
+    /// @param value The escrow given (msg.value).
+    /// @param reserve The keeper reserve every task escrows (keeperReserve()).
+    error EscrowBelowKeeperReserve(uint256 value, uint256 reserve);
 
     /// @notice Thrown when a task is posted with a bid window that has already ended.
     /// @param bidWindowEnd The end given.
@@ -358,10 +379,11 @@ interface IComputeMarket {
     /// @param amount Amount paid.
     event StakeWithdrawn(address indexed provider, uint256 amount);
 
-    /// @notice A task was posted and its escrow locked.
+    /// @notice A task was posted and its escrow locked: maxPrice + keeperReserve (msg.value).
     /// @param taskId The task.
     /// @param poster The poster.
-    /// @param maxPrice Escrow and maximum bid.
+    /// @param maxPrice Maximum bid, and what the escrow holds for the provider's payment.
+    /// @param keeperReserve Escrowed on top of maxPrice to pay keepers (keeperReserve()).
     /// @param requirementsHash Hash of the off-chain description.
     /// @param region Required region, or zero for any.
     /// @param bidWindowEnd End of the first bid window.
@@ -371,6 +393,7 @@ interface IComputeMarket {
         uint256 indexed taskId,
         address indexed poster,
         uint256 maxPrice,
+        uint256 keeperReserve,
         bytes32 requirementsHash,
         bytes16 region,
         uint256 bidWindowEnd,
@@ -441,7 +464,7 @@ interface IComputeMarket {
     /// @param epoch The assignment epoch.
     /// @param resultHash Hash of the result.
     /// @param payment Credited to the provider.
-    /// @param posterRefund Credited to the poster (maxPrice - payment).
+    /// @param posterRefund Credited to the poster: maxPrice - payment, plus the keeper reserve left.
     event ResultSubmitted(
         uint256 indexed taskId,
         address indexed provider,
@@ -451,12 +474,20 @@ interface IComputeMarket {
         uint256 posterRefund
     );
 
-    /// @notice The whole escrow was credited back to the poster.
+    /// @notice The whole remaining escrow was credited back to the poster.
     /// @param taskId The task.
     /// @param poster The poster.
-    /// @param amount Wei credited.
+    /// @param amount Wei credited: maxPrice plus the keeper reserve left.
     /// @param reason Why.
     event TaskRefunded(uint256 indexed taskId, address indexed poster, uint256 amount, RefundReason reason);
+
+    /// @notice A keeper was credited its fee, from the task's keeper reserve, for a closeAuction or a
+    /// reroute after a missed deadline. Emitted only when keeperFee is nonzero, before the events of
+    /// what the call did to the task.
+    /// @param taskId The task.
+    /// @param keeper The caller, credited.
+    /// @param amount Wei credited (keeperFee).
+    event KeeperPaid(uint256 indexed taskId, address indexed keeper, uint256 amount);
 
     /// @notice An account withdrew its credits.
     /// @param account The account.
@@ -484,9 +515,13 @@ interface IComputeMarket {
 
     // ---------------------------------------------------------------- tasks
 
-    /// @notice Post a task, escrowing msg.value as its maximum price.
-    /// @dev Reverts AmountTooLarge(msg.value) when msg.value exceeds 2^88 - 1: kept bids store prices in 88 bits.
-    /// The poster also pays for the storage of the task's fallback list, so that bids only update it.
+    /// @notice Post a task, escrowing msg.value: its maximum price (msg.value - keeperReserve()) plus
+    /// the keeper reserve, which pays keepers for closing its auctions and rerouting it. What is left
+    /// of the reserve when the task ends goes back to the poster with the unused maxPrice.
+    /// @dev Reverts ZeroAmount for no value, EscrowBelowKeeperReserve(msg.value, keeperReserve()) when
+    /// msg.value does not exceed the reserve, AmountTooLarge(msg.value) when msg.value exceeds 2^88 - 1:
+    /// kept bids store prices in 88 bits. The poster also pays for the storage of the task's fallback
+    /// list, so that bids only update it.
     /// @return taskId The new task's id (ids start at 1).
     function postTask(
         bytes32 requirementsHash,
@@ -506,32 +541,39 @@ interface IComputeMarket {
     function placeBids(uint256[] calldata taskIds, uint256[] calldata prices) external;
 
     /// @notice Anyone: after the bid window, award the best eligible bid, or re-auction, or refund.
+    /// The caller is credited keeperFee from the task's keeper reserve, whatever the outcome.
     function closeAuction(uint256 taskId) external;
 
-    /// @notice Anyone: closeAuction for each id; all or nothing.
+    /// @notice Anyone: closeAuction for each id; all or nothing. The caller is credited keeperFee per task.
     function closeAuctions(uint256[] calldata taskIds) external;
 
     /// @notice Assignee only, before its deadline: deliver the result and settle the payment.
     function submitResult(uint256 taskId, uint32 epoch, bytes32 resultHash) external;
 
-    /// @notice Anyone, after the assignee's deadline: slash it and move the task on.
+    /// @notice Anyone, after the assignee's deadline: slash it and move the task on. The caller is
+    /// credited keeperFee from the task's keeper reserve.
     function reroute(uint256 taskId) external;
 
-    /// @notice Anyone: reroute each id; all or nothing.
+    /// @notice Anyone: reroute each id; all or nothing. The caller is credited keeperFee per task.
     function rerouteTasks(uint256[] calldata taskIds) external;
 
     /// @notice Assignee only, up to its deadline: give the task up now, for a smaller slash than a missed
     /// deadline. Checks, in order: the task is Awarded, the caller is the assignee (NotAssignedProvider),
     /// the deadline has not passed (DeadlinePassed): past it, the task can only be rerouted, at the full slash.
+    /// No keeper fee is paid.
     function abandonTask(uint256 taskId) external;
 
-    /// @notice Pay out the caller's credits (payments, refunds, slashes received).
+    /// @notice Pay out the caller's credits (payments, refunds, slashes received, keeper fees).
     function withdraw() external;
 
     // ---------------------------------------------------------------- views
 
     /// @notice The market parameters.
     function config() external view returns (MarketConfig memory);
+
+    /// @notice The keeper reserve every task escrows on top of its maxPrice:
+    /// keeperFee * maxRounds * (fallbackDepth + 1).
+    function keeperReserve() external view returns (uint256);
 
     /// @notice A task; reverts TaskNotFound for an unknown id.
     function getTask(uint256 taskId) external view returns (Task memory);
@@ -551,7 +593,7 @@ interface IComputeMarket {
     /// @notice Number of tasks posted; the last id.
     function taskCount() external view returns (uint256);
 
-    /// @notice Escrow held for tasks that are neither Completed nor Refunded.
+    /// @notice Escrow held for tasks that are neither Completed nor Refunded, their keeper reserves included.
     function totalEscrow() external view returns (uint256);
 
     /// @notice Credits owed to all accounts.

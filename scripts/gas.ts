@@ -78,6 +78,32 @@ async function measure(chain: Chain): Promise<Row[]> {
   row("requestStakeWithdrawal", await gasOf(() => as(p5!).requestStakeWithdrawal(parseEther("1"))), "");
   clock += config.unbondingDelay;
   row("withdrawStake", await gasOf(() => as(p5!).withdrawStake()), "after the unbonding delay");
+
+  // The same calls on a market that pays keepers: postTask escrows the reserve on top, each close
+  // and each reroute after a missed deadline credits the caller the fee.
+  const fee = parseEther("0.001");
+  const paid = await deployMarket(chain, deployer, { keeperFee: fee });
+  const feeMarket = (s: JsonRpcSigner): ComputeMarket => paid.market.connect(s);
+  const reserve = await paid.market.keeperReserve();
+  const postPaid = () =>
+    feeMarket(poster!).postTask(id("job"), encodeRegion("any"), clock + 1 + WINDOW_S, BUDGET_S, 0, { value: parseEther("1") + reserve });
+  for (const p of [p1, p2, p3]) await gasOf(() => feeMarket(p!).registerProvider(encodeRegion("eu-west-1"), 8, { value: parseEther("4") }));
+  row("postTask (keeper fee)", await gasOf(() => postPaid()), `escrow 1 ETH + keeper reserve (${paid.config.maxRounds} rounds × ${paid.config.fallbackDepth + 1} calls × 0.001 ETH)`);
+  const paidTasks: bigint[] = [];
+  for (let i = 0; i < 3; i += 1) {
+    if (i > 0) await gasOf(() => postPaid());
+    paidTasks.push(await paid.market.taskCount());
+  }
+  for (const t of paidTasks) for (const [i, p] of [p1, p2, p3].entries()) await gasOf(() => feeMarket(p!).placeBid(t, parseEther(String(0.1 * (i + 1)))));
+  clock += WINDOW_S;
+  const [f1, f2, f3] = paidTasks as [bigint, bigint, bigint];
+  row("closeAuction (keeper fee)", await gasOf(() => feeMarket(keeper!).closeAuction(f1)), "award + KeeperPaid, the keeper's first credit");
+  row("closeAuction (keeper fee, credited)", await gasOf(() => feeMarket(keeper!).closeAuction(f2)), "award + KeeperPaid, keeper already holds a credit");
+  await gasOf(() => feeMarket(keeper!).closeAuction(f3));
+  clock += BUDGET_S;
+  row("reroute (keeper fee)", await gasOf(() => feeMarket(keeper!).reroute(f1)), "slash + next fallback + KeeperPaid");
+  const rerouteTwo = await gasOf(() => feeMarket(keeper!).rerouteTasks([f2, f3]));
+  row("rerouteTasks (keeper fee, 2 tasks)", rerouteTwo, "one credit for the batch, a KeeperPaid per task");
   return rows;
 }
 

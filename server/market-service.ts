@@ -3,7 +3,7 @@
 import { toBeHex, type Interface } from "ethers";
 import { ComputeMarket__factory } from "../types/ethers-contracts/index.js";
 import type { Chain } from "../sim/chain/connect.js";
-import { DEFAULT_MARKET_CONFIG, type MarketConfig } from "../sim/protocol/market-config.js";
+import { DEFAULT_MARKET_CONFIG, keeperReserve, type MarketConfig } from "../sim/protocol/market-config.js";
 import { ChainError, decodeChainError } from "../sim/chain/errors.js";
 import { LedgerEventCache } from "../sim/chain/ledger-cache.js";
 import type { MarketHistory } from "../sim/protocol/history.js";
@@ -24,7 +24,7 @@ import { apiRequirementsRef } from "./task-ref.js";
 export interface PostTaskInput {
   /** Compute-milliseconds (a whole number). */
   sizeMs: number;
-  /** Escrow and maximum price, wei. */
+  /** Maximum price, wei; the post escrows it plus the market's keeper reserve. */
   maxPrice: bigint;
   /** Seconds the assignee gets to deliver (the contract's execution budget). */
   deadlineBudget: number;
@@ -241,6 +241,8 @@ export class ChainMarketService implements MarketService {
       kind: "post",
       from: this.posterAddress,
       maxPrice: input.maxPrice,
+      // The market's keeper reserve rides on top of maxPrice; what keepers leave of it comes back.
+      keeperReserve: keeperReserve(this.ledger.config),
       requirementsHash: apiRequirementsRef(input.sizeMs),
       region: input.region,
       bidWindowEnd: timestamp + this.bidWindowSeconds,

@@ -51,7 +51,7 @@ export const routes: readonly RouteDef[] = [
     path: "/api/tasks",
     tag: "tasks",
     summary: "Post a task",
-    description: "Escrows maxPrice from the API's poster account and opens the task for bids, in one block. A request the contract refuses answers 409 with the custom error and changes nothing on chain.",
+    description: "Escrows maxPrice plus the market's keeper reserve (keeperFee × maxRounds × (fallbackDepth + 1), which pays whoever closes or reroutes the task; what is left goes back to the poster) from the API's poster account and opens the task for bids, in one block. A request the contract refuses answers 409 with the custom error and changes nothing on chain.",
     auth: true,
     body: PostTaskRequest,
     query: NoQuery,

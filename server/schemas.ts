@@ -223,8 +223,12 @@ export const TaskSummary = z
     taskId: z.number().int(),
     status: TaskStatusParam,
     poster: AddressOut,
-    maxPrice: Wei.openapi({ description: "the escrow and highest price: wei, as a decimal string", example: "10000000000000000" }),
+    maxPrice: Wei.openapi({ description: "the highest price, escrowed for the provider's payment: wei, as a decimal string", example: "10000000000000000" }),
     maxPriceEth: z.string().openapi({ description: "maxPrice in ETH, as a decimal string: the unit POST /api/tasks takes", example: "0.01" }),
+    keeperReserve: Wei.openapi({
+      description: "keeper reserve still escrowed on top of maxPrice, which pays keepers for closing and rerouting the task: wei, as a decimal string; 0 once the task ended (the rest went back to the poster)",
+      example: "0",
+    }),
     size: z.number().nullable().openapi({ description: "compute-seconds, for tasks posted through this API; null otherwise" }),
     region: z.string(),
     mechanism: MechanismParam,

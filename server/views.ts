@@ -56,6 +56,7 @@ export function taskSummary(h: TaskHistory): Plain<TaskSummaryJson> {
     maxPrice: h.maxPrice.toString(),
     // The unit the task was posted in, beside the chain's.
     maxPriceEth: formatEther(h.maxPrice),
+    keeperReserve: h.keeperReserve.toString(),
     size: sizeMs === undefined ? null : sizeMs / 1000,
     region: h.region,
     mechanism: MECHANISM_PARAM[h.mechanism],

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { RandomStream } from "../engine/rng.js";
 import { InputError } from "../input-error.js";
 import { countMarketEvent } from "../metrics/market-event-metrics.js";
+import type { MarketEvent } from "../protocol/events.js";
 import { taskIdOf } from "../protocol/logged-event.js";
 import { MetricsCollector, type SystemMetrics } from "../metrics/collector.js";
 import { GasBySender } from "../metrics/gas-by-party.js";
@@ -63,7 +64,9 @@ export function auditRun(dir: string): AuditResult {
   }
 
   const simIdOf = new Map<number, number>();
+  const escrow = new EscrowCheck();
   for (const { event, timestamp } of chainLogEvents(chainLog, info.chain.marketAddress)) {
+    escrow.add(event);
     const now = (timestamp - info.baseTimestamp) * 1_000;
     if (event.name === "TaskPosted") {
       const simId = parseRequirementsRef(event.requirementsHash);
@@ -77,7 +80,8 @@ export function auditRun(dir: string): AuditResult {
   const recomputed = collector.summarize({ duration: scenario.duration, bucket: scenario.metricsBucket });
   const reported = metrics.systems.market;
   const differences: AuditDifference[] = [];
-  let fieldsChecked = 0;
+  let fieldsChecked = escrow.checked;
+  differences.push(...escrow.differences);
   for (const key of Object.keys(recomputed) as Array<keyof SystemMetrics>) {
     if ((NOT_AUDITABLE as readonly string[]).includes(key)) continue;
     fieldsChecked += compare(`systems.market.${key}`, reported[key], recomputed[key], differences);
@@ -90,6 +94,52 @@ export function auditRun(dir: string): AuditResult {
   fieldsChecked += compare("economics.systems.market", reportedEconomics?.systems?.market, economics.systems.market, differences);
   fieldsChecked += compare("economics.breakEvenGasPriceGwei", reportedEconomics?.breakEvenGasPriceGwei, economics.breakEvenGasPriceGwei, differences);
   return { fieldsChecked, differences, notAuditable: NOT_AUDITABLE };
+}
+
+/**
+ * Each task's escrow from its events alone: posted as maxPrice + keeperReserve, each KeeperPaid
+ * taken from the reserve (never beyond it), and the end (ResultSubmitted's payment + posterRefund,
+ * or TaskRefunded's amount) paying out exactly what is left.
+ */
+class EscrowCheck {
+  readonly differences: AuditDifference[] = [];
+  checked = 0;
+  private readonly tasks = new Map<number, { maxPrice: bigint; reserve: bigint }>();
+
+  add(event: MarketEvent): void {
+    switch (event.name) {
+      case "TaskPosted":
+        this.tasks.set(event.taskId, { maxPrice: event.maxPrice, reserve: event.keeperReserve });
+        return;
+      case "KeeperPaid": {
+        const t = this.tasks.get(event.taskId);
+        if (t === undefined) return;
+        this.expect(`escrow.task${event.taskId}.keeperReserve`, event.amount <= t.reserve ? event.amount : t.reserve, event.amount);
+        t.reserve -= event.amount;
+        return;
+      }
+      case "ResultSubmitted":
+        this.end(event.taskId, event.payment + event.posterRefund);
+        return;
+      case "TaskRefunded":
+        this.end(event.taskId, event.amount);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private end(taskId: number, paidOut: bigint): void {
+    const t = this.tasks.get(taskId);
+    if (t === undefined) return;
+    this.expect(`escrow.task${taskId}.paidOut`, paidOut, t.maxPrice + t.reserve);
+    this.tasks.delete(taskId);
+  }
+
+  private expect(field: string, reported: bigint, fromChain: bigint): void {
+    this.checked += 1;
+    if (reported !== fromChain) this.differences.push({ field, reported: reported.toString(), fromChain: fromChain.toString() });
+  }
 }
 
 /** Deep comparison by JSON value; returns the number of leaf fields compared. */

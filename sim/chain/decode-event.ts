@@ -55,6 +55,7 @@ export function decodeMarketEvent(topics: readonly string[], data: string): Mark
         taskId: f.num("taskId"),
         poster: f.address("poster"),
         maxPrice: f.big("maxPrice"),
+        keeperReserve: f.big("keeperReserve"),
         requirementsHash: f.text("requirementsHash"),
         region: f.region(),
         bidWindowEnd: f.num("bidWindowEnd"),
@@ -106,6 +107,8 @@ export function decodeMarketEvent(topics: readonly string[], data: string): Mark
         amount: f.big("amount"),
         reason: enumName(REFUND_REASON, f.big("reason")),
       };
+    case "KeeperPaid":
+      return { name: "KeeperPaid", taskId: f.num("taskId"), keeper: f.address("keeper"), amount: f.big("amount") };
     case "Withdrawn":
       return { name: "Withdrawn", account: f.address("account"), amount: f.big("amount") };
     default:

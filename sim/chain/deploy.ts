@@ -63,6 +63,7 @@ export async function readMarketConfig(market: ComputeMarket): Promise<MarketCon
     abandonSlashBps: Number(raw.abandonSlashBps),
     maxRounds: Number(raw.maxRounds),
     fallbackDepth: Number(raw.fallbackDepth),
+    keeperFee: raw.keeperFee,
   };
 }
 

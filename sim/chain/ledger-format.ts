@@ -17,7 +17,7 @@ export function describeEvent(event: MarketEvent, names: ReadonlyMap<string, str
   const who = (address: string): string => names.get(address) ?? shortAddress(address);
   switch (event.name) {
     case "TaskPosted":
-      return `${who(event.poster)} posts: max ${eth(event.maxPrice)}, region ${event.region}, ${event.mechanism}, budget ${event.executionBudget} s`;
+      return `${who(event.poster)} posts: max ${eth(event.maxPrice)}${event.keeperReserve === 0n ? "" : ` + keeper reserve ${eth(event.keeperReserve)}`}, region ${event.region}, ${event.mechanism}, budget ${event.executionBudget} s`;
     case "BidPlaced":
       return `${who(event.provider)} bids ${eth(event.price)} (round ${event.round})`;
     case "TaskAwarded":
@@ -34,6 +34,8 @@ export function describeEvent(event: MarketEvent, names: ReadonlyMap<string, str
       return `result from ${who(event.provider)} (epoch ${event.epoch}): paid ${eth(event.payment)}, poster gets ${eth(event.posterRefund)} back`;
     case "TaskRefunded":
       return `refunded ${eth(event.amount)} to ${who(event.poster)}: ${event.reason}`;
+    case "KeeperPaid":
+      return `keeper ${who(event.keeper)} paid ${eth(event.amount)} from the reserve`;
     default:
       return event.name;
   }
@@ -50,7 +52,7 @@ export function formatTaskLedger(
 ): string {
   const start = timestamps.get(history.postedBlock) ?? 0;
   const lines = [
-    `task ${history.taskId} (${history.mechanism}, max ${eth(history.maxPrice)}): ${history.status}`,
+    `task ${history.taskId} (${history.mechanism}, max ${eth(history.maxPrice)}${history.keeperFees.length === 0 && history.keeperReserve === 0n ? "" : `, keeper reserve left ${eth(history.keeperReserve)}`}): ${history.status}`,
     `  ${"block".padStart(5)}  ${"t+s".padStart(5)}  ${"event".padEnd(16)}  details`,
   ];
   for (const event of history.events) {

@@ -70,7 +70,7 @@ export function encodeAction(action: MarketAction, options: EncodeOptions = {}):
           action.executionBudget,
           MECHANISM.indexOf(action.mechanism),
         ]),
-        value: action.maxPrice,
+        value: action.maxPrice + action.keeperReserve,
         gas: GAS.post,
       };
     case "bids":

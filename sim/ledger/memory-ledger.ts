@@ -33,6 +33,8 @@ export interface TaskView {
   round: number;
   fallbackCursor: number;
   fallbackCount: number;
+  /** Keeper reserve still escrowed; zero once Completed or Refunded. */
+  keeperReserve: bigint;
 }
 
 /** IComputeMarket.Provider as the memory ledger reports it (all zero when not registered). */
@@ -282,6 +284,7 @@ function taskView(t: TaskRecord, machine: MarketMachine): TaskView {
     round: t.round,
     fallbackCursor: t.fallbackCursor,
     fallbackCount: t.fallbacks.length,
+    keeperReserve: t.keeperReserve,
   };
 }
 
@@ -297,4 +300,7 @@ function checkConfigTypes(config: MarketConfig): void {
   uint("abandonSlashBps", config.abandonSlashBps, 0xffff);
   uint("maxRounds", config.maxRounds, 0xff);
   uint("fallbackDepth", config.fallbackDepth, 0xff);
+  if (typeof config.keeperFee !== "bigint" || config.keeperFee < 0n || config.keeperFee > UINT96_MAX) {
+    throw new RangeError(`config.keeperFee: ${String(config.keeperFee)} is not a uint96`);
+  }
 }

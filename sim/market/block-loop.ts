@@ -8,6 +8,7 @@ import type { RandomStream } from "../engine/rng.js";
 import { actorAddress } from "../ledger/actors.js";
 import type { Address, MarketAction } from "../protocol/actions.js";
 import type { BlockResult } from "../protocol/ledger.js";
+import { keeperReserve } from "../protocol/market-config.js";
 import type { MetricsCollector } from "../metrics/collector.js";
 import type { ChainView } from "./chain-view.js";
 import { buildBlockActions } from "./market-block.js";
@@ -32,6 +33,8 @@ export class BlockLoop {
   private readonly bidWindow: number;
   private readonly attentionRng: RandomStream;
   private readonly offersPerBlock: number;
+  /** What every post escrows on top of its maxPrice: the deployed market's keeper reserve. */
+  private readonly keeperReserve: bigint;
   private blocks = 0;
   /** Whether the providers' registrations have been sent (in the first block). */
   private registered = false;
@@ -51,6 +54,7 @@ export class BlockLoop {
     this.attentionRng = rng.fork("attention");
     const windowBlocks = Math.max(1, Math.ceil(scenario.market.bidWindow / scenario.blockInterval));
     this.offersPerBlock = Math.ceil((ATTENTION_PER_KEPT_BID * scenario.market.fallbackDepth) / windowBlocks);
+    this.keeperReserve = keeperReserve(parts.options.ledger.config);
   }
 
   /** Whether the run is over: the last block was mined, or the system was stopped. */
@@ -124,6 +128,7 @@ export class BlockLoop {
         offersPerBlock: this.offersPerBlock,
         attentionRng: this.attentionRng,
         keeper: this.keeper,
+        keeperReserve: this.keeperReserve,
       },
       this.chainTime(now),
     );

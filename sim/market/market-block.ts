@@ -30,6 +30,8 @@ export interface BlockInputs {
   offersPerBlock: number;
   attentionRng: RandomStream;
   keeper: Address;
+  /** Wei every post sends on top of its maxPrice for the keepers: the market's keeperReserve. */
+  keeperReserve: bigint;
 }
 
 /** The actions of the block stamped `ts` (chain seconds), in the order they are sent. */
@@ -49,6 +51,7 @@ export function buildBlockActions(s: BlockInputs, ts: number): MarketAction[] {
           kind: "post",
           from: s.posters[task.poster]!,
           maxPrice: task.maxPrice,
+          keeperReserve: s.keeperReserve,
           requirementsHash: requirementsRef(task.id),
           region: task.region,
           bidWindowEnd: ts + s.bidWindow,
@@ -61,6 +64,7 @@ export function buildBlockActions(s: BlockInputs, ts: number): MarketAction[] {
           kind: "post",
           from: x.from,
           maxPrice: x.maxPrice,
+          keeperReserve: s.keeperReserve,
           requirementsHash: x.requirementsHash,
           region: x.region,
           bidWindowEnd: ts + s.bidWindow,

@@ -17,7 +17,13 @@ export type MarketAction =
   | {
       kind: "post";
       from: Address;
+      /** The bid cap, wei. */
       maxPrice: bigint;
+      /**
+       * Wei sent on top of maxPrice for the keepers: the market's keeperReserve (keeperReserve(config)).
+       * The call carries maxPrice + keeperReserve; the contract takes the reserve back off.
+       */
+      keeperReserve: bigint;
       requirementsHash: string;
       /** Region name, or "any". */
       region: string;

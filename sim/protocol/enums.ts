@@ -16,7 +16,7 @@ export const SKIP_REASON = ["AtCapacity", "InsufficientFreeStake"] as const;
 export type SkipReasonName = (typeof SKIP_REASON)[number];
 
 /** Only InvalidConfig carries it: which constructor argument was out of range. */
-export const CONFIG_FIELD = ["MinStake", "UnbondingDelay", "SlashBps", "AbandonSlashBps", "MaxRounds", "FallbackDepth"] as const;
+export const CONFIG_FIELD = ["MinStake", "UnbondingDelay", "SlashBps", "AbandonSlashBps", "MaxRounds", "FallbackDepth", "KeeperFee"] as const;
 export type ConfigFieldName = (typeof CONFIG_FIELD)[number];
 
 export const REFUND_REASON = ["Cancelled", "NoBids", "FallbacksExhausted"] as const;

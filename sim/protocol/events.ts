@@ -13,7 +13,10 @@ export type MarketEvent =
       name: "TaskPosted";
       taskId: number;
       poster: Address;
+      /** The bid cap: escrow beyond the keeper reserve. */
       maxPrice: bigint;
+      /** Escrowed on top of maxPrice to pay keepers; what is left goes back to the poster at the end. */
+      keeperReserve: bigint;
       requirementsHash: string;
       region: string;
       bidWindowEnd: number;
@@ -33,7 +36,11 @@ export type MarketEvent =
       epoch: number;
       resultHash: string;
       payment: bigint;
+      /** maxPrice - payment, plus the keeper reserve left. */
       posterRefund: bigint;
     }
+  /** amount: maxPrice plus the keeper reserve left. */
   | { name: "TaskRefunded"; taskId: number; poster: Address; amount: bigint; reason: RefundReasonName }
+  /** A closeAuction or a reroute after a missed deadline paid its caller keeperFee (only when nonzero). */
+  | { name: "KeeperPaid"; taskId: number; keeper: Address; amount: bigint }
   | { name: "Withdrawn"; account: Address; amount: bigint };

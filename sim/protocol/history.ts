@@ -12,6 +12,8 @@ import { applyTaskEvent, postedTask, type TaskState } from "./task-state.js";
 export interface TaskHistory extends TaskState {
   poster: Address;
   maxPrice: bigint;
+  /** Keeper reserve still escrowed: as posted, less each keeper fee paid; 0 once the task ended. */
+  keeperReserve: bigint;
   region: string;
   mechanism: MechanismName;
   requirementsHash: string;
@@ -25,6 +27,8 @@ export interface TaskHistory extends TaskState {
   skipped: Array<{ provider: Address; reason: SkipReasonName; blockNumber: number }>;
   reroutes: Array<{ provider: Address; epoch: number; reason: FailureReasonName; caller: Address; slashed: bigint; blockNumber: number }>;
   reopens: Array<{ round: number; bidWindowEnd: number; blockNumber: number }>;
+  /** Keeper fees paid from the reserve, one per close or reroute after a missed deadline. */
+  keeperFees: Array<{ keeper: Address; amount: bigint; blockNumber: number }>;
   result?: { provider: Address; epoch: number; resultHash: string; payment: bigint; posterRefund: bigint; blockNumber: number };
   refund?: { amount: bigint; reason: RefundReasonName; blockNumber: number };
   /** Every event of the task, in chain order. */
@@ -48,8 +52,10 @@ export interface ProviderHistory {
   slashedTotal: bigint;
   /** Stake added (positive) or withdrawn (negative), registration included. */
   stakeChanges: Array<{ amount: bigint; event: string; blockNumber: number }>;
-  /** Credits withdrawn (payments, refunds, slashes received). */
+  /** Credits withdrawn (payments, refunds, slashes received, keeper fees). */
   withdrawn: bigint;
+  /** Keeper fees credited to the account for closing auctions and rerouting tasks. */
+  keeperFeesEarned: bigint;
   /** Every event that names the account, in chain order. */
   events: LoggedEvent[];
 }
@@ -73,6 +79,12 @@ export class MarketHistory {
   private readonly registered: Address[] = [];
   private readonly eventCounts = new Map<string, number>();
   private readonly statuses = new Map<TaskState["status"], number>();
+  private keeperFeeTotal = 0n;
+
+  /** Wei of keeper fees paid (KeeperPaid) over the events added. */
+  get keeperFeesWei(): bigint {
+    return this.keeperFeeTotal;
+  }
 
   /** Number of events held. */
   get size(): number {
@@ -85,6 +97,7 @@ export class MarketHistory {
     Object.freeze(logged);
     this.all.push(logged);
     this.eventCounts.set(logged.event.name, (this.eventCounts.get(logged.event.name) ?? 0) + 1);
+    if (logged.event.name === "KeeperPaid") this.keeperFeeTotal += logged.event.amount;
     const taskId = taskIdOf(logged.event);
     if (taskId !== undefined) append(this.byTask, taskId, logged);
     this.foldTask(logged);
@@ -153,6 +166,7 @@ export class MarketHistory {
         ...postedTask(event),
         poster: event.poster,
         maxPrice: event.maxPrice,
+        keeperReserve: event.keeperReserve,
         region: event.region,
         mechanism: event.mechanism,
         requirementsHash: event.requirementsHash,
@@ -164,6 +178,7 @@ export class MarketHistory {
         skipped: [],
         reroutes: [],
         reopens: [],
+        keeperFees: [],
         events: [logged],
       });
       this.moveStatus(undefined, "Open");
@@ -207,9 +222,15 @@ export class MarketHistory {
           posterRefund: event.posterRefund,
           blockNumber,
         };
+        h.keeperReserve = 0n; // returned to the poster within posterRefund
         break;
       case "TaskRefunded":
         h.refund = { amount: event.amount, reason: event.reason, blockNumber };
+        h.keeperReserve = 0n; // returned to the poster within amount
+        break;
+      case "KeeperPaid":
+        h.keeperFees.push({ keeper: event.keeper, amount: event.amount, blockNumber });
+        h.keeperReserve -= event.amount;
         break;
       default:
         break;
@@ -232,6 +253,10 @@ export class MarketHistory {
     const { event, blockNumber } = logged;
     if (event.name === "Withdrawn") {
       p.withdrawn += event.amount;
+      return;
+    }
+    if (event.name === "KeeperPaid") {
+      if (event.keeper === address) p.keeperFeesEarned += event.amount;
       return;
     }
     // Everything else counts only where the account is the provider, not the poster or caller.
@@ -315,6 +340,7 @@ function emptyAccount(address: Address): ProviderHistory {
     slashedTotal: 0n,
     stakeChanges: [],
     withdrawn: 0n,
+    keeperFeesEarned: 0n,
     events: [],
   };
 }

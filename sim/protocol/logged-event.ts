@@ -18,7 +18,7 @@ export interface LedgerFilter {
   fromBlock?: number;
   toBlock?: number;
   taskId?: number;
-  /** Events concerning this account, as provider, poster, payee or caller. */
+  /** Events concerning this account, as provider, poster, payee, caller or keeper. */
   account?: string;
   /** Only these event names. */
   names?: readonly string[];
@@ -30,10 +30,10 @@ export function taskIdOf(event: MarketEvent): number | undefined {
 }
 
 /** The fields that name an account, in the order an event's accounts are listed. */
-const ACCOUNT_FIELDS = ["provider", "poster", "account", "caller"] as const;
+const ACCOUNT_FIELDS = ["provider", "poster", "account", "caller", "keeper"] as const;
 type AccountFields = Partial<Record<(typeof ACCOUNT_FIELDS)[number], Address>> & { name: string };
 
-/** Every account an event concerns (provider, poster, account, caller), each once. */
+/** Every account an event concerns (provider, poster, account, caller, keeper), each once. */
 export function accountsOf(event: MarketEvent): Address[] {
   const fields: AccountFields = event;
   const accounts: Address[] = [];

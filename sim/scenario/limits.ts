@@ -48,6 +48,8 @@ export const SCENARIO_LIMITS = {
   gasPriceGwei: 10_000,
   ethUsd: 1_000_000,
   l1DataFeeUsdPerTx: 100,
+  /** Compute prices in USD per GPU-hour (docs/pricing.md: $0.70 to $12.29). */
+  usdPerGpuHour: 1_000_000,
 } as const;
 
 /**

@@ -1,6 +1,6 @@
 import { formatEther } from "ethers";
 import { z } from "zod";
-import type { MarketConfig } from "../protocol/market-config.js";
+import { keeperReserve, type MarketConfig } from "../protocol/market-config.js";
 import { encodeRegion } from "../protocol/region.js";
 import type { MechanismName } from "../protocol/enums.js";
 import { formatDuration } from "./duration.js";
@@ -9,6 +9,7 @@ import { ethSchema } from "./eth.js";
 import { CHAIN_PRESET_NAMES, DEFAULT_CHAIN_PRESET, resolveChainCost } from "../economics/chain-cost.js";
 import { strictObject } from "./issues.js";
 import { atMost, checkScenarioLimits, SCENARIO_LIMITS as L } from "./limits.js";
+import { bothUnits, checkOnePrice, usdPerGpuHourSchema, type PricePair } from "./usd-prices.js";
 
 // The scenario file, as one zod schema. Parsing turns the file's units into the simulation's:
 // durations become integer milliseconds, ETH amounts become wei (bigint), the auction
@@ -48,6 +49,10 @@ const ScenarioName = z
   .max(L.nameLength, atMost(L.nameLength, " characters"))
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { error: "a name of letters, digits, '.', '_' and '-' (it names files)" });
 
+const PROVIDER_COST: PricePair = { eth: "costPerSecond", usd: "costPerGpuHourUsd" };
+const SITE_PRICE: PricePair = { eth: "pricePerSecond", usd: "pricePerGpuHourUsd" };
+const MAX_PRICE: PricePair = { eth: "maxPricePerSecond", usd: "maxPricePerGpuHourUsd" };
+
 /** Fractions (markups, steps) are of the provider's cost, or of the price for `undercut`. */
 const StrategySchema = z.discriminatedUnion("kind", [
   strictObject({ kind: z.literal("cost-plus"), markup: z.number().min(0) }),
@@ -68,8 +73,10 @@ const ProviderGroupSchema = strictObject({
   capacity: z.int().min(1).max(UINT32_MAX).default(4),
   /** Compute-seconds per second. */
   speed: z.number().gt(0).default(1),
-  /** Wei per compute-second. */
-  costPerSecond: ethSchema({ positive: true }),
+  /** Wei per compute-second (ETH in the file), or costPerGpuHourUsd: exactly one. */
+  costPerSecond: ethSchema({ positive: true }).optional(),
+  /** USD per GPU-hour (docs/pricing.md), converted at chain.ethUsd. */
+  costPerGpuHourUsd: usdPerGpuHourSchema().optional(),
   strategy: StrategySchema,
   /** Wei staked at registration; each active assignment locks market.minStake of it. */
   stake: ethSchema({ positive: true }).prefault("2"),
@@ -78,6 +85,7 @@ const ProviderGroupSchema = strictObject({
   /** Mean time to repair (ms). */
   mttr: durationSchema({ min: 1 }).optional(),
 }).superRefine((group, ctx) => {
+  checkOnePrice(group, PROVIDER_COST, ctx);
   if ((group.mtbf === undefined) !== (group.mttr === undefined)) {
     const missing = group.mtbf === undefined ? "mtbf" : "mttr";
     ctx.addIssue({ code: "custom", path: [missing], message: "mtbf and mttr go together: give both for independent crashes, or neither" });
@@ -111,7 +119,9 @@ const WorkloadSchema = strictObject({
     }
   }),
   /** Wei per compute-second the poster escrows: a task's max price is this × its size in seconds. */
-  maxPricePerSecond: ethSchema({ positive: true }),
+  maxPricePerSecond: ethSchema({ positive: true }).optional(),
+  /** The same in USD per GPU-hour; exactly one of the two. */
+  maxPricePerGpuHourUsd: usdPerGpuHourSchema().optional(),
   /** On-chain execution budget = ceil(size in seconds × executionSlack) seconds. */
   executionSlack: z.number().min(1).max(L.executionSlack, atMost(L.executionSlack)).default(3),
   /** The poster's SLA from posting to result (ms): availability counts tasks done within it. */
@@ -122,7 +132,10 @@ const WorkloadSchema = strictObject({
     .enum(["first-price", "second-price"])
     .default("first-price")
     .transform((m): MechanismName => (m === "first-price" ? "FirstPrice" : "SecondPrice")),
-});
+}).superRefine((workload, ctx) => checkOnePrice(workload, MAX_PRICE, ctx));
+
+/** The contract's bound on a task's escrow (maxPrice plus keeper reserve): 2^88 - 1 wei. */
+const MAX_ESCROW_WEI = 2n ** 88n - 1n;
 
 const MarketSchema = strictObject({
   /** How long an auction takes bids (ms, whole seconds). */
@@ -134,7 +147,17 @@ const MarketSchema = strictObject({
   minStake: ethSchema({ positive: true }).prefault("1"),
   /** ms, whole seconds. */
   unbondingDelay: durationSchema({ wholeSeconds: true, max: MAX_UNBONDING_MS, why: CHAIN_SECONDS }).prefault("1d"),
+  /** Wei paid from a task's escrow to the keeper for each close and each reroute after a missed deadline. */
+  keeperFee: ethSchema().prefault("0"),
 }).superRefine((market, ctx) => {
+  const reserve = keeperReserve(market);
+  if (reserve >= MAX_ESCROW_WEI) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["keeperFee"],
+      message: `keeperFee × maxRounds × (fallbackDepth + 1) is the keeper reserve every task escrows and must be below 2^88 - 1 wei (${formatEther(MAX_ESCROW_WEI)} ETH), got ${formatEther(reserve)} ETH`,
+    });
+  }
   if (market.abandonSlashBps > market.slashBps) {
     ctx.addIssue({
       code: "custom",
@@ -205,9 +228,13 @@ const SiteFields = {
   dependsOn: z.array(DependencyName).max(L.dependsOn, atMost(L.dependsOn, " items")).default(() => []),
   /** Concurrent tasks at full capacity. */
   capacity: z.int().min(1),
-  /** Wei per compute-second (list price). */
-  pricePerSecond: ethSchema({ positive: true }),
+  /** Wei per compute-second (list price), or pricePerGpuHourUsd: exactly one. */
+  pricePerSecond: ethSchema({ positive: true }).optional(),
+  /** USD per GPU-hour (docs/pricing.md), converted at chain.ethUsd. */
+  pricePerGpuHourUsd: usdPerGpuHourSchema().optional(),
 };
+
+const checkSitePrice = (site: Record<string, unknown>, ctx: z.RefinementCtx) => checkOnePrice(site, SITE_PRICE, ctx);
 
 /**
  * How a baseline's customer pays: on-demand, for the compute-seconds it uses; or reserved, for
@@ -220,11 +247,11 @@ const BillingFields = {
 };
 
 const BaselinesSchema = strictObject({
-  centralized: strictObject({ ...SiteFields, speed: z.number().gt(0).default(1), ...BillingFields }),
+  centralized: strictObject({ ...SiteFields, speed: z.number().gt(0).default(1), ...BillingFields }).superRefine(checkSitePrice),
   multiCloud: strictObject({
     ...BillingFields,
-    primary: strictObject(SiteFields),
-    failover: strictObject(SiteFields),
+    primary: strictObject(SiteFields).superRefine(checkSitePrice),
+    failover: strictObject(SiteFields).superRefine(checkSitePrice),
     /** From the primary failing to traffic moving to the failover (ms). */
     detectionDelay: durationSchema(),
     /** From the primary recovering to traffic moving back (ms); default detectionDelay. */
@@ -268,10 +295,38 @@ type ParsedScenario = z.output<typeof ScenarioObject>;
  * A scenario file. Parse with `ScenarioSchema.parse(data, { error: scenarioErrorMap })` for
  * messages in the file's terms, or use `loadScenario`.
  */
-export const ScenarioSchema = ScenarioObject.superRefine(checkReferences).superRefine((s, ctx) => checkScenarioLimits(s, ctx)).transform((s) => ({
-  ...s,
-  metricsBucket: s.metricsBucket ?? defaultMetricsBucket(s.duration),
-}));
+export const ScenarioSchema = ScenarioObject.superRefine(checkReferences)
+  .superRefine((s, ctx) => checkScenarioLimits(s, ctx))
+  .transform((s, ctx) => ({
+    ...withBothPriceUnits(s, ctx),
+    metricsBucket: s.metricsBucket ?? defaultMetricsBucket(s.duration),
+  }));
+
+/**
+ * Every compute price in both units (usd-prices.ts): wei per compute-second for the simulation,
+ * USD per GPU-hour for the outputs, converted at chain.ethUsd from whichever the file gave.
+ */
+function withBothPriceUnits(s: ParsedScenario, ctx: z.RefinementCtx) {
+  const { ethUsd } = s.chain;
+  const site = <T extends { pricePerSecond?: bigint | undefined; pricePerGpuHourUsd?: number | undefined }>(x: T, path: PropertyKey[]) => {
+    const price = bothUnits(x.pricePerSecond, x.pricePerGpuHourUsd, ethUsd, [...path, "pricePerGpuHourUsd"], ctx);
+    return { ...x, pricePerSecond: price.wei, pricePerGpuHourUsd: price.usd };
+  };
+  const maxPrice = bothUnits(s.workload.maxPricePerSecond, s.workload.maxPricePerGpuHourUsd, ethUsd, ["workload", "maxPricePerGpuHourUsd"], ctx);
+  const { centralized, multiCloud } = s.baselines;
+  return {
+    ...s,
+    providers: s.providers.map((g, i) => {
+      const cost = bothUnits(g.costPerSecond, g.costPerGpuHourUsd, ethUsd, ["providers", i, "costPerGpuHourUsd"], ctx);
+      return { ...g, costPerSecond: cost.wei, costPerGpuHourUsd: cost.usd };
+    }),
+    workload: { ...s.workload, maxPricePerSecond: maxPrice.wei, maxPricePerGpuHourUsd: maxPrice.usd },
+    baselines: {
+      centralized: site(centralized, ["baselines", "centralized"]),
+      multiCloud: { ...multiCloud, primary: site(multiCloud.primary, ["baselines", "multiCloud", "primary"]), failover: site(multiCloud.failover, ["baselines", "multiCloud", "failover"]) },
+    },
+  };
+}
 
 /** A parsed scenario: times in integer ms, money in wei. */
 export type Scenario = z.output<typeof ScenarioSchema>;
@@ -296,6 +351,7 @@ export function toMarketConfig(scenario: Scenario): MarketConfig {
     abandonSlashBps: m.abandonSlashBps,
     maxRounds: m.maxRounds,
     fallbackDepth: m.fallbackDepth,
+    keeperFee: m.keeperFee,
   };
 }
 

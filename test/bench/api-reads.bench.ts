@@ -63,7 +63,7 @@ async function buildMarket(rng: RandomStream): Promise<{ ledger: ChainLedger; bl
       ids.map((id): MarketAction => ({
         kind: "post",
         from: actorAddress("poster", id % POSTERS),
-        maxPrice: parseEther("0.01"),
+        maxPrice: parseEther("0.01"), keeperReserve: 0n,
         requirementsHash: keccak256(toUtf8Bytes(`bench task ${id}`)),
         region: "any",
         bidWindowEnd: ts + 30,

@@ -62,7 +62,7 @@ export async function benchChainBids(): Promise<Record<string, number>> {
     Array.from({ length: tasks }, (_, i): MarketAction => ({
       kind: "post",
       from: actorAddress("poster", i % 8),
-      maxPrice: parseEther("0.01"),
+      maxPrice: parseEther("0.01"), keeperReserve: 0n,
       requirementsHash: requirementsRef(i),
       region: "any",
       bidWindowEnd: ts + 3_600,

@@ -24,6 +24,7 @@ const act = {
     kind: "post",
     from,
     maxPrice: parseEther("0.01"),
+    keeperReserve: 0n,
     requirementsHash: keccak256(toUtf8Bytes(`task from ${from} at ${ts}`)),
     region: "any",
     bidWindowEnd: ts + 30,

@@ -77,6 +77,7 @@ describe("constructor accepts in-range parameters", () => {
       abandonSlashBps: 1_250,
       maxRounds: 5,
       fallbackDepth: 4,
+      keeperFee: parseEther("0.001"),
     };
     const { market, config } = await deployMarket(fx.chain, fx.deployer, cfg);
     expect(config).toEqual(cfg);
@@ -107,6 +108,7 @@ describe("constructor accepts in-range parameters", () => {
       abandonSlashBps: 10_000,
       maxRounds: 1,
       fallbackDepth: 3,
+      keeperFee: 0n,
     };
     const { market } = await deployMarket(fx.chain, fx.deployer, cfg);
     expect(await readMarketConfig(market)).toEqual(cfg);

@@ -107,7 +107,7 @@ describe("postTask", () => {
     await fx.conserved();
   });
 
-  it("emits exactly one TaskPosted with taskId, poster, maxPrice, requirementsHash, region, bidWindowEnd, executionBudget and mechanism", async () => {
+  it("emits exactly one TaskPosted with taskId, poster, maxPrice, keeperReserve, requirementsHash, region, bidWindowEnd, executionBudget and mechanism", async () => {
     const poster = fx.posters[0]!;
     const nowTs = await nextTs();
     const end = nowTs + 90;
@@ -124,6 +124,7 @@ describe("postTask", () => {
           taskId: 1n,
           poster: await poster.getAddress(),
           maxPrice: parseEther("0.8"),
+          keeperReserve: 0n,
           requirementsHash: id("train model"),
           region: encodeRegion("eu-west-1"),
           bidWindowEnd: BigInt(end),

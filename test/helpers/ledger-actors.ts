@@ -5,7 +5,7 @@ import { keccak256, parseEther, toBeHex, toUtf8Bytes, type Interface } from "eth
 import { ComputeMarket__factory, type ComputeMarket } from "../../types/ethers-contracts/index.js";
 import { connectChain, type Chain } from "../../sim/chain/connect.js";
 import { deployMarket } from "../../sim/chain/deploy.js";
-import type { MarketConfig } from "../../sim/protocol/market-config.js";
+import { keeperReserve, type MarketConfig } from "../../sim/protocol/market-config.js";
 import { decodeChainError } from "../../sim/chain/errors.js";
 import { decodeMarketEvent } from "../../sim/chain/decode-event.js";
 import { encodeAction, type MarketCall } from "../../sim/chain/market-calls.js";
@@ -31,6 +31,7 @@ export const LEDGER_TEST_CONFIG: MarketConfig = {
   abandonSlashBps: 500,
   maxRounds: 2,
   fallbackDepth: 3,
+  keeperFee: 0n,
 };
 
 /** Who acts: 3 posters, 5 providers (or more) and a stranger (a keeper with no role). */
@@ -71,11 +72,13 @@ export const act = {
   post: (
     from: Address,
     bidWindowEnd: number,
-    o: { maxPrice?: bigint; region?: string; budget?: number; mechanism?: MechanismName; requirements?: string } = {},
+    o: { maxPrice?: bigint; keeperReserve?: bigint; region?: string; budget?: number; mechanism?: MechanismName; requirements?: string } = {},
   ): Action<"post"> => ({
     kind: "post",
     from,
     maxPrice: o.maxPrice ?? ETH,
+    // 0n: withKeeperReserve fills in the market's reserve when the script is run.
+    keeperReserve: o.keeperReserve ?? 0n,
     requirementsHash: hash(o.requirements ?? "render"),
     region: o.region ?? "any",
     bidWindowEnd,
@@ -610,8 +613,18 @@ function sameConfig(a: MarketConfig, b: MarketConfig): boolean {
     a.slashBps === b.slashBps &&
     a.abandonSlashBps === b.abandonSlashBps &&
     a.maxRounds === b.maxRounds &&
-    a.fallbackDepth === b.fallbackDepth
+    a.fallbackDepth === b.fallbackDepth &&
+    a.keeperFee === b.keeperFee
   );
+}
+
+/**
+ * The actions with every post's keeperReserve of 0n set to the market's reserve, as a poster that
+ * reads keeperReserve() sends it; a nonzero one (a deliberately wrong reserve) is left as it is.
+ */
+export function withKeeperReserve(actions: readonly MarketAction[], config: MarketConfig): MarketAction[] {
+  const reserve = keeperReserve(config);
+  return actions.map((a) => (a.kind === "post" && a.keeperReserve === 0n ? { ...a, keeperReserve: reserve } : a));
 }
 
 /** JSON.stringify replacer that prints bigints as `123n`. */
@@ -645,6 +658,7 @@ export function taskViewOf(t: {
   round: bigint;
   fallbackCursor: bigint;
   fallbackCount: bigint;
+  keeperReserve: bigint;
 }): TaskView {
   return {
     poster: t.poster,
@@ -664,6 +678,7 @@ export function taskViewOf(t: {
     round: Number(t.round),
     fallbackCursor: Number(t.fallbackCursor),
     fallbackCount: Number(t.fallbackCount),
+    keeperReserve: t.keeperReserve,
   };
 }
 

@@ -38,7 +38,7 @@ export const SkipReason = enumValues(SKIP_REASON);
 /** IComputeMarket.RefundReason: Cancelled 0n, NoBids 1n, FallbacksExhausted 2n. */
 export const RefundReason = enumValues(REFUND_REASON);
 
-/** IComputeMarket.ConfigField as numbers: MinStake 0 … FallbackDepth 5. */
+/** IComputeMarket.ConfigField as numbers: MinStake 0 … FallbackDepth 5, KeeperFee 6. */
 export const ConfigField = enumNumbers(CONFIG_FIELD);
 
 // ---------------------------------------------------------------- exact comparison
@@ -183,9 +183,10 @@ export async function expectConservation(
   let openEscrow = 0n;
   for (let id = 1n; id <= count; id += 1n) {
     const task = await m.getTask(id);
-    if (task.status === Status.Open || task.status === Status.Awarded) openEscrow += task.maxPrice;
+    if (task.status === Status.Open || task.status === Status.Awarded) openEscrow += task.maxPrice + task.keeperReserve;
+    else expect(task.keeperReserve, `task ${id} ended: no keeper reserve left`).toBe(0n);
   }
-  expect(escrow, "totalEscrow = sum of maxPrice over Open and Awarded tasks").toBe(openEscrow);
+  expect(escrow, "totalEscrow = sum of maxPrice + keeper reserve left over Open and Awarded tasks").toBe(openEscrow);
 
   let sumCredits = 0n;
   for (const account of new Set(accounts)) sumCredits += await m.creditOf(account);

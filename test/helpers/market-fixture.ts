@@ -3,7 +3,7 @@ import { keccak256, parseEther, toUtf8Bytes, type ContractTransactionResponse, t
 import type { ComputeMarket } from "../../types/ethers-contracts/index.js";
 import { connectChain, type Chain } from "../../sim/chain/connect.js";
 import { deployMarket } from "../../sim/chain/deploy.js";
-import type { MarketConfig } from "../../sim/protocol/market-config.js";
+import { keeperReserve, type MarketConfig } from "../../sim/protocol/market-config.js";
 import { MECHANISM } from "../../sim/protocol/enums.js";
 import { encodeRegion } from "../../sim/protocol/region.js";
 import { latestTimestamp, revertTo, setNextBlockTimestamp, snapshot, mineBlockAt } from "../../sim/chain/time.js";
@@ -41,6 +41,7 @@ export const TEST_CONFIG: MarketConfig = {
   abandonSlashBps: 500,
   maxRounds: 2,
   fallbackDepth: 3,
+  keeperFee: 0n,
 };
 
 /**
@@ -192,7 +193,10 @@ export async function registerProvider(
 }
 
 export interface PostOptions {
+  /** The bid cap; the post sends it plus the market's keeper reserve. */
   maxPrice?: bigint;
+  /** msg.value exactly (overrides maxPrice + keeper reserve). */
+  value?: bigint;
   region?: string;
   /** Bid window length in seconds (stored exactly: see postTask). */
   window?: number;
@@ -226,7 +230,7 @@ export async function postTask(fx: MarketFixture, poster: JsonRpcSigner, options
       windowEnd,
       options.budget ?? 300,
       options.mechanism ?? FIRST_PRICE,
-      { value: options.maxPrice ?? parseEther("1") },
+      { value: options.value ?? (options.maxPrice ?? parseEther("1")) + keeperReserve(fx.config) },
     ),
   );
   return postedTaskId(fx, receipt);

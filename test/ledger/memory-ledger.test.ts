@@ -68,6 +68,7 @@ describe("lifecycle", () => {
       taskId: 1,
       poster: p0,
       maxPrice: ETH,
+      keeperReserve: 0n,
       requirementsHash: hash("render"),
       region: "any",
       bidWindowEnd: T0 + 60,

@@ -16,6 +16,7 @@ import {
   hash,
   memoryView,
   UINT96_MAX,
+  withKeeperReserve,
   type Actors,
 } from "../helpers/ledger-actors.js";
 
@@ -36,6 +37,7 @@ const configArb = (fallbackDepth: number): fc.Arbitrary<MarketConfig> =>
       abandonShare: fc.oneof(fc.constantFrom(0, 1), fc.double({ min: 0, max: 1, noNaN: true })),
       minStake: fc.constantFrom(1n, 10n ** 9n + 7n, ETH / 3n, ETH, 3n * ETH + 1n),
       unbondingDelay: fc.constantFrom(0, 1, 30, 3_600),
+      keeperFee: fc.constantFrom(0n, 0n, 1n, 10n ** 15n + 1n),
     })
     .map(({ abandonShare, slashBps, ...rest }) => ({
       ...rest,
@@ -382,7 +384,7 @@ describe("every fallback depth: memory ledger = ComputeMarket", () => {
         const history: string[] = [];
         for (const [i, block] of blocks.entries()) {
           now = "step" in block ? nextTime(block.step, memory, actors, now) : now + block.dt;
-          const actions = "actions" in block ? block.actions : resolve(block.intents, memory, actors, now, bidden);
+          const actions = withKeeperReserve("actions" in block ? block.actions : resolve(block.intents, memory, actors, now, bidden), config);
           history.push(`block ${i} @${now}: ${JSON.stringify(actions, bigintJson)}`);
           const where = `run ${runIndex} (config ${JSON.stringify(config, bigintJson)}), block ${i} at ${now}\n${history.slice(-3).join("\n")}`;
           const mem = await memory.commitBlock(now, actions);

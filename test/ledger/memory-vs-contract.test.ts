@@ -21,6 +21,7 @@ import {
   UINT96_MAX,
   type Actors,
   type Script,
+  withKeeperReserve,
 } from "../helpers/ledger-actors.js";
 import { deliberateChangeScripts } from "./deliberate-changes.js";
 
@@ -28,9 +29,14 @@ import { deliberateChangeScripts } from "./deliberate-changes.js";
 // depth 1, three rounds) and a wide one (depth 8, one round, equal slashes).
 const FUZZ_CONFIGS: MarketConfig[] = [
   LEDGER_TEST_CONFIG,
-  { minStake: ETH, unbondingDelay: 0, slashBps: 10_000, abandonSlashBps: 0, maxRounds: 3, fallbackDepth: 1 },
-  { minStake: ETH, unbondingDelay: 30, slashBps: 3_333, abandonSlashBps: 3_333, maxRounds: 1, fallbackDepth: 8 },
+  { minStake: ETH, unbondingDelay: 0, slashBps: 10_000, abandonSlashBps: 0, maxRounds: 3, fallbackDepth: 1, keeperFee: 0n },
+  { minStake: ETH, unbondingDelay: 30, slashBps: 3_333, abandonSlashBps: 3_333, maxRounds: 1, fallbackDepth: 8, keeperFee: 0n },
+  // Keepers paid: every close and every reroute after a missed deadline pays the caller.
+  { ...LEDGER_TEST_CONFIG, keeperFee: 10n ** 15n + 7n },
 ];
+/** The keeper fee the scripted paths run with a second time. */
+const SCRIPT_KEEPER_FEE = 3n * 10n ** 15n + 1n;
+const withFee = (config: MarketConfig): MarketConfig => ({ ...config, keeperFee: SCRIPT_KEEPER_FEE });
 const FUZZ_SEED = 20_251_020;
 const FUZZ_RUNS = 30;
 
@@ -40,10 +46,12 @@ const SCRIPT_SHAPES = ledgerScripts(memoryActors(), 0);
 const CHANGE_SHAPES = deliberateChangeScripts(memoryActors(), 0);
 
 let driver: ContractDriver;
+/** KeeperPaid events the replays have seen (both ledgers agreed on each). */
+let keeperPaidSeen = 0;
 
 beforeAll(async () => {
   driver = await ContractDriver.create(
-    distinctConfigs([...SCRIPT_SHAPES.map((s) => s.config), ...CHANGE_SHAPES.map((s) => s.config), ...FUZZ_CONFIGS]),
+    distinctConfigs([...SCRIPT_SHAPES.map((s) => s.config), ...SCRIPT_SHAPES.map((s) => withFee(s.config)), ...CHANGE_SHAPES.map((s) => s.config), ...FUZZ_CONFIGS]),
   );
 });
 
@@ -61,10 +69,12 @@ async function replay(
   const memory = new MemoryLedger(config);
   for (const [i, block] of blocks.entries()) {
     const where = `${context}, block ${i}${block.label === undefined ? "" : ` (${block.label})`} at ${block.timestamp}`;
-    const mem = await memory.commitBlock(block.timestamp, block.actions);
-    const chain = await driver.commitBlock(block.timestamp, block.actions);
+    const actions = withKeeperReserve(block.actions, config);
+    const mem = await memory.commitBlock(block.timestamp, actions);
+    const chain = await driver.commitBlock(block.timestamp, actions);
     expect(mem.refused, `${where}: refusals`).toEqual(chain.refused);
     expect(mem.events, `${where}: events`).toEqual(chain.events);
+    keeperPaidSeen += mem.events.filter((e) => e.name === "KeeperPaid").length;
     expect(memory.balance(), `${where}: memory conservation`).toBe(memory.totalEscrow() + memory.totalCredits() + memory.totalStaked());
   }
   return memory;
@@ -88,6 +98,26 @@ describe("scripted paths: memory ledger = ComputeMarket", () => {
         script.name,
       );
       await expectSameState(memory, driver.actors, script.name);
+    });
+  }
+});
+
+describe("scripted paths with a keeper fee: memory ledger = ComputeMarket, event for event", () => {
+  for (const shape of SCRIPT_SHAPES) {
+    it(shape.name, async () => {
+      const t0 = driver.baseTimestamp + 100;
+      const script = ledgerScripts(driver.actors, t0).find((s) => s.name === shape.name) as Script;
+      const config = withFee(script.config);
+      const seen = keeperPaidSeen;
+      const memory = await replay(
+        config,
+        script.blocks.map((b) => ({ timestamp: t0 + b.at, actions: b.actions, label: b.label })),
+        `${script.name} (keeper fee)`,
+      );
+      await expectSameState(memory, driver.actors, `${script.name} (keeper fee)`);
+      // A task that was ever awarded or re-auctioned had its auction closed: a keeper was paid.
+      const closed = memory.dump().tasks.some((t) => t.round > 0 || t.epoch > 0);
+      if (closed) expect(keeperPaidSeen, "KeeperPaid events in this script").toBeGreaterThan(seen);
     });
   }
 });

@@ -15,7 +15,7 @@ function external(size: number): ExternalTask {
 }
 
 function postAction(task: ExternalTask): MarketAction {
-  return { kind: "post", from: task.from, maxPrice: task.maxPrice, requirementsHash: task.requirementsHash, region: task.region, bidWindowEnd: 5, executionBudget: task.executionBudget, mechanism: task.mechanism };
+  return { kind: "post", from: task.from, maxPrice: task.maxPrice, keeperReserve: 0n, requirementsHash: task.requirementsHash, region: task.region, bidWindowEnd: 5, executionBudget: task.executionBudget, mechanism: task.mechanism };
 }
 
 function block(refused: BlockResult["refused"] = []): BlockResult {

@@ -44,6 +44,7 @@ import {
   UINT96_MAX,
   type Actors,
   type LedgerView,
+  withKeeperReserve,
 } from "../helpers/ledger-actors.js";
 
 const SEED = Number(process.env["BIDMESH_FC_SEED"] ?? 20_251_121);
@@ -55,7 +56,9 @@ const MAX_COMMANDS = 40;
 // abandon slash, no unbonding delay) that reaches re-auctions and empty stakes in few commands.
 const CONFIGS: MarketConfig[] = [
   LEDGER_TEST_CONFIG,
-  { minStake: ETH, unbondingDelay: 0, slashBps: 10_000, abandonSlashBps: 0, maxRounds: 3, fallbackDepth: 1 },
+  { minStake: ETH, unbondingDelay: 0, slashBps: 10_000, abandonSlashBps: 0, maxRounds: 3, fallbackDepth: 1, keeperFee: 0n },
+  // Keepers paid from each task's reserve (fee × 3 rounds × 2 keeper calls a round).
+  { minStake: ETH, unbondingDelay: 0, slashBps: 10_000, abandonSlashBps: 0, maxRounds: 3, fallbackDepth: 1, keeperFee: 10n ** 16n + 3n },
 ];
 
 /** The allowed status changes: IComputeMarket.sol's header, plus None -> Open (postTask). */
@@ -394,10 +397,10 @@ async function chainView(d: ContractDriver, minStake: bigint): Promise<LedgerVie
 /** (b): the totals equal the per-task and per-account sums, and the balance holds them. */
 function expectMoneyAccounted(state: LedgerView, forced: bigint, where: string): void {
   const t = state.totals;
-  const openEscrow = state.tasks.filter((task) => task.status === "Open" || task.status === "Awarded").reduce((sum, task) => sum + task.maxPrice, 0n);
+  const openEscrow = state.tasks.filter((task) => task.status === "Open" || task.status === "Awarded").reduce((sum, task) => sum + task.maxPrice + task.keeperReserve, 0n);
   const credits = Object.values(state.accounts).reduce((sum, a) => sum + a.credit, 0n);
   const stakes = Object.values(state.accounts).reduce((sum, a) => sum + a.provider.stake + a.provider.unbonding, 0n);
-  expect(t.totalEscrow, `${where}\ntotalEscrow = escrow of Open and Awarded tasks`).toBe(openEscrow);
+  expect(t.totalEscrow, `${where}\ntotalEscrow = escrow (maxPrice + keeper reserve left) of Open and Awarded tasks`).toBe(openEscrow);
   expect(t.totalCredits, `${where}\ntotalCredits = every account's credit`).toBe(credits);
   expect(t.totalStaked, `${where}\ntotalStaked = every provider's stake + unbonding`).toBe(stakes);
   const accounted = t.totalEscrow + t.totalCredits + t.totalStaked;
@@ -439,7 +442,7 @@ async function step(model: Model, real: Real, label: string, action: MarketActio
   const d = real.driver;
   model.history.push(`@${model.now} ${label}${action === undefined ? "" : ` ${JSON.stringify(action, bigintJson)}`}`);
   const where = `seed ${SEED}; commands so far:\n  ${model.history.slice(-8).join("\n  ")}`;
-  const actions = action === undefined ? [] : Array.isArray(action) ? action : [action];
+  const actions = withKeeperReserve(action === undefined ? [] : Array.isArray(action) ? action : [action], model.memory.config);
   const mem = await model.memory.commitBlock(model.now, actions);
   const chain = await d.commitBlock(model.now, actions);
   // (a) the verdict, the events, the state.

@@ -1,7 +1,9 @@
 // Money on the memory ledger, after every block: the ledger's totals and every account's credit
 // must equal what the block's events say moved, and the ledger must hold exactly open escrow
 // plus credits plus stakes. A payment the events do not show (a task paid twice, a stale result
-// credited) breaks the per-account credits; a leak breaks the balance.
+// credited) breaks the per-account credits; a leak breaks the balance. A task's escrow is its
+// maxPrice plus its keeper reserve; each KeeperPaid moves the fee from the reserve to the keeper,
+// and what is left of the reserve must come back to the poster when the task ends.
 import type { MemoryLedger } from "../../sim/ledger/memory-ledger.js";
 import type { BlockResult } from "../../sim/protocol/ledger.js";
 
@@ -10,6 +12,8 @@ export class EscrowConservation {
   private readonly credits = new Map<string, bigint>();
   private readonly stakes = new Map<string, bigint>();
   private readonly escrow = new Map<number, bigint>();
+  /** Per open task: its maxPrice and the keeper reserve it still holds. */
+  private readonly parts = new Map<number, { maxPrice: bigint; reserve: bigint }>();
   private balance = 0n;
 
   constructor(
@@ -31,19 +35,42 @@ export class EscrowConservation {
           this.stakes.set(e.provider, e.stake);
           this.balance += e.stake;
           break;
-        case "TaskPosted":
-          this.escrow.set(e.taskId, e.maxPrice);
-          this.balance += e.maxPrice;
+        case "TaskPosted": {
+          const expected = this.ledger.config.keeperFee * BigInt(this.ledger.config.maxRounds * (this.ledger.config.fallbackDepth + 1));
+          if (e.keeperReserve !== expected) this.fail(block, `task ${e.taskId} escrows a keeper reserve of ${e.keeperReserve}, expected ${expected}`);
+          this.escrow.set(e.taskId, e.maxPrice + e.keeperReserve);
+          this.parts.set(e.taskId, { maxPrice: e.maxPrice, reserve: e.keeperReserve });
+          this.balance += e.maxPrice + e.keeperReserve;
           break;
-        case "ResultSubmitted":
+        }
+        case "KeeperPaid": {
+          const part = this.parts.get(e.taskId)!;
+          if (e.amount !== this.ledger.config.keeperFee) this.fail(block, `keeper fee ${e.amount} on task ${e.taskId}, expected ${this.ledger.config.keeperFee}`);
+          if (e.amount > part.reserve) this.fail(block, `task ${e.taskId}'s keeper reserve ${part.reserve} cannot pay ${e.amount}`);
+          part.reserve -= e.amount;
+          this.escrow.set(e.taskId, this.escrow.get(e.taskId)! - e.amount);
+          credit(e.keeper, e.amount);
+          break;
+        }
+        case "ResultSubmitted": {
+          const part = this.parts.get(e.taskId) ?? (this.fail(block, `task ${e.taskId} ended twice`), { maxPrice: 0n, reserve: 0n });
+          if (e.posterRefund !== part.maxPrice - e.payment + part.reserve) {
+            this.fail(block, `task ${e.taskId} refunds ${e.posterRefund} to its poster, expected maxPrice - payment + reserve left ${part.maxPrice - e.payment + part.reserve}`);
+          }
           this.escrow.delete(e.taskId);
+          this.parts.delete(e.taskId);
           credit(e.provider, e.payment);
           credit(this.ledger.getTask(e.taskId).poster, e.posterRefund);
           break;
-        case "TaskRefunded":
+        }
+        case "TaskRefunded": {
+          const part = this.parts.get(e.taskId) ?? (this.fail(block, `task ${e.taskId} ended twice`), { maxPrice: 0n, reserve: 0n });
+          if (e.amount !== part.maxPrice + part.reserve) this.fail(block, `task ${e.taskId} refunds ${e.amount}, expected maxPrice + reserve left ${part.maxPrice + part.reserve}`);
           this.escrow.delete(e.taskId);
+          this.parts.delete(e.taskId);
           credit(e.poster, e.amount);
           break;
+        }
         case "TaskRerouted":
           lastReason = e.reason;
           break;

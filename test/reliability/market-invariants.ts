@@ -11,6 +11,8 @@ type Status = "Open" | "Awarded" | "Moving" | "Completed" | "Refunded";
 interface ShadowTask {
   status: Status;
   maxPrice: bigint;
+  /** Keeper reserve the task still holds. */
+  reserve: bigint;
   round: number;
   epoch: number;
   provider?: string;
@@ -155,7 +157,7 @@ export class MarketInvariants {
     const id = r["taskId"] as number;
     if (name === "TaskPosted") {
       if (id !== this.tasks.size + 1) this.fail(`task id ${id} is not the next (${this.tasks.size + 1})`);
-      this.tasks.set(id, { status: "Open", maxPrice: r["maxPrice"] as bigint, round: 0, epoch: 0, deadline: 0, reroutes: 0, failed: new Set(), bidders: new Set(), postedAt: r.t });
+      this.tasks.set(id, { status: "Open", maxPrice: r["maxPrice"] as bigint, reserve: r["keeperReserve"] as bigint, round: 0, epoch: 0, deadline: 0, reroutes: 0, failed: new Set(), bidders: new Set(), postedAt: r.t });
       return;
     }
     const t = this.tasks.get(id);
@@ -210,14 +212,21 @@ export class MarketInvariants {
         expect(provider === t.provider && r["epoch"] === t.epoch, `result from ${provider} epoch ${String(r["epoch"])}, the assignee is ${t.provider} epoch ${t.epoch}`);
         expect(node !== undefined && this.online.get(node) === true, `result from ${node ?? provider}, which is offline`);
         expect(this.blockTimestamp <= t.deadline, `result at ${this.blockTimestamp}, after its deadline ${t.deadline}`);
-        expect((r["payment"] as bigint) + (r["posterRefund"] as bigint) === t.maxPrice, `payment + poster refund is not the escrow`);
+        expect((r["payment"] as bigint) + (r["posterRefund"] as bigint) === t.maxPrice + t.reserve, `payment + poster refund is not the escrow left (maxPrice + keeper reserve left)`);
         Object.assign(t, { status: "Completed", endedAt: r.t });
         break;
       }
       case "TaskRefunded":
         expect(t.status === "Open" || t.status === "Moving", `refunded while ${t.status}`);
-        expect(r["amount"] === t.maxPrice, `refund ${String(r["amount"])} is not the escrow ${t.maxPrice}`);
+        expect(r["amount"] === t.maxPrice + t.reserve, `refund ${String(r["amount"])} is not the escrow left ${t.maxPrice + t.reserve}`);
         Object.assign(t, { status: "Refunded", endedAt: r.t });
+        break;
+      case "KeeperPaid":
+        // A close (Open) or a reroute after a missed deadline (Awarded), before what it does.
+        expect(t.status === "Open" || t.status === "Awarded", `keeper paid while ${t.status}`);
+        expect(r["amount"] === this.scenario.market.keeperFee && (r["amount"] as bigint) > 0n, `keeper fee ${String(r["amount"])}, the market's is ${this.scenario.market.keeperFee}`);
+        expect((r["amount"] as bigint) <= t.reserve, `keeper fee ${String(r["amount"])} above the reserve left ${t.reserve}`);
+        t.reserve -= r["amount"] as bigint;
         break;
       default:
         this.fail(`unexpected event ${name}`);

@@ -110,6 +110,8 @@ export function swarmScenario(seed: number): Scenario {
     minStake: "0.05",
     slashBps,
     abandonSlashBps: stakeRng.int(0, slashBps),
+    // Keepers paid in about half the swarm (no draw of its own, so the other draws stay as they were).
+    keeperFee: slashBps % 2 === 1 ? "0.0001" : "0",
   };
   const executionSlack = rng.uniform(1.5, 3);
   const regionPreference: Record<string, number> = { any: rng.uniform(0.2, 1) };

@@ -136,6 +136,7 @@ describe("units and defaults", () => {
       abandonSlashBps: 500,
       minStake: parseEther("1"),
       unbondingDelay: 86_400_000,
+      keeperFee: 0n,
     });
     expect(s.failures).toEqual({ crashes: true, outages: [] });
     expect(s.baselines.centralized.speed).toBe(1);
@@ -158,8 +159,9 @@ describe("units and defaults", () => {
   });
 
   it("maps the market section to the contract's MarketConfig (seconds, wei)", () => {
-    const s = tinyScenario((d) => (d["market"] = { bidWindow: "30s", fallbackDepth: 5, maxRounds: 2, slashBps: 2_000, abandonSlashBps: 2_000, minStake: "0.05", unbondingDelay: "2h" }));
+    const s = tinyScenario((d) => (d["market"] = { bidWindow: "30s", fallbackDepth: 5, maxRounds: 2, slashBps: 2_000, abandonSlashBps: 2_000, minStake: "0.05", unbondingDelay: "2h", keeperFee: "0.0001" }));
     expect(toMarketConfig(s)).toEqual({
+      keeperFee: parseEther("0.0001"),
       minStake: parseEther("0.05"),
       unbondingDelay: 7_200,
       slashBps: 2_000,
@@ -190,10 +192,59 @@ describe("units and defaults", () => {
   });
 });
 
+describe("compute prices in USD per GPU-hour", () => {
+  it("converts USD per GPU-hour to wei per compute-second at chain.ethUsd, and gives every price in both units", () => {
+    const s = tinyScenario((d) => {
+      delete d["providers"][0].costPerSecond;
+      d["providers"][0].costPerGpuHourUsd = 3.1;
+      delete d["workload"].maxPricePerSecond;
+      d["workload"].maxPricePerGpuHourUsd = 6.2;
+      d["chain"] = { preset: "l2-rollup", ethUsd: 3_100 };
+    });
+    // $3.10 an hour at $3,100 an ETH is 0.001 ETH an hour: 1e15 / 3600 wei a second, rounded down.
+    expect(s.providers[0]!.costPerSecond).toBe(277_777_777_777n);
+    expect(s.providers[0]!.costPerGpuHourUsd).toBe(3.1);
+    expect(s.workload.maxPricePerSecond).toBe(555_555_555_555n);
+    // A price given in ETH is shown in USD too: 0.00001 ETH a second × 3600 × $3,100.
+    expect(s.baselines.centralized.pricePerGpuHourUsd).toBeCloseTo(111.6, 9);
+  });
+
+  it("the same USD price is fewer wei when ETH is dearer", () => {
+    const at = (ethUsd: number) =>
+      tinyScenario((d) => {
+        delete d["providers"][0].costPerSecond;
+        d["providers"][0].costPerGpuHourUsd = 2.4;
+        d["chain"] = { ethUsd };
+      }).providers[0]!.costPerSecond;
+    expect(at(3_000)).toBe(2n * at(6_000));
+  });
+
+  it("refuses both units, neither, and a price below 1 wei a second", () => {
+    expect(onlyIssue((d) => (d["providers"][0].costPerGpuHourUsd = 2))).toBe(
+      "providers.0.costPerGpuHourUsd: give costPerSecond (ETH per compute-second) or costPerGpuHourUsd (USD per GPU-hour), not both",
+    );
+    expect(onlyIssue((d) => delete d["workload"].maxPricePerSecond)).toBe(
+      "workload.maxPricePerSecond: required: maxPricePerSecond (ETH per compute-second) or maxPricePerGpuHourUsd (USD per GPU-hour, see docs/pricing.md)",
+    );
+    expect(
+      onlyIssue((d) => {
+        delete d["providers"][0].costPerSecond;
+        d["providers"][0].costPerGpuHourUsd = 1e-12;
+      }),
+    ).toBe("providers.0.costPerGpuHourUsd: is less than 1 wei a compute-second at chain.ethUsd 3100, got 1e-12");
+    expect(
+      onlyIssue((d) => {
+        delete d["baselines"].centralized.pricePerSecond;
+        d["baselines"].centralized.pricePerGpuHourUsd = 2_000_000;
+      }),
+    ).toMatch(/^baselines\.centralized\.pricePerGpuHourUsd: .*1,000,000/);
+  });
+});
+
 describe("each bad field gets its own message, naming its path", () => {
   it("an unknown key, listing the allowed ones", () => {
     expect(onlyIssue((d) => (d["providers"][0].colour = "red"))).toBe(
-      "providers.0.colour: unknown field; allowed: group, count, region, dependsOn, capacity, speed, costPerSecond, strategy, stake, mtbf, mttr",
+      "providers.0.colour: unknown field; allowed: group, count, region, dependsOn, capacity, speed, costPerSecond, costPerGpuHourUsd, strategy, stake, mtbf, mttr",
     );
     expect(onlyIssue((d) => (d["extra"] = 1))).toMatch(/^extra: unknown field; allowed: name, description, source, seed, duration,/);
   });
@@ -265,7 +316,7 @@ describe("each bad field gets its own message, naming its path", () => {
     );
     expect(onlyIssue((d) => delete d["name"])).toBe("name: required: a string");
     expect(onlyIssue((d) => delete d["baselines"].centralized.pricePerSecond)).toBe(
-      'baselines.centralized.pricePerSecond: required: expected an amount in ETH like "0.002" (at most 18 decimals)',
+      "baselines.centralized.pricePerSecond: required: pricePerSecond (ETH per compute-second) or pricePerGpuHourUsd (USD per GPU-hour, see docs/pricing.md)",
     );
   });
 

@@ -36,6 +36,7 @@ beforeAll(async () => {
       kind: "post",
       from: OTHER_POSTER,
       maxPrice: eth("0.01"),
+      keeperReserve: 0n,
       requirementsHash: `0x${"ab".repeat(32)}`,
       region: "any",
       bidWindowEnd: ts + 30,

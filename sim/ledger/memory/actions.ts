@@ -52,7 +52,7 @@ export function decodeAction(action: MarketAction): DecodedCall {
       if (mechanism < 0) throw new RangeError(`post.mechanism: ${String(action.mechanism)} is not one of ${MECHANISM.join(", ")}`);
       return {
         sender,
-        value: uint256(action.maxPrice, k, "maxPrice"),
+        value: uint256(uint256(action.maxPrice, k, "maxPrice") + uint256(action.keeperReserve, k, "keeperReserve"), k, "maxPrice + keeperReserve"),
         run: (m, tx) => void m.postTask(tx, hash, region, windowEnd, budget, mechanism),
       };
     }

@@ -1,7 +1,7 @@
 // The shared machinery of the in-memory ComputeMarket: lookups, money, and what happens when an
 // auction closes or an assignment fails (award the next fallback, re-open, refund, slash).
 // machine.ts builds the contract's external functions on it.
-import type { MarketConfig } from "../../protocol/market-config.js";
+import { keeperReserve, type MarketConfig } from "../../protocol/market-config.js";
 import { CONFIG_FIELD, enumNumbers, enumValues, FAILURE_REASON, MECHANISM, REFUND_REASON, SKIP_REASON } from "../../protocol/enums.js";
 import { decodeRegion } from "../../protocol/region.js";
 import type { Address } from "../../protocol/actions.js";
@@ -59,10 +59,14 @@ export function checkConfig(cfg: MarketConfig): void {
   if (cfg.fallbackDepth === 0 || cfg.fallbackDepth > MAX_FALLBACK_DEPTH) {
     refuse("InvalidConfig", { field: ConfigField.FallbackDepth, value: BigInt(cfg.fallbackDepth) });
   }
+  // The reserve must leave room for a maxPrice of at least 1 wei under the escrow bound.
+  if (keeperReserve(cfg) >= UINT88_MAX) refuse("InvalidConfig", { field: ConfigField.KeeperFee, value: cfg.keeperFee });
 }
 
 export class MarketCore {
   protected readonly minStake: bigint;
+  /** keeperReserve(config): what every task escrows on top of its maxPrice. */
+  readonly keeperReserve: bigint;
   private readonly regionNames = new Map<string, string>();
 
   constructor(
@@ -70,6 +74,7 @@ export class MarketCore {
     readonly state: MarketState,
   ) {
     this.minStake = config.minStake;
+    this.keeperReserve = keeperReserve(config);
   }
 
   // ================================================================ views (also used by MemoryLedger)
@@ -162,9 +167,31 @@ export class MarketCore {
     tx.events.push({ name: "TaskReopened", taskId: id, round: t.round, bidWindowEnd });
   }
 
+  /**
+   * Takes one keeper fee from the task's reserve (out of totalEscrow) and reports KeeperPaid; the
+   * caller credits the keeper once per transaction (creditKeeper). Nothing at all for a zero fee.
+   * @returns the fee taken.
+   */
+  protected takeKeeperFee(tx: TxContext, id: number): bigint {
+    const fee = this.config.keeperFee;
+    if (fee === 0n) return 0n;
+    const t = this.state.task(id);
+    t.keeperReserve = checkedSub(t.keeperReserve, fee); // never underflows: the reserve covers every keeper call
+    const totals = this.state.mutTotals();
+    totals.totalEscrow = checkedSub(totals.totalEscrow, fee);
+    tx.events.push({ name: "KeeperPaid", taskId: id, keeper: tx.sender, amount: fee });
+    return fee;
+  }
+
+  /** Credits msg.sender the keeper fees taken in this call. */
+  protected creditKeeper(tx: TxContext, fees: bigint): void {
+    if (fees !== 0n) this.credit(tx.sender, fees);
+  }
+
   protected refund(tx: TxContext, id: number, reason: number): void {
     const t = this.state.task(id);
-    const amount = t.maxPrice;
+    const amount = t.maxPrice + t.keeperReserve;
+    t.keeperReserve = 0n;
     t.status = Status.Refunded;
     const totals = this.state.mutTotals();
     totals.totalEscrow = checkedSub(totals.totalEscrow, amount);

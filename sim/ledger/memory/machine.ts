@@ -108,8 +108,13 @@ export class MarketMachine extends MarketCore {
     executionBudget: number,
     mechanism: number,
   ): number {
-    if (tx.value === 0n) refuse("ZeroAmount");
-    const maxPrice = toUint88(tx.value);
+    const reserve = this.keeperReserve;
+    if (tx.value <= reserve) {
+      if (tx.value === 0n) refuse("ZeroAmount");
+      refuse("EscrowBelowKeeperReserve", { value: tx.value, reserve });
+    }
+    const escrow = toUint88(tx.value);
+    const maxPrice = escrow - reserve;
     const now = BigInt(tx.now);
     if (bidWindowEnd <= now) refuse("BidWindowInPast", { bidWindowEnd, nowTs: now });
     const windowLength = bidWindowEnd - now;
@@ -137,14 +142,16 @@ export class MarketMachine extends MarketCore {
       round: 0,
       fallbackCursor: 0,
       fallbacks: [],
+      keeperReserve: reserve,
     });
     this.receive(tx.value);
-    totals.totalEscrow = checkedAdd(totals.totalEscrow, maxPrice, UINT128_MAX);
+    totals.totalEscrow = checkedAdd(totals.totalEscrow, escrow, UINT128_MAX);
     tx.events.push({
       name: "TaskPosted",
       taskId,
       poster: tx.sender,
       maxPrice,
+      keeperReserve: reserve,
       requirementsHash,
       region: this.regionName(region),
       bidWindowEnd: Number(bidWindowEnd),
@@ -171,7 +178,9 @@ export class MarketMachine extends MarketCore {
 
   /** closeAuction and closeAuctions: each id in order, all or nothing. */
   closeAuctions(tx: TxContext, taskIds: readonly bigint[]): void {
-    for (const taskId of taskIds) this.closeAuction(tx, taskId);
+    let fees = 0n;
+    for (const taskId of taskIds) fees += this.closeAuction(tx, taskId);
+    this.creditKeeper(tx, fees);
   }
 
   submitResult(tx: TxContext, taskId: bigint, epoch: number, resultHash: string): void {
@@ -184,11 +193,13 @@ export class MarketMachine extends MarketCore {
     const id = Number(taskId);
     const t = this.state.task(id);
     const payment = t.payment;
-    const posterRefund = t.maxPrice - payment; // payment <= every kept bid <= maxPrice
+    const reserveLeft = t.keeperReserve;
+    const posterRefund = t.maxPrice - payment + reserveLeft; // payment <= every kept bid <= maxPrice
+    t.keeperReserve = 0n;
     t.status = Status.Completed;
     this.releaseAssignment(provider);
     const totals = this.state.mutTotals();
-    totals.totalEscrow = checkedSub(totals.totalEscrow, t.maxPrice);
+    totals.totalEscrow = checkedSub(totals.totalEscrow, t.maxPrice + reserveLeft);
     this.credit(provider, payment);
     this.credit(t.poster, posterRefund);
     tx.events.push({ name: "ResultSubmitted", taskId: id, provider, epoch, resultHash, payment, posterRefund });
@@ -196,7 +207,9 @@ export class MarketMachine extends MarketCore {
 
   /** reroute and rerouteTasks: each id in order, all or nothing. */
   rerouteTasks(tx: TxContext, taskIds: readonly bigint[]): void {
-    for (const taskId of taskIds) this.rerouteAfterDeadline(tx, taskId);
+    let fees = 0n;
+    for (const taskId of taskIds) fees += this.rerouteAfterDeadline(tx, taskId);
+    this.creditKeeper(tx, fees);
   }
 
   abandonTask(tx: TxContext, taskId: bigint): void {
@@ -243,20 +256,27 @@ export class MarketMachine extends MarketCore {
     tx.events.push({ name: "BidPlaced", taskId: id, provider: tx.sender, price, round });
   }
 
-  private closeAuction(tx: TxContext, taskId: bigint): void {
+  /** @returns the keeper fee taken, for closeAuctions to credit. */
+  private closeAuction(tx: TxContext, taskId: bigint): bigint {
     const current = this.taskInStatus(taskId, Status.Open);
     if (tx.now < current.bidWindowEnd) {
       refuse("BiddingStillOpen", { taskId, bidWindowEnd: BigInt(current.bidWindowEnd), nowTs: BigInt(tx.now) });
     }
 
     const id = Number(taskId);
+    const fee = this.takeKeeperFee(tx, id);
     if (!this.assignNextFallback(tx, id)) this.reopenOrRefund(tx, id);
+    return fee;
   }
 
-  private rerouteAfterDeadline(tx: TxContext, taskId: bigint): void {
+  /** @returns the keeper fee taken, for rerouteTasks to credit. */
+  private rerouteAfterDeadline(tx: TxContext, taskId: bigint): bigint {
     const t = this.taskInStatus(taskId, Status.Awarded);
     if (tx.now <= t.deadline) refuse("DeadlineNotPassed", { taskId, deadline: BigInt(t.deadline), nowTs: BigInt(tx.now) });
 
-    this.failAssignment(tx, Number(taskId), FailureReason.DeadlineMissed, this.config.slashBps);
+    const id = Number(taskId);
+    const fee = this.takeKeeperFee(tx, id);
+    this.failAssignment(tx, id, FailureReason.DeadlineMissed, this.config.slashBps);
+    return fee;
   }
 }

@@ -103,6 +103,8 @@ export interface TaskRecord {
   fallbackCursor: number;
   /** The kept bids of this round, best first: its length is the contract's fallbackCount. */
   fallbacks: BidRecord[];
+  /** Keeper reserve still escrowed, wei (the contract stores the keeper calls paid); 0 once ended. */
+  keeperReserve: bigint;
 }
 
 /** A provider as stored: IComputeMarket.Provider. */
